@@ -1,0 +1,392 @@
+/* sottoctl connection: nonblocking Unix socket driven by ppoll() so one
+ * deadline covers connect, hello, request and reply, and so a stop signal
+ * can end a wait without a race (it is unblocked only inside ppoll). */
+#include "daemon/sottoctl_conn.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define READ_CHUNK 4096             /* bytes asked of read() at least */
+#define CONNECT_RETRY_NS 10000000L  /* 10 ms between tries while the backlog is full */
+
+struct sottoctl_conn {
+    int fd;                        /* connected socket, nonblocking; -1 when closed */
+    sottoctl_interrupt interrupt;  /* copy of the caller's signal setup */
+    char *buf;                     /* bytes received, not yet returned as lines */
+    size_t len;                    /* bytes used in buf */
+    size_t cap;                    /* bytes allocated for buf */
+    size_t scanned;                /* prefix of buf known to hold no '\n' */
+};
+
+__attribute__((format(printf, 3, 4)))
+static void set_error(char *err, size_t err_size, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err || err_size == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, err_size, fmt, ap);
+    va_end(ap);
+}
+
+int sottoctl_deadline_init(sottoctl_deadline *out_deadline, double seconds)
+{
+    struct timespec now;
+    time_t whole;
+    long nsec;
+
+    /* Written this way round so that NaN fails too. */
+    if (!out_deadline || !(seconds >= 0.0 && seconds <= SOTTOCTL_TIMEOUT_MAX_S))
+        return -EINVAL;
+    if (seconds == 0.0) {
+        out_deadline->at.tv_sec = 0;
+        out_deadline->at.tv_nsec = 0;
+        out_deadline->forever = true;
+        return 0;
+    }
+    if (clock_gettime(CLOCK_MONOTONIC, &now) != 0)
+        return -errno;
+    whole = (time_t)seconds;
+    nsec = (long)((seconds - (double)whole) * 1e9);
+    now.tv_sec += whole;
+    now.tv_nsec += nsec;
+    if (now.tv_nsec >= 1000000000L) {
+        now.tv_sec += 1;
+        now.tv_nsec -= 1000000000L;
+    }
+    out_deadline->at = now;
+    out_deadline->forever = false;
+    return 0;
+}
+
+/* Time left until the deadline; -ETIMEDOUT when it has passed. */
+static int time_left(const sottoctl_deadline *deadline, struct timespec *out_left)
+{
+    struct timespec now;
+
+    if (clock_gettime(CLOCK_MONOTONIC, &now) != 0)
+        return -errno;
+    out_left->tv_sec = deadline->at.tv_sec - now.tv_sec;
+    out_left->tv_nsec = deadline->at.tv_nsec - now.tv_nsec;
+    if (out_left->tv_nsec < 0) {
+        out_left->tv_sec -= 1;
+        out_left->tv_nsec += 1000000000L;
+    }
+    if (out_left->tv_sec < 0 || (out_left->tv_sec == 0 && out_left->tv_nsec == 0))
+        return -ETIMEDOUT;
+    return 0;
+}
+
+static bool earlier(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* One ppoll() over pfd (may be empty) bounded by the deadline and, when
+ * cap_ns > 0, by cap_ns. Returns 0 when an fd is ready or the cap ran out,
+ * -ETIMEDOUT at the deadline, -EINTR on a stop signal. */
+static int wait_until(const sottoctl_conn *conn, struct pollfd *pfd, nfds_t nfds,
+                      const sottoctl_deadline *deadline, long cap_ns)
+{
+    for (;;) {
+        struct timespec left = { .tv_sec = 0, .tv_nsec = cap_ns };
+        const struct timespec *timeout = cap_ns > 0 ? &left : NULL;
+        int n;
+
+        if (!deadline->forever) {
+            struct timespec remaining;
+            int rc = time_left(deadline, &remaining);
+
+            if (rc != 0)
+                return rc;
+            if (!timeout || earlier(&remaining, &left))
+                left = remaining;
+            timeout = &left;
+        }
+        n = ppoll(pfd, nfds, timeout, conn->interrupt.wait_mask);
+        if (n > 0)
+            return 0;
+        if (n == 0)
+            return cap_ns > 0 ? 0 : -ETIMEDOUT;
+        if (errno != EINTR)
+            return -errno;
+        if (conn->interrupt.stop && *conn->interrupt.stop)
+            return -EINTR;
+    }
+}
+
+/* Waits until the socket is ready for events. Hangup and error count as
+ * ready: the next read or write reports them. */
+static int wait_ready(const sottoctl_conn *conn, short events,
+                      const sottoctl_deadline *deadline)
+{
+    struct pollfd pfd = { .fd = conn->fd, .events = events, .revents = 0 };
+
+    return wait_until(conn, &pfd, 1, deadline, 0);
+}
+
+/* A nonblocking connect on a Unix socket either completes at once, fails,
+ * or reports EAGAIN when the listener's backlog is full; the last is
+ * retried until the deadline. */
+static int connect_socket(sottoctl_conn *conn, const struct sockaddr_un *addr,
+                          const sottoctl_deadline *deadline)
+{
+    for (;;) {
+        int soerr = 0;
+        socklen_t soerr_len = sizeof soerr;
+        int rc;
+
+        if (connect(conn->fd, (const struct sockaddr *)addr, sizeof *addr) == 0)
+            return 0;
+        if (errno == EAGAIN) {
+            rc = wait_until(conn, NULL, 0, deadline, CONNECT_RETRY_NS);
+            if (rc != 0)
+                return rc;
+            continue;
+        }
+        if (errno != EINPROGRESS && errno != EINTR)
+            return -errno;
+        rc = wait_ready(conn, POLLOUT, deadline);
+        if (rc != 0)
+            return rc;
+        if (getsockopt(conn->fd, SOL_SOCKET, SO_ERROR, &soerr, &soerr_len) != 0)
+            return -errno;
+        return -soerr;
+    }
+}
+
+int sottoctl_conn_open(sottoctl_conn **out_conn, const char *path,
+                       const sottoctl_interrupt *interrupt,
+                       const sottoctl_deadline *deadline,
+                       char *err, size_t err_size)
+{
+    struct sockaddr_un addr;
+    sottoctl_conn *conn = NULL;
+    size_t path_len;
+    int rc;
+
+    if (!out_conn || !path || !deadline || (!err && err_size > 0))
+        return -EINVAL;
+    memset(&addr, 0, sizeof addr);
+    addr.sun_family = AF_UNIX;
+    path_len = strlen(path);
+    if (path_len == 0 || path_len >= sizeof addr.sun_path) {
+        set_error(err, err_size, "socket path must be 1 to %zu bytes long",
+                  sizeof addr.sun_path - 1);
+        return -ENAMETOOLONG;
+    }
+    memcpy(addr.sun_path, path, path_len + 1);
+
+    conn = calloc(1, sizeof *conn);
+    if (!conn) {
+        rc = -ENOMEM;
+        set_error(err, err_size, "out of memory");
+        goto fail;
+    }
+    if (interrupt)
+        conn->interrupt = *interrupt;
+    conn->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (conn->fd < 0) {
+        rc = -errno;
+        set_error(err, err_size, "socket: %s", strerror(-rc));
+        goto fail;
+    }
+    rc = connect_socket(conn, &addr, deadline);
+    if (rc != 0) {
+        set_error(err, err_size, "%s", strerror(-rc));
+        goto fail;
+    }
+    *out_conn = conn;
+    return 0;
+
+fail:
+    sottoctl_conn_destroy(&conn);
+    return rc;
+}
+
+void sottoctl_conn_destroy(sottoctl_conn **conn)
+{
+    if (!conn || !*conn)
+        return;
+    if ((*conn)->fd >= 0)
+        close((*conn)->fd);
+    free((*conn)->buf);
+    free(*conn);
+    *conn = NULL;
+}
+
+static int send_all(sottoctl_conn *conn, const char *data, size_t len,
+                    const sottoctl_deadline *deadline)
+{
+    while (len > 0) {
+        /* MSG_NOSIGNAL: a daemon that went away must give EPIPE, not kill us. */
+        ssize_t n = send(conn->fd, data, len, MSG_NOSIGNAL);
+
+        if (n >= 0) {
+            data += n;
+            len -= (size_t)n;
+            continue;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            int rc = wait_ready(conn, POLLOUT, deadline);
+
+            if (rc != 0)
+                return rc;
+            continue;
+        }
+        if (errno == ECONNRESET)
+            return -EPIPE;
+        return -errno;
+    }
+    return 0;
+}
+
+int sottoctl_conn_send(sottoctl_conn *conn, const json_t *msg,
+                       const sottoctl_deadline *deadline,
+                       char *err, size_t err_size)
+{
+    char *text;
+    int rc;
+
+    if (!conn || !msg || !deadline || (!err && err_size > 0))
+        return -EINVAL;
+    text = json_dumps(msg, JSON_COMPACT);
+    if (!text) {
+        set_error(err, err_size, "cannot encode the request");
+        return -ENOMEM;
+    }
+    rc = send_all(conn, text, strlen(text), deadline);
+    if (rc == 0)
+        rc = send_all(conn, "\n", 1, deadline);
+    free(text);
+    if (rc == -EPIPE)
+        set_error(err, err_size, "connection closed by the daemon");
+    else if (rc != 0)
+        set_error(err, err_size, "cannot send the request: %s", strerror(-rc));
+    return rc;
+}
+
+/* Makes room for at least one more byte, never beyond the line cap plus
+ * its newline. The caller has already rejected len > SOTTOCTL_MAX_LINE. */
+static int reserve(sottoctl_conn *conn)
+{
+    size_t limit = SOTTOCTL_MAX_LINE + 1;
+    size_t new_cap;
+    char *grown;
+
+    if (conn->cap - conn->len >= READ_CHUNK || conn->cap == limit)
+        return 0;
+    new_cap = conn->cap ? conn->cap * 2 : READ_CHUNK * 4;
+    if (new_cap > limit)
+        new_cap = limit;
+    grown = realloc(conn->buf, new_cap);
+    if (!grown)
+        return -ENOMEM;
+    conn->buf = grown;
+    conn->cap = new_cap;
+    return 0;
+}
+
+/* Reads whatever is available (waiting for it) into the buffer. */
+static int fill(sottoctl_conn *conn, const sottoctl_deadline *deadline,
+                char *err, size_t err_size)
+{
+    int rc = reserve(conn);
+
+    if (rc != 0) {
+        set_error(err, err_size, "out of memory");
+        return rc;
+    }
+    for (;;) {
+        ssize_t n = read(conn->fd, conn->buf + conn->len, conn->cap - conn->len);
+
+        if (n > 0) {
+            conn->len += (size_t)n;
+            return 0;
+        }
+        if (n == 0) {
+            if (conn->len > 0) {
+                set_error(err, err_size,
+                          "connection closed by the daemon in the middle of a line");
+                return -EPROTO;
+            }
+            set_error(err, err_size, "connection closed by the daemon");
+            return -ECONNRESET;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+            rc = -errno;
+            set_error(err, err_size, "cannot read from the daemon: %s", strerror(-rc));
+            return rc;
+        }
+        rc = wait_ready(conn, POLLIN, deadline);
+        if (rc != 0) {
+            set_error(err, err_size, "%s", strerror(-rc));
+            return rc;
+        }
+    }
+}
+
+/* Parses buf[0..line_len) and drops it and its newline from the buffer. */
+static int take_line(sottoctl_conn *conn, size_t line_len, json_t **out_msg,
+                     char *err, size_t err_size)
+{
+    json_error_t jerr;
+    json_t *msg = json_loadb(conn->buf, line_len, 0, &jerr);
+    size_t rest = conn->len - line_len - 1;
+
+    memmove(conn->buf, conn->buf + line_len + 1, rest);
+    conn->len = rest;
+    conn->scanned = 0;
+    if (!msg) {
+        set_error(err, err_size, "daemon sent invalid JSON: %s (column %d)",
+                  jerr.text, jerr.column);
+        return -EPROTO;
+    }
+    if (!json_is_object(msg)) {
+        json_decref(msg);
+        set_error(err, err_size, "daemon sent a JSON line that is not an object");
+        return -EPROTO;
+    }
+    *out_msg = msg;
+    return 0;
+}
+
+int sottoctl_conn_read_message(sottoctl_conn *conn,
+                               const sottoctl_deadline *deadline,
+                               json_t **out_msg, char *err, size_t err_size)
+{
+    if (!conn || !deadline || !out_msg || (!err && err_size > 0))
+        return -EINVAL;
+    for (;;) {
+        if (conn->len > conn->scanned) {
+            const char *nl = memchr(conn->buf + conn->scanned, '\n',
+                                    conn->len - conn->scanned);
+
+            if (nl)
+                return take_line(conn, (size_t)(nl - conn->buf), out_msg,
+                                 err, err_size);
+            conn->scanned = conn->len;
+        }
+        if (conn->len > SOTTOCTL_MAX_LINE) {
+            set_error(err, err_size, "daemon sent a line longer than %zu MiB",
+                      SOTTOCTL_MAX_LINE >> 20);
+            return -EMSGSIZE;
+        }
+        int rc = fill(conn, deadline, err, err_size);
+
+        if (rc != 0)
+            return rc;
+    }
+}

@@ -1,0 +1,74 @@
+/* sottoctl's side of a control-socket connection: connect, send one JSON
+ * line, read JSON lines back, all under one deadline.
+ *
+ * Private to sottoctl. Functions return 0 or a negative errno and, on
+ * failure, write a one-line reason into err (NUL-terminated when
+ * err_size > 0). The errno says what kind of failure it was:
+ *   -ETIMEDOUT    the deadline passed
+ *   -EINTR        a stop signal arrived (only with an interrupt set up)
+ *   -ECONNRESET   the daemon closed the connection between two lines
+ *   -EPROTO       the daemon sent something that is not a JSON object line
+ *   -EMSGSIZE     a line from the daemon exceeded SOTTOCTL_MAX_LINE
+ *   other         the system call's errno (connect, send, ...) */
+#ifndef SOTTO_DAEMON_SOTTOCTL_CONN_H
+#define SOTTO_DAEMON_SOTTOCTL_CONN_H
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+/* Longest line accepted from the daemon, in bytes without the newline.
+ * Far above any real reply; it only stops a broken peer from eating memory. */
+#define SOTTOCTL_MAX_LINE ((size_t)16 << 20)
+
+/* Largest --timeout accepted, in seconds (one day). */
+#define SOTTOCTL_TIMEOUT_MAX_S 86400.0
+
+typedef struct sottoctl_conn sottoctl_conn;
+
+/* The instant after which waiting fails with -ETIMEDOUT. */
+typedef struct sottoctl_deadline {
+    struct timespec at;   /* CLOCK_MONOTONIC instant; unused when forever */
+    bool forever;         /* true: never expires; default false */
+} sottoctl_deadline;
+
+/* How waits react to signals. Both NULL: signals keep their usual effect
+ * and an interrupted wait is simply resumed. */
+typedef struct sottoctl_interrupt {
+    const sigset_t *wait_mask;          /* signal mask in force only while waiting; NULL: unchanged */
+    const volatile sig_atomic_t *stop;  /* nonzero after a stop signal: waits end with -EINTR; NULL: never */
+} sottoctl_interrupt;
+
+/* Sets *out_deadline to now + seconds; 0 seconds means never.
+ * Returns -EINVAL for a negative, NaN or too large value. */
+int sottoctl_deadline_init(sottoctl_deadline *out_deadline, double seconds);
+
+/* Connects to the Unix stream socket at path before the deadline.
+ * interrupt may be NULL; when given, it (and what it points to) must outlive
+ * the connection. On success *out_conn is a new connection that the caller
+ * releases with sottoctl_conn_destroy. */
+int sottoctl_conn_open(sottoctl_conn **out_conn, const char *path,
+                       const sottoctl_interrupt *interrupt,
+                       const sottoctl_deadline *deadline,
+                       char *err, size_t err_size);
+
+/* Closes the socket and frees the connection; accepts NULL and *conn == NULL;
+ * sets *conn to NULL. */
+void sottoctl_conn_destroy(sottoctl_conn **conn);
+
+/* Sends msg as one compact JSON line. msg stays owned by the caller.
+ * A daemon that has closed its end gives -EPIPE. */
+int sottoctl_conn_send(sottoctl_conn *conn, const json_t *msg,
+                       const sottoctl_deadline *deadline,
+                       char *err, size_t err_size);
+
+/* Reads the next line and parses it as a JSON object. On success
+ * *out_msg is a new reference the caller releases with json_decref.
+ * Bytes after the line stay buffered for the next call. */
+int sottoctl_conn_read_message(sottoctl_conn *conn,
+                               const sottoctl_deadline *deadline,
+                               json_t **out_msg, char *err, size_t err_size);
+
+#endif
