@@ -59,15 +59,22 @@ void sotto_config_default(sotto_config *out);
  * the accepted values into err (always NUL-terminated when errlen > 0). */
 int sotto_config_load(const char *path, sotto_config *out, char *err, size_t errlen);
 
-/* Same as sotto_config_load, from a memory buffer; name is used in messages. */
+/* Same as sotto_config_load, from a memory buffer of len bytes (no NUL
+ * needed; len over 1 MiB is -EFBIG); name is used in messages. text and name
+ * are only read during the call. */
 int sotto_config_parse(const char *text, size_t len, const char *name,
                        sotto_config *out, char *err, size_t errlen);
 
 /* Writes the settings as INI text (every key, current values) into buf.
  * Returns the length that the full text needs (like snprintf); the output
- * is truncated but NUL-terminated when buflen is too small. */
+ * is truncated but NUL-terminated when buflen is too small. Parsing the text
+ * gives back the same settings for any config that parsing produced (a
+ * string set by hand beyond the limits in sotto.conf(5) is written but
+ * would be refused). */
 size_t sotto_config_format(const sotto_config *cfg, char *buf, size_t buflen);
 
+/* Names as written in the file ("wav", "debug"): static strings, or NULL
+ * for a value outside the enum. */
 const char *sotto_config_backend_name(sotto_audio_backend_kind kind);
 const char *sotto_config_log_level_name(sotto_log_level level);
 
