@@ -1,0 +1,121 @@
+/* Sotto voice codecs behind one interface: G.711 (PCMU, PCMA) and Opus.
+ *
+ * A codec is described by a constant table (sotto_codec_desc) found by its
+ * RTP encoding name; an instance (sotto_codec) holds one encoder and one
+ * decoder for a single mono stream. All state is allocated at create time:
+ * encode, decode and concealment never touch the heap. An instance is not
+ * thread-safe; use it from one thread at a time. */
+#ifndef SOTTO_CODEC_CODEC_H
+#define SOTTO_CODEC_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sotto_codec sotto_codec;
+
+typedef struct sotto_codec_params {
+    int frame_ms;          /* ms per packet: 10, 20, 40 or 60; default 20 */
+    int bitrate;           /* bit/s, Opus 6000..510000; 0 = codec default (Opus 24000); G.711 ignores it */
+    int fec;               /* 1 = Opus in-band FEC (LBRR) on; default 1 */
+    int dtx;               /* 1 = Opus discontinuous transmission; default 0 */
+    int expected_loss_pct; /* 0..100, tunes Opus FEC redundancy; default 10 */
+} sotto_codec_params;
+
+/* Implementation hooks of one codec. Callers use the sotto_codec_* functions
+ * below, which validate arguments before calling these. state is the
+ * codec's own private object created by create. */
+typedef struct sotto_codec_desc {
+    const char *name;   /* RTP encoding name, e.g. "PCMU" */
+    int clock_rate;     /* RTP timestamp clock, Hz (SDP) */
+    int channels;       /* channel count in SDP rtpmap (Opus: 2 per RFC 7587; audio is mono) */
+    int sample_rate;    /* PCM rate at this API, Hz */
+    int static_pt;      /* static RTP payload type, -1 for dynamic */
+    /* Hooks with the semantics of the sotto_codec_* function of the same
+     * name; arguments arrive already checked (non-NULL, non-zero sizes,
+     * valid params). */
+    int (*create)(void **out_state, const sotto_codec_params *p);
+    void (*destroy)(void *state);
+    int (*encode)(void *state, const int16_t *pcm, size_t samples,
+                  uint8_t *out, size_t outcap, size_t *out_len);
+    int (*decode)(void *state, const uint8_t *payload, size_t len,
+                  int16_t *out_pcm, size_t cap, size_t *out_samples);
+    int (*conceal)(void *state, int16_t *out_pcm, size_t samples, size_t *out_samples);
+    /* NULL when the codec carries no forward error correction. */
+    int (*decode_fec)(void *state, const uint8_t *next_payload, size_t len,
+                      int16_t *out_pcm, size_t samples, size_t *out_samples);
+    void (*reset)(void *state);
+    /* Writes the SDP a=fmtp parameters ("" when none); returns the length
+     * the full string needs, like snprintf. */
+    int (*fmtp)(const sotto_codec_params *p, char *buf, size_t buflen);
+} sotto_codec_desc;
+
+/* Fills *out with the defaults above. NULL is ignored. */
+void sotto_codec_params_default(sotto_codec_params *out);
+
+/* Returns the codec whose RTP encoding name matches name ignoring case
+ * ("pcmu", "PCMA", "opus"), or NULL when unknown or name is NULL. The table
+ * is static: never freed. */
+const sotto_codec_desc *sotto_codec_find(const char *name);
+
+/* Returns every known codec as a static NULL-terminated array (not freed),
+ * in order of preference for an SDP offer. */
+const sotto_codec_desc *const *sotto_codec_list(void);
+
+/* Creates an encoder/decoder pair. p may be NULL for the defaults.
+ * Returns 0 and sets *out (release with sotto_codec_destroy), -EINVAL for
+ * a NULL argument or a parameter out of range, -ENOMEM. */
+int sotto_codec_create(sotto_codec **out, const sotto_codec_desc *desc,
+                       const sotto_codec_params *p);
+
+/* Frees the instance and sets *c to NULL. Accepts NULL and *c == NULL. */
+void sotto_codec_destroy(sotto_codec **c);
+
+/* The table the instance was created from (static, not freed); NULL for NULL. */
+const sotto_codec_desc *sotto_codec_get_desc(const sotto_codec *c);
+
+/* Samples per frame at the API rate (sample_rate * frame_ms / 1000); 0 for NULL. */
+size_t sotto_codec_frame_samples(const sotto_codec *c);
+
+/* Encodes samples of mono PCM at desc->sample_rate into out (caller's
+ * buffer of outcap bytes). G.711 takes any count; Opus takes one frame of
+ * 2.5, 5, 10, 20, 40 or 60 ms. Returns 0 and sets *out_len (Opus DTX may
+ * give 1..2 bytes), -EINVAL for bad arguments or frame size, -ENOBUFS when
+ * outcap is too small, -EIO for an internal codec failure. */
+int sotto_codec_encode(sotto_codec *c, const int16_t *pcm, size_t samples,
+                       uint8_t *out, size_t outcap, size_t *out_len);
+
+/* Decodes one RTP payload into out_pcm (cap samples, caller-owned).
+ * Returns 0 and sets *out_samples, -EINVAL for bad arguments or an empty
+ * payload, -ENOBUFS when cap is too small, -EBADMSG for a corrupt payload.
+ * Decoding right after a concealment cross-fades from the concealed signal. */
+int sotto_codec_decode(sotto_codec *c, const uint8_t *payload, size_t len,
+                       int16_t *out_pcm, size_t cap, size_t *out_samples);
+
+/* Synthesises samples of audio for a lost packet into out_pcm (caller
+ * buffer of at least samples). G.711 repeats the last pitch period, fading
+ * to silence within 60 ms; Opus runs its decoder's own concealment and
+ * needs a multiple of 2.5 ms (at most 120 ms). Returns 0 and sets
+ * *out_samples, -EINVAL for bad arguments. */
+int sotto_codec_conceal(sotto_codec *c, int16_t *out_pcm, size_t samples, size_t *out_samples);
+
+/* Recovers a lost packet from the redundancy carried by the packet that
+ * followed it (next_payload); samples is the lost packet's duration.
+ * Without redundancy in next_payload Opus falls back to concealment. The
+ * caller then decodes next_payload normally. Returns 0 and sets
+ * *out_samples, -ENOTSUP for codecs without FEC (G.711), -EINVAL,
+ * -EBADMSG for a corrupt payload. */
+int sotto_codec_decode_fec(sotto_codec *c, const uint8_t *next_payload, size_t len,
+                           int16_t *out_pcm, size_t samples, size_t *out_samples);
+
+/* Returns the decoder and encoder to their freshly created state (new
+ * stream, e.g. after an SSRC change). 0, or -EINVAL for NULL. */
+int sotto_codec_reset(sotto_codec *c);
+
+/* Writes the SDP a=fmtp parameter string for desc with params p (NULL =
+ * defaults) into buf, e.g. "minptime=10;useinbandfec=1" for Opus and ""
+ * for G.711. Returns 0, -EINVAL, or -ENOSPC when buflen is too small (buf
+ * is then left untouched). */
+int sotto_codec_fmtp(const sotto_codec_desc *desc, const sotto_codec_params *p,
+                     char *buf, size_t buflen);
+
+#endif
