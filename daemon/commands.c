@@ -36,7 +36,7 @@ static json_t *audio_status(const sottod *d)
         return json_pack("{s:s}", "backend", "none");
     sotto_audio_get_stats(d->audio, &s);
     return json_pack("{s:s, s:i, s:i, s:i, s:b, s:f, s:I, s:I, s:I, s:I, s:I, s:I}", "backend",
-                     s.backend, "device_rate", s.device_rate, "rate", 16000, "frame_ms",
+                     s.backend, "device_rate", s.device_rate, "rate", SOTTOD_CODEC_RATE, "frame_ms",
                      d->cfg.audio.frame_ms, "loopback", d->cfg.audio.loopback,
                      "input_peak", d->level_report, "frames_captured",
                      (json_int_t)s.frames_captured, "frames_played",

@@ -191,6 +191,7 @@ int sottoctl_conn_open(sottoctl_conn **out_conn, const char *path,
         set_error(err, err_size, "out of memory");
         goto fail;
     }
+    conn->fd = -1;
     if (interrupt)
         conn->interrupt = *interrupt;
     conn->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

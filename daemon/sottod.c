@@ -78,6 +78,7 @@ void sottod_audio_params(const sottod *d, sotto_audio_params *out)
 
     sotto_audio_params_default(out);
     out->kind = audio_kind(c->audio.backend);
+    out->rate = SOTTOD_CODEC_RATE;
     out->capture_device = c->audio.capture_device;
     out->playback_device = c->audio.playback_device;
     out->device_rate = c->audio.device_rate;

@@ -9,6 +9,9 @@
 #include "config/config.h"
 #include "daemon/control.h"
 
+/* Hz: audio is exchanged with codecs at this rate (the Sotto codec's). */
+#define SOTTOD_CODEC_RATE 16000
+
 typedef struct sottod_options {
     const char *config_path;   /* --config, NULL = built-in defaults */
     const char *socket_path;   /* --socket, NULL = config or default */

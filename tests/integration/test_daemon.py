@@ -210,7 +210,11 @@ class ControlProtocol(unittest.TestCase):
         self.assertTrue(r["ok"])
         names = [e["event"] for e in r["result"]["events"]]
         self.assertIn("started", names)
-        os.kill(self.d.proc.pid, signal.SIGHUP)  # no config file: nothing to reload
+        os.kill(self.d.proc.pid, signal.SIGHUP)
+        ev = c.read_message()
+        self.assertEqual(ev["type"], "event")
+        self.assertEqual(ev["event"], "config-reloaded")
+        self.assertEqual(ev["data"]["file"], self.d.config)
         self.d.ctl("shutdown")
         ev = c.read_message()
         self.assertEqual(ev["type"], "event")
