@@ -111,10 +111,10 @@ int sotto__control_parse(const char *line, size_t len, sotto__control_request *o
     cmd = json_object_get(req, "cmd");
     args = json_object_get(req, "args");
     if (!json_is_string(cmd) || (args && !json_is_object(args))) {
+        const char *why = json_is_string(cmd) ? "\"args\" must be an object"
+                                              : "\"cmd\" must be a string";
         json_decref(req);
-        return reject(out_code, "bad-request", message, msglen,
-                      json_is_string(cmd) ? "\"args\" must be an object"
-                                          : "\"cmd\" must be a string");
+        return reject(out_code, "bad-request", message, msglen, why);
     }
     out->req = req;
     out->id = id;

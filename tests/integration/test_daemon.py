@@ -86,6 +86,29 @@ class DaemonLifecycle(unittest.TestCase):
         finally:
             self.assertEqual(d.stop(), 0)
 
+    def test_notifies_systemd_ready_and_stopping(self):
+        if os.environ.get("SOTTO_HAVE_SYSTEMD") == "0":
+            self.skipTest("built without libsystemd")
+        d = Daemon(NULL_AUDIO)
+        notify_path = os.path.join(d.dir, "notify.sock")
+        ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        ns.bind(notify_path)
+        ns.settimeout(5)
+        os.environ["NOTIFY_SOCKET"] = notify_path
+        try:
+            d.log = open(d.log_path, "ab")
+            d.proc = subprocess.Popen(d.args(), stdout=d.log, stderr=d.log)
+        finally:
+            del os.environ["NOTIFY_SOCKET"]
+        try:
+            msg = ns.recv(4096).decode()
+            self.assertIn("READY=1", msg)
+            self.assertTrue(d.connectable(), "READY=1 before the socket was listening")
+        finally:
+            self.assertEqual(d.stop(), 0)
+        self.assertIn("STOPPING=1", ns.recv(4096).decode())
+        ns.close()
+
     def test_shutdown_command(self):
         d = Daemon(NULL_AUDIO).start()
         r = d.ctl("shutdown")
