@@ -39,6 +39,8 @@ typedef struct pa_state {
     atomic_uint_least64_t capture_overruns; /* samples the capture ring refused */
     atomic_uint_least64_t underruns;        /* playback samples zero-filled */
     atomic_uint_least64_t xruns;            /* status flags reported by PortAudio */
+    size_t prebuffer;                       /* out_rate samples queued before playout starts */
+    int playing;                            /* playback callback thread only: primed */
 } pa_state;
 
 static int capture_callback(const void *input, void *output, unsigned long frames,
@@ -73,10 +75,18 @@ static int playback_callback(const void *input, void *output, unsigned long fram
     (void)time_info;
     if (flags & (paOutputUnderflow | paOutputOverflow))
         atomic_fetch_add_explicit(&s->xruns, 1, memory_order_relaxed);
-    got = sotto_ring_read(s->out_ring, out, frames);
+    /* Playout waits for a small cushion, at start and after each underrun,
+     * so that a loop feeding frame by frame does not gap on every device
+     * burst larger than what is queued. */
+    if (!s->playing && sotto_ring_readable(s->out_ring) >= s->prebuffer)
+        s->playing = 1;
+    got = s->playing ? sotto_ring_read(s->out_ring, out, frames) : 0;
     if (got < frames) {
         memset(out + got, 0, (frames - got) * sizeof(int16_t));
-        atomic_fetch_add_explicit(&s->underruns, frames - got, memory_order_relaxed);
+        if (s->playing) {
+            atomic_fetch_add_explicit(&s->underruns, frames - got, memory_order_relaxed);
+            s->playing = 0;
+        }
     }
     return paContinue;
 }
@@ -222,6 +232,10 @@ static int make_buffers(sotto_audio *a, pa_state *s)
         rc = sotto_resampler_create(&s->out_rs, a->params.rate, s->out_rate, SOTTO_RESAMPLER_QUALITY);
     if (rc < 0)
         return rc;
+    /* 60 ms, or half the ring when the configured buffer is smaller. */
+    s->prebuffer = (size_t)s->out_rate * 60 / 1000;
+    if (s->prebuffer > sotto_ring_capacity(s->out_ring) / 2)
+        s->prebuffer = sotto_ring_capacity(s->out_ring) / 2;
     s->pending_cap = a->frame_samples + sotto_resampler_output_bound(s->in_rs, DRAIN_SAMPLES);
     s->converted_cap = sotto_resampler_output_bound(s->out_rs, a->frame_samples);
     s->drain = malloc(DRAIN_SAMPLES * sizeof(int16_t));

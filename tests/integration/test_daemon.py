@@ -289,6 +289,28 @@ class Sottoctl(unittest.TestCase):
             d.stop()
 
 
+class Devices(unittest.TestCase):
+    def test_devices_lists_portaudio_devices(self):
+        asoundrc = os.path.join(os.environ.get("SOTTO_TEST_DATA", ""), "asoundrc-test")
+        if not os.path.exists(asoundrc):
+            self.fail("SOTTO_TEST_DATA must point at tests/data")
+        os.environ["ALSA_CONFIG_PATH"] = asoundrc
+        try:
+            d = Daemon(NULL_AUDIO).start()
+        finally:
+            del os.environ["ALSA_CONFIG_PATH"]
+        try:
+            devices = d.ctl_json("devices")["devices"]
+            names = [x["name"] for x in devices]
+            self.assertIn("default", names, devices)
+            default = devices[names.index("default")]
+            self.assertTrue(default["default_output"])
+            self.assertGreater(default["max_output_channels"], 0)
+            self.assertIn("default", d.ctl("devices").stdout)
+        finally:
+            self.assertEqual(d.stop(), 0)
+
+
 def write_sine_wav(path, rate, seconds, freq, amp=0.5):
     n = int(rate * seconds)
     import math
