@@ -12,8 +12,15 @@
 
 #define READ_CHUNK 16384
 
+struct sotto_control_deferred {
+    sotto_control_client *client;    /* NULL once the client has gone */
+    json_t *id;                      /* the request's id, or NULL */
+    sotto_control_deferred *next;    /* in the client's list */
+};
+
 struct sotto_control_client {
     uv_pipe_t pipe;                  /* first: the handle's data points back here */
+    sotto_control_deferred *pending; /* requests answered later */
     sotto_control *ctl;
     sotto_control_client *next;
     sotto__line_framer framer;       /* partial request line */
@@ -88,9 +95,15 @@ static void client_close(sotto_control_client *c)
 {
     sotto_control_client **p;
 
+    sotto_control_deferred *d;
+
     if (c->closing)
         return;
     c->closing = 1;
+    /* Requests still in progress outlive the client; their answers are dropped. */
+    for (d = c->pending; d; d = d->next)
+        d->client = NULL;
+    c->pending = NULL;
     for (p = &c->ctl->clients; *p; p = &(*p)->next) {
         if (*p == c) {
             *p = c->next;
@@ -175,7 +188,14 @@ static int on_line(void *opaque, const char *line, size_t len, int too_long)
         return c->closing;
     }
     memset(&reply, 0, sizeof(reply));
+    reply.client = c;
+    reply.id = req.id;
     c->ctl->handler(c->ctl->opaque, req.cmd, req.args, &reply);
+    if (reply.defer) {
+        /* The answer comes through sotto_control_finish (maybe already did). */
+        json_decref(req.req);
+        return c->closing;
+    }
     if (reply.error_code) {
         json_decref(reply.result);
         send_error(c, req.id, reply.error_code, reply.error_message);
@@ -356,6 +376,59 @@ void sotto_control_emit(sotto_control *ctl, const char *event, json_t *data)
         if (c->subscribed)
             client_send(c, msg);
     }
+}
+
+sotto_control_deferred *sotto_control_defer(sotto_control_reply *reply)
+{
+    sotto_control_deferred *d;
+
+    if (!reply || !reply->client)
+        return NULL;
+    d = calloc(1, sizeof(*d));
+    if (!d)
+        return NULL;
+    reply->defer = 1;
+    d->client = reply->client;
+    d->id = json_incref(reply->id);
+    d->next = reply->client->pending;
+    reply->client->pending = d;
+    return d;
+}
+
+void sotto_control_finish(sotto_control_deferred *pending, json_t *result,
+                          const char *error_code, const char *error_message)
+{
+    sotto_control_client *c;
+    sotto_control_deferred **p;
+    json_t *msg;
+
+    if (!pending) {
+        json_decref(result);
+        return;
+    }
+    if (!result)
+        result = json_object();
+    c = pending->client;
+    if (c) {
+        for (p = &c->pending; *p; p = &(*p)->next) {
+            if (*p == pending) {
+                *p = pending->next;
+                break;
+            }
+        }
+        if (error_code) {
+            send_error(c, pending->id, error_code, error_message ? error_message : "");
+        } else {
+            msg = json_pack("{s:s, s:O?, s:b, s:O}", "type", "response", "id", pending->id,
+                            "ok", 1, "result", result);
+            if (msg)
+                client_send(c, msg);
+            json_decref(msg);
+        }
+    }
+    json_decref(result);
+    json_decref(pending->id);
+    free(pending);
 }
 
 json_t *sotto_control_history(const sotto_control *ctl)

@@ -13,6 +13,7 @@
 
 typedef struct sotto_control sotto_control;
 typedef struct sotto_control_client sotto_control_client;
+typedef struct sotto_control_deferred sotto_control_deferred;
 
 /* What a command handler fills in. result is owned by the reply (one
  * reference, released by the control server); leave it NULL for "{}".
@@ -22,6 +23,9 @@ typedef struct sotto_control_reply {
     const char *error_code;
     char error_message[512];
     int subscribe;            /* set to 1 to stream events to this client after the reply */
+    int defer;                /* set by sotto_control_defer */
+    sotto_control_client *client;      /* internal: who asked */
+    json_t *id;                        /* internal: the request's id */
 } sotto_control_reply;
 
 typedef void (*sotto_control_handler)(void *opaque, const char *cmd, json_t *args,
@@ -60,6 +64,17 @@ void sotto_control_limits_default(sotto_control_limits *out);
  * holds a one-line reason. */
 int sotto_control_create(sotto_control **out, uv_loop_t *loop,
                          const sotto_control_params *params, char *err, size_t errlen);
+
+/* Called by a handler that answers later: returns the handle to pass to
+ * sotto_control_finish exactly once (NULL when out of memory: then reply
+ * normally). */
+sotto_control_deferred *sotto_control_defer(sotto_control_reply *reply);
+
+/* Completes a deferred request: result (one reference taken over; NULL
+ * means {}) or, when error_code is non-NULL, an error reply. The reply is
+ * dropped when the client has gone. Frees the handle; accepts NULL. */
+void sotto_control_finish(sotto_control_deferred *pending, json_t *result,
+                          const char *error_code, const char *error_message);
 
 /* New limits apply to new lines and queues; existing clients are kept. */
 void sotto_control_set_limits(sotto_control *ctl, const sotto_control_limits *limits);

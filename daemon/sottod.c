@@ -59,8 +59,12 @@ static void on_capture(void *opaque, const int16_t *pcm, size_t samples)
         d->level_peak = 0;
         d->level_window_start = now;
     }
-    /* Until calls exist, loopback is the only consumer: a mic/speaker test. */
-    if (d->cfg.audio.loopback && d->audio)
+    if (!d->audio)
+        return;
+    /* A call owns the audio; without one, loopback is a mic/speaker test. */
+    if (sottod_calls_audio(d->calls, pcm, samples, d->play_buf))
+        sotto_audio_play(d->audio, d->play_buf, samples);
+    else if (d->cfg.audio.loopback)
         sotto_audio_play(d->audio, pcm, samples);
 }
 
@@ -173,6 +177,23 @@ static int open_control(sottod *d)
     return rc;
 }
 
+static int open_calls(sottod *d)
+{
+    sottod_calls_params p;
+    char err[512] = "";
+    int rc;
+
+    memset(&p, 0, sizeof(p));
+    p.loop = d->loop;
+    p.cfg = &d->cfg;
+    p.control = d->control;
+    p.rate = SOTTOD_CODEC_RATE;
+    rc = sottod_calls_create(&d->calls, &p, err, sizeof(err));
+    if (rc < 0)
+        log_error("calls: %s", err[0] ? err : strerror(-rc));
+    return rc;
+}
+
 static void on_signal(uv_signal_t *handle, int signum)
 {
     sottod *d = handle->data;
@@ -216,6 +237,8 @@ int sottod_start(sottod *d, uv_loop_t *loop, const sottod_options *opts)
     start_signal(d, &d->sig_int, SIGINT);
     start_signal(d, &d->sig_hup, SIGHUP);
     rc = open_control(d);
+    if (rc == 0)
+        rc = open_calls(d);
     if (rc == 0)
         rc = open_audio(d);
     if (rc < 0) {
@@ -300,6 +323,8 @@ static void on_shutdown_timer(uv_timer_t *timer)
     uv_close((uv_handle_t *)&d->sig_int, on_handle_closed);
     uv_close((uv_handle_t *)&d->sig_hup, on_handle_closed);
     uv_close((uv_handle_t *)&d->shutdown_timer, on_handle_closed);
+    sottod_calls_close(d->calls, NULL, NULL);
+    d->calls = NULL;
     sotto_control_close(d->control, NULL, NULL);
     d->control = NULL;
     sotto_audio_close(d->audio, NULL, NULL);

@@ -7,6 +7,7 @@
 
 #include "audio/audio.h"
 #include "config/config.h"
+#include "daemon/calls.h"
 #include "daemon/control.h"
 
 /* Hz: audio is exchanged with codecs at this rate (the Sotto codec's). */
@@ -29,6 +30,7 @@ typedef struct sottod {
     char socket_path[SOTTO_CONFIG_PATH_MAX];
     sotto_control *control;
     sotto_audio *audio;
+    sottod_calls *calls;
     int audio_restarting;        /* a reload swapped the audio engine */
     uint64_t start_ms;
     int shutting_down;
@@ -37,6 +39,7 @@ typedef struct sottod {
     double level_peak;
     double level_report;
     uint64_t level_window_start;
+    int16_t play_buf[2048];      /* one frame of call audio to play */
 } sottod;
 
 /* Loads config and opens the socket and audio. Returns 0 or a negative errno

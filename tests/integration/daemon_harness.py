@@ -45,6 +45,7 @@ class Daemon:
         self.log = open(self.log_path, "ab")
         env = dict(os.environ)
         env.pop("NOTIFY_SOCKET", None)
+        env["XDG_STATE_HOME"] = self.dir
         self.proc = subprocess.Popen(self.args(), stdout=self.log, stderr=self.log, env=env)
         if wait and not wait_for(lambda: self.connectable() or self.proc.poll() is not None):
             raise RuntimeError("sottod did not come up: " + self.read_log())

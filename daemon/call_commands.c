@@ -1,0 +1,271 @@
+/* Control commands for calls (sotto-control(7)): calls, offer, accept,
+ * complete, answer, reject, hangup, stats. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/call_internal.h"
+#include "daemon/log.h"
+#include "net/token.h"
+
+static void fail(sotto_control_reply *reply, const char *code, const char *fmt, const char *arg)
+{
+    reply->error_code = code;
+    snprintf(reply->error_message, sizeof(reply->error_message), fmt, arg);
+}
+
+static const char *string_arg(json_t *args, const char *name)
+{
+    json_t *v = args ? json_object_get(args, name) : NULL;
+
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* The call named by args.id, or the only one in a usable state. */
+static sottod_call *target_call(sottod_calls *mgr, json_t *args, sotto_control_reply *reply)
+{
+    const char *id = string_arg(args, "id");
+    sottod_call *c, *found = NULL;
+    int n = 0;
+
+    if (id) {
+        found = sottod__call_find(mgr, id);
+        if (!found)
+            fail(reply, "failed", "no call with id %s", id);
+        return found;
+    }
+    for (c = mgr->calls; c; c = c->next) {
+        if (c->state != CALL_ENDED) {
+            found = c;
+            n++;
+        }
+    }
+    if (n == 0)
+        fail(reply, "failed", "%s", "there is no call");
+    else if (n > 1)
+        fail(reply, "bad-args", "%s", "several calls: give an id");
+    return n == 1 ? found : NULL;
+}
+
+static json_t *call_json(const sottod_call *c)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:f}", "id", c->id, "direction",
+                     c->outgoing ? "outgoing" : "incoming", "state",
+                     sottod__call_state_name(c->state), "signalling",
+                     c->signalling == SIGNAL_HTTP ? "http" : "token", "codec",
+                     c->codec ? c->codec->name : NULL, "remote_fingerprint",
+                     c->remote_fingerprint, "age_s",
+                     (double)(uv_now(c->mgr->loop) - c->created_ms) / 1000.0);
+}
+
+static void cmd_calls(sottod_calls *mgr, json_t *args, sotto_control_reply *reply)
+{
+    json_t *list = json_array();
+    sottod_call *c;
+
+    (void)args;
+    for (c = mgr->calls; c; c = c->next)
+        if (c->state != CALL_ENDED)
+            json_array_append_new(list, call_json(c));
+    reply->result = json_pack("{s:o}", "calls", list);
+}
+
+static void start_or_fail(sottod_call *call, sotto_control_reply *reply)
+{
+    char err[256] = "";
+
+    call->pending = sotto_control_defer(reply);
+    if (!call->pending) {
+        sottod__call_end(call, "out of memory");
+        fail(reply, "internal", "%s", "out of memory");
+        return;
+    }
+    if (sottod__call_start(call, err, sizeof(err)) < 0)
+        sottod__call_end(call, err); /* also answers the deferred request */
+}
+
+static void cmd_offer(sottod_calls *mgr, json_t *args, sotto_control_reply *reply)
+{
+    char err[256] = "";
+    sottod_call *call;
+
+    (void)args;
+    call = sottod__call_new(mgr, 1, SIGNAL_TOKEN, err, sizeof(err));
+    if (!call) {
+        fail(reply, "failed", "%s", err);
+        return;
+    }
+    snprintf(call->peer, sizeof(call->peer), "token");
+    start_or_fail(call, reply);
+}
+
+static char *decode_token(json_t *args, sotto_control_reply *reply, size_t *len)
+{
+    const char *token = string_arg(args, "token");
+    char err[256] = "";
+    char *sdp = NULL;
+
+    if (!token) {
+        fail(reply, "bad-args", "%s", "\"token\" (a string) is required");
+        return NULL;
+    }
+    if (sotto_token_decode(token, strlen(token), &sdp, len, err, sizeof(err)) < 0) {
+        fail(reply, "bad-args", "bad token: %s", err);
+        return NULL;
+    }
+    return sdp;
+}
+
+static void cmd_accept(sottod_calls *mgr, json_t *args, sotto_control_reply *reply)
+{
+    char err[256] = "";
+    sottod_call *call;
+    size_t len;
+    char *sdp = decode_token(args, reply, &len);
+
+    if (!sdp)
+        return;
+    call = sottod__call_new(mgr, 0, SIGNAL_TOKEN, err, sizeof(err));
+    if (!call) {
+        free(sdp);
+        fail(reply, "failed", "%s", err);
+        return;
+    }
+    snprintf(call->peer, sizeof(call->peer), "token");
+    if (sottod__call_parse_remote(call, sdp, len, err, sizeof(err)) < 0 ||
+        sottod__apply_remote(call, 1, err, sizeof(err)) < 0) {
+        free(sdp);
+        sottod__call_end(call, err);
+        fail(reply, "failed", "cannot accept this offer: %s", err);
+        return;
+    }
+    free(sdp);
+    start_or_fail(call, reply);
+}
+
+static void cmd_complete(sottod_calls *mgr, json_t *args, sotto_control_reply *reply)
+{
+    char err[256] = "";
+    sottod_call *call = NULL, *c;
+    const char *id = string_arg(args, "id");
+    size_t len;
+    char *sdp = decode_token(args, reply, &len);
+
+    if (!sdp)
+        return;
+    for (c = mgr->calls; c; c = c->next)
+        if (c->state == CALL_OFFERED && c->signalling == SIGNAL_TOKEN &&
+            (!id || strcmp(c->id, id) == 0))
+            call = c;
+    if (!call) {
+        free(sdp);
+        fail(reply, "failed", "%s", "no outgoing call is waiting for an answer");
+        return;
+    }
+    if (sottod__call_parse_remote(call, sdp, len, err, sizeof(err)) < 0 ||
+        sottod__apply_remote(call, 0, err, sizeof(err)) < 0) {
+        free(sdp);
+        fail(reply, "failed", "cannot use this answer: %s", err);
+        sottod__call_end(call, err);
+        return;
+    }
+    free(sdp);
+    sottod__call_set_state(call, CALL_CONNECTING);
+    reply->result = json_pack("{s:s, s:s}", "id", call->id, "state", "connecting");
+}
+
+static void cmd_hangup(sottod_calls *mgr, json_t *args, sotto_control_reply *reply)
+{
+    sottod_call *call = target_call(mgr, args, reply);
+
+    if (!call)
+        return;
+    reply->result = json_pack("{s:s}", "id", call->id);
+    sottod__call_end(call, "hung up locally");
+}
+
+static json_t *stats_json(const sottod_call *c)
+{
+    sottod_media_stats s;
+    sotto_transport_stats ts;
+    json_t *o = call_json(c);
+
+    if (c->transport && sotto_transport_get_stats(c->transport, &ts) == 0)
+        json_object_set_new(o, "transport",
+                            json_pack("{s:I, s:I, s:I, s:I, s:I}", "dropped_malformed",
+                                      (json_int_t)ts.dropped_malformed, "dropped_auth",
+                                      (json_int_t)ts.dropped_auth, "dropped_replay",
+                                      (json_int_t)ts.dropped_replay, "rtp_sent",
+                                      (json_int_t)ts.rtp_sent, "rtp_received",
+                                      (json_int_t)ts.rtp_received));
+    if (!c->media)
+        return o;
+    sottod_media_get_stats(c->media, sottod__now_us(), &s);
+    json_object_set_new(
+        o, "media",
+        json_pack("{s:s, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:I, s:f,"
+                  " s:f, s:f, s:f, s:i, s:I, s:I, s:I, s:I}",
+                  "codec", s.codec, "payload_type", s.payload_type, "ptime_ms", s.ptime_ms,
+                  "packets_sent", (json_int_t)s.packets_sent, "packets_received",
+                  (json_int_t)s.packets_received, "payload_bytes_sent",
+                  (json_int_t)s.payload_bytes_sent, "payload_bytes_received",
+                  (json_int_t)s.payload_bytes_received, "wire_bytes_sent",
+                  (json_int_t)s.wire_bytes_sent, "wire_bytes_received",
+                  (json_int_t)s.wire_bytes_received, "payload_kbps_sent", s.payload_kbps_sent,
+                  "wire_kbps_sent", s.wire_kbps_sent, "payload_kbps_received",
+                  s.payload_kbps_received, "wire_kbps_received", s.wire_kbps_received,
+                  "packets_lost", (json_int_t)s.packets_lost, "loss_fraction", s.loss_fraction,
+                  "jitter_ms", s.jitter_ms, "rtt_ms", s.rtt_ms, "remote_loss_fraction",
+                  s.remote_loss_fraction, "jitter_buffer_ms", (int)s.jitter_buffer_ms,
+                  "concealed_ms", (json_int_t)s.concealed_ms, "packets_late",
+                  (json_int_t)s.packets_late, "rtcp_sent", (json_int_t)s.rtcp_sent,
+                  "rtcp_received", (json_int_t)s.rtcp_received));
+    return o;
+}
+
+static void cmd_stats(sottod_calls *mgr, json_t *args, sotto_control_reply *reply)
+{
+    json_t *list = json_array();
+    const char *id = string_arg(args, "id");
+    sottod_call *c;
+
+    for (c = mgr->calls; c; c = c->next)
+        if (c->state != CALL_ENDED && (!id || strcmp(id, c->id) == 0))
+            json_array_append_new(list, stats_json(c));
+    if (id && json_array_size(list) == 0) {
+        json_decref(list);
+        fail(reply, "failed", "no call with id %s", id);
+        return;
+    }
+    reply->result = json_pack("{s:o}", "calls", list);
+}
+
+static const struct {
+    const char *name;
+    void (*fn)(sottod_calls *mgr, json_t *args, sotto_control_reply *reply);
+} commands[] = {
+    {"accept", cmd_accept},
+    {"calls", cmd_calls},
+    {"complete", cmd_complete},
+    {"hangup", cmd_hangup},
+    {"offer", cmd_offer},
+    {"stats", cmd_stats},
+};
+
+int sottod_calls_command(sottod_calls *mgr, const char *cmd, json_t *args,
+                         sotto_control_reply *reply)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(commands[i].name, cmd) == 0) {
+            if (!mgr)
+                fail(reply, "failed", "%s", "calls are not available");
+            else
+                commands[i].fn(mgr, args, reply);
+            return 1;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,102 @@
+/* Private to daemon/calls*.c and call_sdp.c. */
+#ifndef SOTTO_DAEMON_CALL_INTERNAL_H
+#define SOTTO_DAEMON_CALL_INTERNAL_H
+
+#include "codec/codec.h"
+#include "daemon/call_media.h"
+#include "daemon/calls.h"
+#include "net/identity.h"
+#include "net/sdp.h"
+#include "net/transport.h"
+
+#define CALL_ID_LEN 17
+#define CALL_MAX_CANDIDATES SOTTO_SDP_MAX_CANDIDATES
+#define CALL_CANDIDATE_LEN 256
+
+typedef enum call_state {
+    CALL_GATHERING = 0,   /* collecting our candidates before sending a description */
+    CALL_OFFERED,         /* our offer is out; waiting for the answer */
+    CALL_RINGING,         /* an offer came in; waiting for `answer` */
+    CALL_CONNECTING,      /* descriptions exchanged; ICE and DTLS running */
+    CALL_ACTIVE,          /* SRTP keyed: media flows */
+    CALL_ENDED,
+} call_state;
+
+typedef enum call_signalling {
+    SIGNAL_TOKEN = 0,     /* copy-paste tokens through sottoctl */
+    SIGNAL_HTTP,          /* WHIP-like HTTP */
+} call_signalling;
+
+typedef struct sottod_call sottod_call;
+
+struct sottod_call {
+    sottod_calls *mgr;
+    sottod_call *next;
+    char id[CALL_ID_LEN];
+    int outgoing;                       /* 1 = we sent the offer */
+    call_signalling signalling;
+    call_state state;
+    char end_reason[160];
+    sotto_transport *transport;
+    sottod_media *media;
+    sotto_sdp *remote;                  /* the peer's offer or answer */
+    sotto_sdp_codec_choice choice;      /* negotiated codec */
+    const sotto_codec_desc *codec;
+    int ptime_ms;
+    char candidates[CALL_MAX_CANDIDATES][CALL_CANDIDATE_LEN]; /* ours */
+    size_t candidate_count;
+    int gathering_done;
+    char remote_fingerprint[160];       /* "sha-256 AB:..." */
+    char peer[128];                     /* who: URL or remote address */
+    sotto_control_deferred *pending;    /* a sottoctl request waiting on this call */
+    void *http_request;                 /* an HTTP offer waiting for our answer */
+    char remote_url[512];               /* HTTP: where to DELETE on hang-up */
+    uv_timer_t rtcp_timer;
+    uv_timer_t ring_timer;
+    int open_handles;
+    uint64_t created_ms;
+    uint64_t secure_ms;
+    uint64_t first_audio_ms;
+};
+
+struct sottod_calls {
+    uv_loop_t *loop;
+    const sotto_config *cfg;
+    sotto_control *control;
+    int rate;
+    sotto_identity *identity;
+    sottod_call *calls;
+    int closing;
+    int open_handles;
+    void (*done)(void *);
+    void *done_opaque;
+    void *http;                         /* the HTTP signalling server, when enabled */
+    uint16_t http_port;
+    int16_t play_buf[4096];
+};
+
+/* call_sdp.c */
+int sottod__codec_prefs(const sotto_config *cfg, sotto_sdp_codec_pref *prefs, size_t max);
+int sottod__build_offer(sottod_call *call, char *buf, size_t buflen, char *err,
+                        size_t errlen);
+int sottod__build_answer(sottod_call *call, char *buf, size_t buflen, char *err,
+                         size_t errlen);
+/* Applies a parsed remote description (offer when answering, answer when
+ * calling) to the call's transport and codec choice. */
+int sottod__apply_remote(sottod_call *call, int is_offer, char *err, size_t errlen);
+
+/* calls.c */
+void sottod__call_end(sottod_call *call, const char *reason);
+sottod_call *sottod__call_new(sottod_calls *mgr, int outgoing, call_signalling sig,
+                              char *err, size_t errlen);
+sottod_call *sottod__call_find(sottod_calls *mgr, const char *id);
+void sottod__call_set_state(sottod_call *call, call_state state);
+const char *sottod__call_state_name(call_state state);
+uint64_t sottod__now_us(void);
+/* Parses remote SDP text into call->remote. */
+int sottod__call_parse_remote(sottod_call *call, const char *sdp, size_t len, char *err,
+                              size_t errlen);
+/* Starts gathering; when done, the call's description is sent on. */
+int sottod__call_start(sottod_call *call, char *err, size_t errlen);
+
+#endif

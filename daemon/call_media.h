@@ -1,0 +1,77 @@
+/* The media path of one call: capture -> codec -> RTP -> SRTP out, and
+ * SRTP in -> RTP -> jitter buffer -> codec (or concealment) -> playback.
+ * The audio clock drives both directions: each captured frame sends what
+ * it completes and pulls exactly as much playout audio as it lasts. */
+#ifndef SOTTO_DAEMON_CALL_MEDIA_H
+#define SOTTO_DAEMON_CALL_MEDIA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec/codec.h"
+#include "net/transport.h"
+
+typedef struct sottod_media sottod_media;
+
+typedef struct sottod_media_params {
+    const sotto_codec_desc *codec;   /* negotiated codec; static table */
+    sotto_codec_params codec_params; /* frame_ms = ptime */
+    uint8_t payload_type;            /* negotiated RTP payload type */
+    int rate;                        /* Hz of the audio at the daemon side (16000) */
+    sotto_transport *transport;      /* sends RTP/RTCP; not owned */
+    const char *cname;               /* RTCP CNAME; copied */
+} sottod_media_params;
+
+typedef struct sottod_media_stats {
+    const char *codec;            /* encoding name */
+    int payload_type;
+    int ptime_ms;
+    uint32_t ssrc;                /* ours */
+    uint32_t remote_ssrc;         /* 0 until the first packet */
+    uint64_t packets_sent;
+    uint64_t packets_received;
+    uint64_t payload_bytes_sent;
+    uint64_t payload_bytes_received;
+    uint64_t wire_bytes_sent;     /* every datagram incl. IPv4+UDP headers, STUN, DTLS, RTCP */
+    uint64_t wire_bytes_received;
+    double payload_kbps_sent;     /* over the last few seconds */
+    double wire_kbps_sent;
+    double payload_kbps_received;
+    double wire_kbps_received;
+    uint64_t packets_lost;        /* by sequence numbers (RFC 3550 A.3) */
+    double loss_fraction;         /* lost / expected */
+    double jitter_ms;             /* RFC 3550 A.8 interarrival jitter */
+    double rtt_ms;                /* from RTCP LSR/DLSR; < 0 until known */
+    double remote_loss_fraction;  /* what the peer reports about our stream; < 0 until known */
+    uint32_t jitter_buffer_ms;    /* current target delay */
+    uint64_t concealed_ms;
+    uint64_t frames_played;
+    uint64_t packets_late;
+    uint64_t packets_duplicate;
+    uint64_t rtcp_sent;
+    uint64_t rtcp_received;
+    uint64_t decode_errors;
+} sottod_media_stats;
+
+int sottod_media_create(sottod_media **out, const sottod_media_params *p);
+void sottod_media_destroy(sottod_media **m);
+
+/* One captured frame (rate Hz, mono). Fills play (same length) with the
+ * audio to play out for the same period. now_us: monotonic clock. */
+void sottod_media_tick(sottod_media *m, const int16_t *pcm, size_t samples, int16_t *play,
+                       uint64_t now_us);
+
+/* A decrypted RTP packet or RTCP compound from the transport. */
+void sottod_media_receive(sottod_media *m, const uint8_t *pkt, size_t len, int is_rtcp,
+                          uint64_t now_us);
+
+/* Every datagram crossing ICE, for wire bitrate accounting. */
+void sottod_media_count_wire(sottod_media *m, int outbound, size_t len, uint64_t now_us);
+
+/* Sends an RTCP SR (or RR before we sent anything) with a report block on
+ * the remote stream; bye = 1 adds a BYE. */
+int sottod_media_send_rtcp(sottod_media *m, int bye, uint64_t now_us);
+
+void sottod_media_get_stats(const sottod_media *m, uint64_t now_us, sottod_media_stats *out);
+
+#endif

@@ -1,0 +1,345 @@
+/* SDP for calls: our offer, our answer, and applying the peer's. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "daemon/call_internal.h"
+
+typedef struct known_codec {
+    const char *config_name;   /* as written in [codec] order */
+    const char *rtp_name;
+    uint32_t clock_hz;
+    uint8_t channels;
+    uint8_t pt;                /* what we offer */
+} known_codec;
+
+static const known_codec known_codecs[] = {
+    {"opus", "opus", 48000, 2, 111},
+    {"pcmu", "PCMU", 8000, 1, 0},
+    {"pcma", "PCMA", 8000, 1, 8},
+};
+
+static const known_codec *known_by_config(const char *name, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(known_codecs) / sizeof(known_codecs[0]); i++)
+        if (strlen(known_codecs[i].config_name) == len &&
+            strncasecmp(known_codecs[i].config_name, name, len) == 0)
+            return &known_codecs[i];
+    return NULL;
+}
+
+static const known_codec *known_by_rtp(const char *name, uint32_t clock)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(known_codecs) / sizeof(known_codecs[0]); i++)
+        if (strcasecmp(known_codecs[i].rtp_name, name) == 0 && known_codecs[i].clock_hz == clock)
+            return &known_codecs[i];
+    return NULL;
+}
+
+/* The configured order, skipping codecs this build cannot run yet. */
+int sottod__codec_prefs(const sotto_config *cfg, sotto_sdp_codec_pref *prefs, size_t max)
+{
+    const char *p = cfg->codec.order;
+    size_t n = 0;
+
+    while (*p && n < max) {
+        size_t len = strcspn(p, ", ");
+        const known_codec *k = known_by_config(p, len);
+
+        if (k) {
+            prefs[n].name = k->rtp_name;
+            prefs[n].clock_hz = k->clock_hz;
+            prefs[n].channels = k->channels;
+            n++;
+        }
+        p += len;
+        p += strspn(p, ", ");
+    }
+    return (int)n;
+}
+
+static void fingerprint_to_sdp(const sotto_identity *id, sotto_sdp_fingerprint *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->hash = SOTTO_SDP_HASH_SHA256;
+    out->len = SOTTO_FINGERPRINT_LEN;
+    sotto_identity_fingerprint_bytes(id, out->bytes);
+}
+
+static int add_candidates(const sottod_call *call, sotto_sdp_candidate *out, size_t max,
+                          size_t *out_count)
+{
+    char err[128];
+    size_t i, n = 0;
+
+    for (i = 0; i < call->candidate_count && n < max; i++) {
+        const char *c = call->candidates[i];
+
+        if (sotto_sdp_parse_candidate(c, strlen(c), &out[n], err, sizeof(err)) == 0)
+            n++;
+    }
+    *out_count = n;
+    return 0;
+}
+
+static uint64_t random_u64(void)
+{
+    uint64_t v = 0;
+
+    if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+        v = (uint64_t)(uintptr_t)&v;
+    return v & 0x7fffffffffffffffull;
+}
+
+static int local_credentials(sottod_call *call, char *ufrag, size_t ulen, char *pwd, size_t plen)
+{
+    return sotto_transport_local_ice_credentials(call->transport, ufrag, ulen, pwd, plen);
+}
+
+int sottod__build_offer(sottod_call *call, char *buf, size_t buflen, char *err, size_t errlen)
+{
+    const sotto_config *cfg = call->mgr->cfg;
+    sotto_sdp_codec_pref prefs[8];
+    sotto_sdp *sdp;
+    sotto_sdp_media *m;
+    char ufrag[SOTTO_SDP_ICE_LEN], pwd[SOTTO_SDP_ICE_LEN];
+    size_t len;
+    int n, i, rc;
+
+    n = sottod__codec_prefs(cfg, prefs, 8);
+    if (n <= 0) {
+        snprintf(err, errlen, "no usable codec in [codec] order");
+        return -EINVAL;
+    }
+    sdp = calloc(1, sizeof(*sdp));
+    if (!sdp)
+        return -ENOMEM;
+    snprintf(sdp->origin_user, sizeof(sdp->origin_user), "-");
+    sdp->session_id = random_u64();
+    sdp->session_version = 2;
+    snprintf(sdp->session_name, sizeof(sdp->session_name), "-");
+    sdp->bundle_count = 1;
+    snprintf(sdp->bundle_mids[0], sizeof(sdp->bundle_mids[0]), "0");
+    snprintf(sdp->msid_semantic, sizeof(sdp->msid_semantic), "WMS");
+    snprintf(sdp->msid_semantic_ids, sizeof(sdp->msid_semantic_ids), "*");
+    sdp->media_count = 1;
+    m = &sdp->media[0];
+    m->type = SOTTO_SDP_MEDIA_AUDIO;
+    snprintf(m->name, sizeof(m->name), "audio");
+    m->port = 9;
+    snprintf(m->proto, sizeof(m->proto), "UDP/TLS/RTP/SAVPF");
+    m->proto_kind = SOTTO_SDP_PROTO_DTLS_SRTP;
+    m->connection.addr_type = SOTTO_SDP_ADDR_IP4;
+    snprintf(m->connection.address, sizeof(m->connection.address), "0.0.0.0");
+    for (i = 0; i < n; i++) {
+        const known_codec *k = known_by_rtp(prefs[i].name, prefs[i].clock_hz);
+        sotto_codec_params cp;
+
+        m->pts[m->pt_count++] = k->pt;
+        m->rtpmap[m->rtpmap_count].pt = k->pt;
+        snprintf(m->rtpmap[m->rtpmap_count].name, SOTTO_SDP_TOKEN_LEN, "%s", k->rtp_name);
+        m->rtpmap[m->rtpmap_count].clock_hz = k->clock_hz;
+        m->rtpmap[m->rtpmap_count].channels = k->channels > 1 ? k->channels : 0;
+        m->rtpmap_count++;
+        sotto_codec_params_default(&cp);
+        cp.fec = cfg->codec.opus_fec;
+        if (sotto_codec_fmtp(sotto_codec_find(k->rtp_name), &cp,
+                             m->fmtp[m->fmtp_count].params, SOTTO_SDP_FMTP_LEN) == 0 &&
+            m->fmtp[m->fmtp_count].params[0]) {
+            m->fmtp[m->fmtp_count].pt = k->pt;
+            m->fmtp_count++;
+        }
+    }
+    snprintf(m->mid, sizeof(m->mid), "0");
+    m->direction = SOTTO_SDP_DIR_SENDRECV;
+    m->rtcp_mux = 1;
+    m->rtcp_rsize = 1;
+    m->ptime_ms = (uint32_t)cfg->codec.ptime_ms;
+    rc = local_credentials(call, ufrag, sizeof(ufrag), pwd, sizeof(pwd));
+    if (rc < 0)
+        goto out;
+    snprintf(m->ice_dtls.ice_ufrag, sizeof(m->ice_dtls.ice_ufrag), "%s", ufrag);
+    snprintf(m->ice_dtls.ice_pwd, sizeof(m->ice_dtls.ice_pwd), "%s", pwd);
+    fingerprint_to_sdp(call->mgr->identity, &m->ice_dtls.fingerprint);
+    m->ice_dtls.setup = SOTTO_SDP_SETUP_ACTPASS;
+    add_candidates(call, m->candidates, SOTTO_SDP_MAX_CANDIDATES, &m->candidate_count);
+    m->end_of_candidates = 1;
+    rc = sotto_sdp_write(sdp, buf, buflen, &len);
+    if (rc < 0)
+        snprintf(err, errlen, "cannot write the offer: %s", strerror(-rc));
+out:
+    free(sdp);
+    return rc;
+}
+
+int sottod__build_answer(sottod_call *call, char *buf, size_t buflen, char *err, size_t errlen)
+{
+    sotto_sdp_answer_params ap;
+    sotto_sdp_fingerprint fp;
+    sotto_sdp_candidate *cands;
+    sotto_sdp *answer;
+    char ufrag[SOTTO_SDP_ICE_LEN], pwd[SOTTO_SDP_ICE_LEN];
+    size_t n = 0, len;
+    int rc;
+
+    cands = calloc(SOTTO_SDP_MAX_CANDIDATES, sizeof(*cands));
+    answer = calloc(1, sizeof(*answer));
+    rc = (cands && answer) ? 0 : -ENOMEM;
+    if (rc == 0)
+        rc = local_credentials(call, ufrag, sizeof(ufrag), pwd, sizeof(pwd));
+    if (rc < 0)
+        goto out;
+    add_candidates(call, cands, SOTTO_SDP_MAX_CANDIDATES, &n);
+    fingerprint_to_sdp(call->mgr->identity, &fp);
+    memset(&ap, 0, sizeof(ap));
+    ap.choice = &call->choice;
+    ap.ice_ufrag = ufrag;
+    ap.ice_pwd = pwd;
+    ap.fingerprint = &fp;
+    ap.candidates = cands;
+    ap.candidate_count = n;
+    ap.candidates_complete = 1;
+    ap.session_id = random_u64();
+    ap.session_version = 2;
+    ap.ptime_ms = (uint32_t)call->ptime_ms;
+    rc = sotto_sdp_build_answer(call->remote, &ap, answer, err, errlen);
+    if (rc == 0) {
+        rc = sotto_sdp_write(answer, buf, buflen, &len);
+        if (rc < 0)
+            snprintf(err, errlen, "cannot write the answer: %s", strerror(-rc));
+    }
+out:
+    free(cands);
+    free(answer);
+    return rc;
+}
+
+static void format_fingerprint(const sotto_sdp_fingerprint *fp, char *out, size_t outlen)
+{
+    static const char *const names[] = {"", "sha-1", "sha-224", "sha-256", "sha-384", "sha-512"};
+    size_t pos, i;
+
+    pos = (size_t)snprintf(out, outlen, "%s ", names[fp->hash]);
+    for (i = 0; i < fp->len && pos + 3 < outlen; i++)
+        pos += (size_t)snprintf(out + pos, outlen - pos, i ? ":%02X" : "%02X", fp->bytes[i]);
+}
+
+/* An answer names the codec by the first payload type of its m-line. */
+static int choice_from_answer(sottod_call *call, size_t mi, char *err, size_t errlen)
+{
+    const sotto_sdp_media *m = &call->remote->media[mi];
+    size_t i;
+
+    for (i = 0; i < m->rtpmap_count; i++) {
+        const sotto_sdp_rtpmap *r = &m->rtpmap[i];
+
+        if (m->pt_count == 0 || r->pt != m->pts[0])
+            continue;
+        if (!known_by_rtp(r->name, r->clock_hz))
+            break;
+        memset(&call->choice, 0, sizeof(call->choice));
+        call->choice.media_index = mi;
+        call->choice.pt = r->pt;
+        snprintf(call->choice.name, sizeof(call->choice.name), "%s", r->name);
+        call->choice.clock_hz = r->clock_hz;
+        call->choice.channels = r->channels;
+        return 0;
+    }
+    snprintf(err, errlen, "the answer chose no codec that was offered");
+    return -ENOENT;
+}
+
+static int first_audio(const sotto_sdp *sdp)
+{
+    size_t i;
+
+    for (i = 0; i < sdp->media_count; i++)
+        if (sdp->media[i].type == SOTTO_SDP_MEDIA_AUDIO && sdp->media[i].port != 0)
+            return (int)i;
+    return -1;
+}
+
+static void add_remote_candidates(sottod_call *call, const sotto_sdp_media *m,
+                                  const sotto_sdp_resolved *r)
+{
+    char text[512];
+    size_t i, len;
+
+    for (i = 0; i < m->candidate_count; i++) {
+        if (m->candidates[i].component != 1)
+            continue;
+        if (sotto_sdp_write_candidate(&m->candidates[i], text, sizeof(text), &len) == 0)
+            sotto_transport_add_remote_candidate(call->transport, text);
+    }
+    if (r->end_of_candidates)
+        sotto_transport_remote_candidates_done(call->transport);
+}
+
+int sottod__apply_remote(sottod_call *call, int is_offer, char *err, size_t errlen)
+{
+    sotto_sdp_codec_pref prefs[8];
+    sotto_transport_remote remote;
+    sotto_sdp_resolved r;
+    static const char *const setups[] = {"", "actpass", "active", "passive", "holdconn"};
+    int mi, n, rc;
+
+    mi = first_audio(call->remote);
+    if (mi < 0) {
+        snprintf(err, errlen, "the description has no audio section");
+        return -ENOENT;
+    }
+    if (call->remote->media[mi].proto_kind != SOTTO_SDP_PROTO_DTLS_SRTP) {
+        snprintf(err, errlen, "the audio section is not DTLS-SRTP (%s)",
+                 call->remote->media[mi].proto);
+        return -EPROTONOSUPPORT;
+    }
+    if (is_offer) {
+        n = sottod__codec_prefs(call->mgr->cfg, prefs, 8);
+        rc = sotto_sdp_negotiate_audio(call->remote, prefs, (size_t)n, &call->choice, err,
+                                       errlen);
+    } else {
+        rc = choice_from_answer(call, (size_t)mi, err, errlen);
+    }
+    if (rc < 0)
+        return rc;
+    call->codec = sotto_codec_find(call->choice.name);
+    if (!call->codec) {
+        snprintf(err, errlen, "codec %s is not available", call->choice.name);
+        return -ENOENT;
+    }
+    call->ptime_ms = call->mgr->cfg->codec.ptime_ms;
+    if (call->remote->media[mi].ptime_ms == 10 || call->remote->media[mi].ptime_ms == 20 ||
+        call->remote->media[mi].ptime_ms == 40 || call->remote->media[mi].ptime_ms == 60)
+        call->ptime_ms = (int)call->remote->media[mi].ptime_ms;
+    if (strcasecmp(call->codec->name, "opus") != 0 && call->ptime_ms > 40)
+        call->ptime_ms = 20;
+    sotto_sdp_resolve_media(call->remote, (size_t)mi, &r);
+    if (!r.fingerprint || r.fingerprint->hash != SOTTO_SDP_HASH_SHA256) {
+        snprintf(err, errlen, "the description has no sha-256 fingerprint");
+        return -EPROTO;
+    }
+    format_fingerprint(r.fingerprint, call->remote_fingerprint,
+                       sizeof(call->remote_fingerprint));
+    memset(&remote, 0, sizeof(remote));
+    remote.ice_ufrag = r.ice_ufrag;
+    remote.ice_pwd = r.ice_pwd;
+    remote.fingerprint = call->remote_fingerprint;
+    remote.setup = setups[r.setup <= SOTTO_SDP_SETUP_HOLDCONN ? r.setup : 0];
+    if (!remote.setup[0])
+        remote.setup = is_offer ? "actpass" : "active";
+    rc = sotto_transport_set_remote(call->transport, &remote);
+    if (rc < 0) {
+        snprintf(err, errlen, "the peer's ICE/DTLS parameters were refused (%s)",
+                 strerror(-rc));
+        return rc;
+    }
+    add_remote_candidates(call, &call->remote->media[mi], &r);
+    return 0;
+}

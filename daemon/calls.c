@@ -1,0 +1,484 @@
+/* Call lifecycle: creation, gathering, the transport's events, media
+ * start, hang-up and teardown. */
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/call_internal.h"
+#include "daemon/log.h"
+#include "net/token.h"
+
+static const char *const state_names[] = {"gathering", "offered", "ringing", "connecting",
+                                          "active", "ended"};
+
+const char *sottod__call_state_name(call_state state)
+{
+    return state <= CALL_ENDED ? state_names[state] : "?";
+}
+
+uint64_t sottod__now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void emit(sottod_call *call, const char *event, json_t *extra)
+{
+    json_t *data = extra ? extra : json_object();
+
+    json_object_set_new(data, "id", json_string(call->id));
+    json_object_set_new(data, "direction", json_string(call->outgoing ? "outgoing" : "incoming"));
+    sotto_control_emit(call->mgr->control, event, data);
+}
+
+void sottod__call_set_state(sottod_call *call, call_state state)
+{
+    if (call->state == state)
+        return;
+    call->state = state;
+    log_info("call %s: %s", call->id, sottod__call_state_name(state));
+    emit(call, "call-state", json_pack("{s:s}", "state", sottod__call_state_name(state)));
+}
+
+sottod_call *sottod__call_find(sottod_calls *mgr, const char *id)
+{
+    sottod_call *c;
+
+    for (c = mgr->calls; c; c = c->next)
+        if (c->state != CALL_ENDED && (!id || strcmp(c->id, id) == 0))
+            return c;
+    return NULL;
+}
+
+static void on_call_handle_closed(uv_handle_t *h)
+{
+    sottod_call *call = h->data;
+    sottod_calls *mgr = call->mgr;
+    sottod_call **p;
+
+    if (--call->open_handles > 0)
+        return;
+    for (p = &mgr->calls; *p; p = &(*p)->next) {
+        if (*p == call) {
+            *p = call->next;
+            break;
+        }
+    }
+    free(call->remote);
+    free(call);
+    if (mgr->closing && !mgr->calls) {
+        sotto_identity_destroy(&mgr->identity);
+        if (mgr->done)
+            mgr->done(mgr->done_opaque);
+        free(mgr);
+    }
+}
+
+void sottod__call_end(sottod_call *call, const char *reason)
+{
+    if (call->state == CALL_ENDED)
+        return;
+    snprintf(call->end_reason, sizeof(call->end_reason), "%s", reason);
+    if (call->media && call->transport)
+        sottod_media_send_rtcp(call->media, 1, sottod__now_us());
+    call->state = CALL_ENDED;
+    log_info("call %s ended: %s", call->id, reason);
+    emit(call, "call-ended",
+         json_pack("{s:s, s:f}", "reason", reason,
+                   "duration_s", (double)(uv_now(call->mgr->loop) - call->created_ms) / 1000.0));
+    if (call->pending) {
+        sotto_control_finish(call->pending, NULL, "failed", reason);
+        call->pending = NULL;
+    }
+    sottod_media_destroy(&call->media);
+    sotto_transport_destroy(&call->transport);
+    uv_close((uv_handle_t *)&call->rtcp_timer, on_call_handle_closed);
+    uv_close((uv_handle_t *)&call->ring_timer, on_call_handle_closed);
+}
+
+static void on_rtcp_timer(uv_timer_t *t)
+{
+    sottod_call *call = t->data;
+
+    if (call->media)
+        sottod_media_send_rtcp(call->media, 0, sottod__now_us());
+}
+
+static int start_media(sottod_call *call)
+{
+    sottod_media_params mp;
+    char cname[32];
+    int rc;
+
+    memset(&mp, 0, sizeof(mp));
+    mp.codec = call->codec;
+    sotto_codec_params_default(&mp.codec_params);
+    mp.codec_params.frame_ms = call->ptime_ms;
+    mp.codec_params.fec = call->mgr->cfg->codec.opus_fec;
+    if (strcasecmp(call->codec->name, "opus") == 0)
+        mp.codec_params.bitrate = call->mgr->cfg->codec.opus_bitrate;
+    mp.payload_type = call->choice.pt;
+    mp.rate = call->mgr->rate;
+    mp.transport = call->transport;
+    snprintf(cname, sizeof(cname), "sotto-%s", call->id);
+    mp.cname = cname;
+    rc = sottod_media_create(&call->media, &mp);
+    if (rc < 0)
+        return rc;
+    /* RTCP every 5 s is well under 5% of even a 3 kbit/s session's budget
+     * at these packet sizes; the first report goes out quickly for RTT. */
+    uv_timer_start(&call->rtcp_timer, on_rtcp_timer, 500, 5000);
+    return 0;
+}
+
+static void on_transport_state(void *opaque, sotto_transport_state state, const char *reason)
+{
+    sottod_call *call = opaque;
+    char msg[200];
+
+    switch (state) {
+    case SOTTO_TRANSPORT_ICE_CONNECTED:
+        emit(call, "call-ice-connected", NULL);
+        break;
+    case SOTTO_TRANSPORT_SECURE:
+        call->secure_ms = uv_now(call->mgr->loop);
+        if (start_media(call) < 0) {
+            sottod__call_end(call, "cannot start media");
+            return;
+        }
+        sottod__call_set_state(call, CALL_ACTIVE);
+        emit(call, "call-connected",
+             json_pack("{s:s, s:i, s:i, s:s, s:f}", "codec", call->codec->name, "payload_type",
+                       call->choice.pt, "ptime_ms", call->ptime_ms, "remote_fingerprint",
+                       call->remote_fingerprint, "setup_ms",
+                       (double)(call->secure_ms - call->created_ms)));
+        break;
+    case SOTTO_TRANSPORT_FAILED:
+        /* A DTLS close_notify is how WebRTC peers hang up. */
+        if (reason && strstr(reason, "peer closed"))
+            snprintf(msg, sizeof(msg), "hung up by the peer");
+        else
+            snprintf(msg, sizeof(msg), "transport failed: %s", reason ? reason : "unknown");
+        sottod__call_end(call, msg);
+        break;
+    case SOTTO_TRANSPORT_NEW:
+        break;
+    }
+}
+
+static void on_transport_packet(void *opaque, const uint8_t *pkt, size_t len, int is_rtcp)
+{
+    sottod_call *call = opaque;
+
+    if (!call->media)
+        return;
+    if (!is_rtcp && !call->first_audio_ms) {
+        call->first_audio_ms = uv_now(call->mgr->loop);
+        emit(call, "call-first-audio",
+             json_pack("{s:f}", "since_start_ms",
+                       (double)(call->first_audio_ms - call->created_ms)));
+    }
+    sottod_media_receive(call->media, pkt, len, is_rtcp, sottod__now_us());
+}
+
+static void on_transport_wire(void *opaque, int outbound, const uint8_t *data, size_t len)
+{
+    sottod_call *call = opaque;
+
+    (void)data;
+    sottod_media_count_wire(call->media, outbound, len, sottod__now_us());
+}
+
+static void description_ready(sottod_call *call);
+
+static void on_transport_candidate(void *opaque, const char *candidate)
+{
+    sottod_call *call = opaque;
+
+    if (!candidate) {
+        if (!call->gathering_done) {
+            call->gathering_done = 1;
+            description_ready(call);
+        }
+        return;
+    }
+    if (call->candidate_count < CALL_MAX_CANDIDATES)
+        snprintf(call->candidates[call->candidate_count++], CALL_CANDIDATE_LEN, "%s",
+                 candidate);
+}
+
+/* Host names are resolved here, once per call; literals pass straight. */
+static int resolve(const char *hostport, char *addr, size_t addrlen, uint16_t *port)
+{
+    char host[256];
+    const char *colon = strrchr(hostport, ':');
+    struct addrinfo hints, *res = NULL;
+    size_t hlen;
+    long p;
+    char *end;
+
+    if (!colon)
+        return -EINVAL;
+    hlen = (size_t)(colon - hostport);
+    if (hlen >= sizeof(host) || hlen == 0)
+        return -EINVAL;
+    memcpy(host, hostport, hlen);
+    host[hlen] = '\0';
+    if (host[0] == '[' && hlen > 2 && host[hlen - 1] == ']') {
+        memmove(host, host + 1, hlen - 2);
+        host[hlen - 2] = '\0';
+    }
+    p = strtol(colon + 1, &end, 10);
+    if (*end || p < 1 || p > 65535)
+        return -EINVAL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res)
+        return -EHOSTUNREACH;
+    getnameinfo(res->ai_addr, res->ai_addrlen, addr, (socklen_t)addrlen, NULL, 0,
+                NI_NUMERICHOST);
+    freeaddrinfo(res);
+    *port = (uint16_t)p;
+    return 0;
+}
+
+static int transport_params(sottod_call *call, sotto_transport_params *tp, char *stun,
+                            char *turn, char *err, size_t errlen)
+{
+    const sotto_config *cfg = call->mgr->cfg;
+    uint16_t port;
+
+    sotto_transport_params_default(tp);
+    tp->offerer = call->outgoing;
+    tp->identity = call->mgr->identity;
+    tp->on_candidate = on_transport_candidate;
+    tp->on_state = on_transport_state;
+    tp->on_packet = on_transport_packet;
+    tp->on_wire = on_transport_wire;
+    tp->opaque = call;
+    if (cfg->network.ice_address[0]) {
+        tp->ice.local_addresses[0] = cfg->network.ice_address;
+        tp->ice.local_address_count = 1;
+    }
+    tp->ice.min_port = (uint16_t)cfg->network.ice_port_min;
+    tp->ice.max_port = (uint16_t)cfg->network.ice_port_max;
+    if (cfg->network.stun_server[0]) {
+        if (resolve(cfg->network.stun_server, stun, 64, &port) < 0) {
+            snprintf(err, errlen, "cannot resolve STUN server %s", cfg->network.stun_server);
+            return -EHOSTUNREACH;
+        }
+        tp->ice.stun_address = stun;
+        tp->ice.stun_port = port;
+    }
+    if (cfg->network.turn_server[0]) {
+        if (resolve(cfg->network.turn_server, turn, 64, &port) < 0) {
+            snprintf(err, errlen, "cannot resolve TURN server %s", cfg->network.turn_server);
+            return -EHOSTUNREACH;
+        }
+        tp->ice.turn[0].address = turn;
+        tp->ice.turn[0].port = port;
+        tp->ice.turn[0].username = cfg->network.turn_username;
+        tp->ice.turn[0].password = cfg->network.turn_password;
+        tp->ice.turn[0].transport = cfg->network.turn_transport == SOTTO_TURN_TCP
+                                        ? SOTTO_ICE_RELAY_TCP
+                                        : SOTTO_ICE_RELAY_UDP;
+        tp->ice.turn_count = 1;
+    }
+    return 0;
+}
+
+sottod_call *sottod__call_new(sottod_calls *mgr, int outgoing, call_signalling sig, char *err,
+                              size_t errlen)
+{
+    sotto_transport_params tp;
+    sottod_call *call, *c;
+    char stun[64], turn[64];
+    uint8_t rnd[8];
+    int active = 0, i;
+
+    for (c = mgr->calls; c; c = c->next)
+        active += c->state != CALL_ENDED;
+    if (active >= mgr->cfg->call.max_calls) {
+        snprintf(err, errlen, "too many calls (max_calls = %d)", mgr->cfg->call.max_calls);
+        return NULL;
+    }
+    call = calloc(1, sizeof(*call));
+    if (!call) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    call->mgr = mgr;
+    call->outgoing = outgoing;
+    call->signalling = sig;
+    call->state = CALL_GATHERING;
+    call->created_ms = uv_now(mgr->loop);
+    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+        memset(rnd, 0x5a, sizeof(rnd));
+    for (i = 0; i < 8; i++)
+        snprintf(call->id + 2 * i, 3, "%02x", rnd[i]);
+    uv_timer_init(mgr->loop, &call->rtcp_timer);
+    uv_timer_init(mgr->loop, &call->ring_timer);
+    call->rtcp_timer.data = call;
+    call->ring_timer.data = call;
+    call->open_handles = 2;
+    call->next = mgr->calls;
+    mgr->calls = call;
+    if (transport_params(call, &tp, stun, turn, err, errlen) < 0 ||
+        sotto_transport_create(&call->transport, mgr->loop, &tp, err, errlen) < 0) {
+        sottod__call_end(call, err);
+        return NULL;
+    }
+    return call;
+}
+
+int sottod__call_parse_remote(sottod_call *call, const char *sdp, size_t len, char *err,
+                              size_t errlen)
+{
+    if (!call->remote)
+        call->remote = calloc(1, sizeof(*call->remote));
+    if (!call->remote) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    return sotto_sdp_parse(sdp, len, call->remote, err, errlen);
+}
+
+int sottod__call_start(sottod_call *call, char *err, size_t errlen)
+{
+    int rc = sotto_transport_gather(call->transport);
+
+    if (rc < 0)
+        snprintf(err, errlen, "ICE gathering failed: %s", strerror(-rc));
+    return rc;
+}
+
+/* Our description is complete (all candidates): send it on its way. */
+static void description_ready(sottod_call *call)
+{
+    char *sdp = malloc(SOTTO_SDP_MAX_TEXT), *token = NULL;
+    char err[256] = "";
+    int rc;
+
+    if (!sdp) {
+        sottod__call_end(call, "out of memory");
+        return;
+    }
+    rc = call->outgoing ? sottod__build_offer(call, sdp, SOTTO_SDP_MAX_TEXT, err, sizeof(err))
+                        : sottod__build_answer(call, sdp, SOTTO_SDP_MAX_TEXT, err, sizeof(err));
+    if (rc == 0 && call->signalling == SIGNAL_TOKEN)
+        rc = sotto_token_encode(sdp, strlen(sdp), &token, err, sizeof(err));
+    if (rc < 0) {
+        free(sdp);
+        sottod__call_end(call, err[0] ? err : "cannot build the session description");
+        return;
+    }
+    if (call->signalling == SIGNAL_TOKEN) {
+        sotto_control_finish(call->pending,
+                             json_pack("{s:s, s:s, s:i}", "id", call->id, "token", token,
+                                       "sdp_bytes", (int)strlen(sdp)),
+                             NULL, NULL);
+        call->pending = NULL;
+        sottod__call_set_state(call, call->outgoing ? CALL_OFFERED : CALL_CONNECTING);
+    }
+    free(token);
+    free(sdp);
+}
+
+int sottod_calls_create(sottod_calls **out, const sottod_calls_params *p, char *err,
+                        size_t errlen)
+{
+    sottod_calls *mgr;
+    char dir[SOTTO_CONFIG_PATH_MAX];
+    const char *state = p->cfg->network.state_dir;
+    int rc;
+
+    mgr = calloc(1, sizeof(*mgr));
+    if (!mgr)
+        return -ENOMEM;
+    mgr->loop = p->loop;
+    mgr->cfg = p->cfg;
+    mgr->control = p->control;
+    mgr->rate = p->rate;
+    if (!state[0]) {
+        const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+
+        if (xdg && xdg[0] == '/')
+            snprintf(dir, sizeof(dir), "%s/sotto", xdg);
+        else if (geteuid() == 0)
+            snprintf(dir, sizeof(dir), "/var/lib/sotto");
+        else
+            snprintf(dir, sizeof(dir), "%s/.local/state/sotto", home ? home : "/tmp");
+        state = dir;
+    }
+    rc = sotto_identity_load_or_create(&mgr->identity, state, err, errlen);
+    if (rc < 0) {
+        free(mgr);
+        return rc;
+    }
+    *out = mgr;
+    return 0;
+}
+
+void sottod_calls_set_config(sottod_calls *calls, const sotto_config *cfg)
+{
+    if (calls)
+        calls->cfg = cfg;
+}
+
+void sottod_calls_close(sottod_calls *mgr, void (*done)(void *), void *opaque)
+{
+    sottod_call *c;
+
+    if (!mgr)
+        return;
+    mgr->closing = 1;
+    mgr->done = done;
+    mgr->done_opaque = opaque;
+    for (c = mgr->calls; c; c = c->next)
+        sottod__call_end(c, "daemon shutting down");
+    if (!mgr->calls) {
+        sotto_identity_destroy(&mgr->identity);
+        if (done)
+            done(opaque);
+        free(mgr);
+    }
+}
+
+int sottod_calls_audio(sottod_calls *mgr, const int16_t *pcm, size_t samples, int16_t *play)
+{
+    sottod_call *c;
+
+    if (!mgr || samples > sizeof(mgr->play_buf) / sizeof(mgr->play_buf[0]))
+        return 0;
+    for (c = mgr->calls; c; c = c->next) {
+        if (c->state == CALL_ACTIVE && c->media) {
+            sottod_media_tick(c->media, pcm, samples, play, sottod__now_us());
+            return 1;
+        }
+    }
+    return 0;
+}
+
+json_t *sottod_calls_status(const sottod_calls *mgr)
+{
+    const sottod_call *c;
+    int active = 0, total = 0;
+
+    if (!mgr)
+        return json_pack("{s:i, s:i}", "calls", 0, "active", 0);
+    for (c = mgr->calls; c; c = c->next) {
+        total += c->state != CALL_ENDED;
+        active += c->state == CALL_ACTIVE;
+    }
+    return json_pack("{s:i, s:i, s:s, s:i}", "calls", total, "active", active, "fingerprint",
+                     sotto_identity_fingerprint(mgr->identity), "http_port", mgr->http_port);
+}
