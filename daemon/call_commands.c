@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/call_http.h"
 #include "daemon/call_internal.h"
 #include "daemon/log.h"
 #include "net/token.h"
@@ -175,6 +176,70 @@ static void cmd_complete(sottod_calls *mgr, json_t *args, sotto_control_reply *r
     reply->result = json_pack("{s:s, s:s}", "id", call->id, "state", "connecting");
 }
 
+static void cmd_call(sottod_calls *mgr, json_t *args, sotto_control_reply *reply)
+{
+    const char *url = string_arg(args, "url"), *token = string_arg(args, "token");
+    char err[256] = "";
+    sottod_call *call;
+
+    if (!url || strncmp(url, "http://", 7) != 0 || strlen(url) >= sizeof(call->remote_url)) {
+        fail(reply, "bad-args", "%s", "\"url\" must be an http:// URL of a sottod");
+        return;
+    }
+    if (token && strlen(token) >= sizeof(call->http_token)) {
+        fail(reply, "bad-args", "%s", "\"token\" is too long");
+        return;
+    }
+    call = sottod__call_new(mgr, 1, SIGNAL_HTTP, err, sizeof(err));
+    if (!call) {
+        fail(reply, "failed", "%s", err);
+        return;
+    }
+    snprintf(call->remote_url, sizeof(call->remote_url), "%s", url);
+    snprintf(call->http_token, sizeof(call->http_token), "%s", token ? token : "");
+    snprintf(call->peer, sizeof(call->peer), "%.120s", url);
+    start_or_fail(call, reply);
+}
+
+static sottod_call *ringing_call(sottod_calls *mgr, json_t *args, sotto_control_reply *reply)
+{
+    sottod_call *call = target_call(mgr, args, reply);
+
+    if (call && call->state != CALL_RINGING) {
+        fail(reply, "failed", "call %s is not ringing", call->id);
+        return NULL;
+    }
+    return call;
+}
+
+static void cmd_answer(sottod_calls *mgr, json_t *args, sotto_control_reply *reply)
+{
+    sottod_call *call = ringing_call(mgr, args, reply);
+    char err[256] = "";
+
+    if (!call)
+        return;
+    uv_timer_stop(&call->ring_timer);
+    sottod__call_set_state(call, CALL_GATHERING);
+    if (sottod__call_start(call, err, sizeof(err)) < 0) {
+        sottod__call_end(call, err);
+        fail(reply, "failed", "%s", err);
+        return;
+    }
+    reply->result = json_pack("{s:s}", "id", call->id);
+}
+
+static void cmd_reject(sottod_calls *mgr, json_t *args, sotto_control_reply *reply)
+{
+    sottod_call *call = ringing_call(mgr, args, reply);
+
+    if (!call)
+        return;
+    reply->result = json_pack("{s:s}", "id", call->id);
+    sottod__http_refuse(call, 486, "the callee rejected the call");
+    sottod__call_end(call, "rejected");
+}
+
 static void cmd_hangup(sottod_calls *mgr, json_t *args, sotto_control_reply *reply)
 {
     sottod_call *call = target_call(mgr, args, reply);
@@ -246,10 +311,13 @@ static const struct {
     void (*fn)(sottod_calls *mgr, json_t *args, sotto_control_reply *reply);
 } commands[] = {
     {"accept", cmd_accept},
+    {"answer", cmd_answer},
+    {"call", cmd_call},
     {"calls", cmd_calls},
     {"complete", cmd_complete},
     {"hangup", cmd_hangup},
     {"offer", cmd_offer},
+    {"reject", cmd_reject},
     {"stats", cmd_stats},
 };
 

@@ -29,6 +29,16 @@ typedef enum call_signalling {
 
 typedef struct sottod_call sottod_call;
 
+#define SOTTOD_MAX_HTTP_REQUESTS 16
+
+/* One outgoing HTTP request in flight (an offer or a hang-up). */
+typedef struct http_slot {
+    int busy;
+    sottod_calls *mgr;
+    sottod_call *call;                  /* the call it belongs to; NULL for hang-ups */
+    void *req;                          /* sotto_signal_http_request */
+} http_slot;
+
 struct sottod_call {
     sottod_calls *mgr;
     sottod_call *next;
@@ -50,7 +60,10 @@ struct sottod_call {
     char peer[128];                     /* who: URL or remote address */
     sotto_control_deferred *pending;    /* a sottoctl request waiting on this call */
     void *http_request;                 /* an HTTP offer waiting for our answer */
-    char remote_url[512];               /* HTTP: where to DELETE on hang-up */
+    char remote_url[512];               /* HTTP: the offer URL, then the call URL to DELETE */
+    char http_token[256];               /* bearer token for remote_url; "" = none */
+    http_slot *http_slot;               /* our HTTP offer in flight */
+    int remote_answered;                /* the callee's 201 arrived */
     uv_timer_t rtcp_timer;
     uv_timer_t ring_timer;
     int open_handles;
@@ -72,6 +85,8 @@ struct sottod_calls {
     void *done_opaque;
     void *http;                         /* the HTTP signalling server, when enabled */
     uint16_t http_port;
+    http_slot http_slots[SOTTOD_MAX_HTTP_REQUESTS];
+    int closing_http;
     int16_t play_buf[4096];
 };
 

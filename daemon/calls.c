@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/call_http.h"
 #include "daemon/call_internal.h"
 #include "daemon/log.h"
 #include "net/token.h"
@@ -98,6 +99,7 @@ void sottod__call_end(sottod_call *call, const char *reason)
         sotto_control_finish(call->pending, NULL, "failed", reason);
         call->pending = NULL;
     }
+    sottod__http_call_ended(call);
     sottod_media_destroy(&call->media);
     sotto_transport_destroy(&call->transport);
     uv_close((uv_handle_t *)&call->rtcp_timer, on_call_handle_closed);
@@ -388,6 +390,8 @@ static void description_ready(sottod_call *call)
                              NULL, NULL);
         call->pending = NULL;
         sottod__call_set_state(call, call->outgoing ? CALL_OFFERED : CALL_CONNECTING);
+    } else {
+        sottod__http_description_ready(call, sdp);
     }
     free(token);
     free(sdp);
@@ -420,7 +424,10 @@ int sottod_calls_create(sottod_calls **out, const sottod_calls_params *p, char *
         state = dir;
     }
     rc = sotto_identity_load_or_create(&mgr->identity, state, err, errlen);
+    if (rc == 0)
+        rc = sottod__http_start(mgr, err, errlen);
     if (rc < 0) {
+        sotto_identity_destroy(&mgr->identity);
         free(mgr);
         return rc;
     }
@@ -445,6 +452,7 @@ void sottod_calls_close(sottod_calls *mgr, void (*done)(void *), void *opaque)
     mgr->done_opaque = opaque;
     for (c = mgr->calls; c; c = c->next)
         sottod__call_end(c, "daemon shutting down");
+    sottod__http_stop(mgr);
     if (!mgr->calls) {
         sotto_identity_destroy(&mgr->identity);
         if (done)

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "daemon/control_socket.h"
 #include "daemon/log.h"
+#include "net/signal_http.h"
 
 #if HAVE_LIBSYSTEMD
 #include <systemd/sd-daemon.h>
@@ -183,6 +184,8 @@ static int open_calls(sottod *d)
     char err[512] = "";
     int rc;
 
+    /* libwebsockets logs to stderr itself; keep only its errors. */
+    sotto_signal_http_library_log(sotto_log_get_level() < SOTTO_LOG_DEBUG);
     memset(&p, 0, sizeof(p));
     p.loop = d->loop;
     p.cfg = &d->cfg;

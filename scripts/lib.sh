@@ -8,6 +8,9 @@ SOTTO_PACKAGES=(
   build-essential meson ninja-build pkg-config
   libuv1-dev libjansson-dev libinih-dev portaudio19-dev libspeexdsp-dev
   libsystemd-dev libopus-dev check
+  libnice-dev libglib2.0-dev libssl-dev libsrtp2-dev zlib1g-dev
+  libwebsockets-dev libwebsockets-evlib-uv
+  python3-aiortc coturn iproute2
   libasound2-plugins alsa-utils
   python3 python3-numpy python3-scipy
   espeak-ng sox mandoc clang

@@ -54,13 +54,12 @@ class Daemon:
         return self
 
     def connectable(self):
-        try:
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.connect(self.socket)
-            s.close()
-            return True
-        except OSError:
-            return False
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            try:
+                s.connect(self.socket)
+                return True
+            except OSError:
+                return False
 
     def read_log(self):
         try:

@@ -1,0 +1,313 @@
+"""Two real sottods call each other; the audio each one sends must arrive at
+the other (checked by frequency and level), and the media on the wire must
+be SRTP, never plaintext RTP."""
+import json
+import math
+import os
+import socket
+import struct
+import sys
+import threading
+import time
+import unittest
+import wave
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from daemon_harness import Client, Daemon, wait_for  # noqa: E402
+
+
+def write_tone(path, freq, seconds=6.0, rate=16000, amp=0.4):
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(b"".join(
+            struct.pack("<h", int(amp * 32767 * math.sin(2 * math.pi * freq * i / rate)))
+            for i in range(int(rate * seconds))))
+
+
+def read_wav(path):
+    with wave.open(path, "rb") as w:
+        rate = w.getframerate()
+        data = w.readframes(w.getnframes())
+    return rate, list(struct.unpack("<%dh" % (len(data) // 2), data))
+
+
+def tone_power(samples, rate, freq, block=800):
+    """Median over 50 ms blocks of the power at freq relative to the block's
+    total (0..1): robust to a rare concealed or time-stretched frame, whose
+    phase jump would spoil one long coherent measurement."""
+    powers = sorted(block_power(samples[i:i + block], rate, freq)
+                    for i in range(0, len(samples) - block + 1, block))
+    return powers[len(powers) // 2]
+
+
+def block_power(samples, rate, freq):
+    n = len(samples)
+    k = 2 * math.cos(2 * math.pi * freq / rate)
+    s1 = s2 = 0.0
+    for x in samples:
+        s1, s2 = x + k * s1 - s2, s1
+    p = s1 * s1 + s2 * s2 - k * s1 * s2
+    total = sum(x * x for x in samples) * n / 2
+    return p / total if total else 0.0
+
+
+def call_config(workdir, tone_file, order="opus,pcmu,pcma", backend="wav"):
+    audio = ("[audio]\nbackend = wav\ninput_file = %s\noutput_file = %s\n"
+             % (tone_file, os.path.join(workdir, "received.wav"))
+             if backend == "wav" else "[audio]\nbackend = null\n")
+    return (audio + "[network]\nice_address = 127.0.0.1\nsignal_address =\n"
+            "state_dir = %s\n[codec]\norder = %s\n" % (os.path.join(workdir, "state"), order))
+
+
+def rpc(d, cmd, args=None, timeout=20):
+    c = Client(d.socket, timeout=timeout)
+    try:
+        r = c.request(cmd, args)
+    finally:
+        c.close()
+    assert r["ok"], r
+    return r["result"]
+
+
+def encode_token(sdp):
+    import base64
+    import zlib
+    z = zlib.compressobj(9, zlib.DEFLATED, -15)
+    raw = bytes([1]) + z.compress(sdp.encode()) + z.flush()
+    return "sotto1:" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_token(token):
+    import base64
+    import zlib
+    body = token[len("sotto1:"):]
+    raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    assert raw[0] == 1
+    return zlib.decompress(raw[1:], -15).decode()
+
+
+class Pair:
+    """Caller A and callee B, each with its own tone."""
+
+    def __init__(self, order="opus,pcmu,pcma", backend="wav", freqs=(440.0, 1000.0)):
+        self.a = Daemon(extra_args=[])
+        self.b = Daemon(extra_args=[])
+        self.freqs = freqs
+        for d, f in ((self.a, freqs[0]), (self.b, freqs[1])):
+            tone = os.path.join(d.dir, "tone.wav")
+            write_tone(tone, f)
+            d.config = os.path.join(d.dir, "sotto.conf")
+            with open(d.config, "w") as fh:
+                fh.write(call_config(d.dir, tone, order, backend))
+            d.start()
+
+    def connect_by_token(self):
+        ca = Client(self.a.socket, timeout=20)
+        offer = ca.request("offer")
+        assert offer["ok"], offer
+        cb = Client(self.b.socket, timeout=20)
+        answer = cb.request("accept", {"token": offer["result"]["token"]})
+        assert answer["ok"], answer
+        done = ca.request("complete", {"token": answer["result"]["token"]})
+        assert done["ok"], done
+        ca.close()
+        cb.close()
+        ok = wait_for(lambda: all(self.state(d) == "active" for d in (self.a, self.b)), 10)
+        assert ok, (self.a.read_log(), self.b.read_log())
+        return offer["result"]["id"], answer["result"]["id"]
+
+    @staticmethod
+    def state(d):
+        calls = rpc(d, "calls")["calls"]
+        return calls[0]["state"] if calls else None
+
+    def stop(self):
+        return self.a.stop(), self.b.stop()
+
+
+class TokenCall(unittest.TestCase):
+    def test_call_over_tokens_carries_audio_both_ways(self):
+        p = Pair()
+        try:
+            p.connect_by_token()
+            time.sleep(3)
+            sa = rpc(p.a, "stats")["calls"][0]
+            sb = rpc(p.b, "stats")["calls"][0]
+            for s in (sa, sb):
+                self.assertEqual(s["codec"], "opus")
+                self.assertGreater(s["media"]["packets_sent"], 50)
+                self.assertGreater(s["media"]["packets_received"], 50)
+                self.assertGreater(s["media"]["wire_kbps_sent"], s["media"]["payload_kbps_sent"])
+                self.assertEqual(s["transport"]["dropped_auth"], 0)
+            self.assertTrue(wait_for(lambda: rpc(p.a, "stats")["calls"][0]["media"]
+                                     ["rtt_ms"] >= 0, 8), "no RTT from RTCP")
+            rpc(p.a, "hangup")
+            self.assertTrue(wait_for(lambda: p.state(p.b) is None, 5), "callee did not hang up")
+            ended = [e for e in rpc(p.b, "events")["events"] if e["event"] == "call-ended"]
+            self.assertEqual(ended[0]["data"]["reason"], "hung up by the peer")
+        finally:
+            self.assertEqual(p.stop(), (0, 0))
+        for d, expect, other in ((p.a, p.freqs[1], p.freqs[0]), (p.b, p.freqs[0], p.freqs[1])):
+            rate, x = read_wav(os.path.join(d.dir, "received.wav"))
+            loud = [i for i, v in enumerate(x) if abs(v) > 3000]
+            self.assertTrue(loud, "nothing arrived at " + d.dir)
+            seg = x[loud[0] + rate // 2: loud[0] + rate // 2 + 2 * rate]
+            self.assertGreater(tone_power(seg, rate, expect), 0.8)
+            self.assertLess(tone_power(seg, rate, other), 0.05)
+            rms = math.sqrt(sum(v * v for v in seg) / len(seg))
+            self.assertAlmostEqual(20 * math.log10(rms / (0.4 * 32767 / math.sqrt(2))), 0.0,
+                                   delta=3.0)
+
+    def test_pcmu_call_is_srtp_on_the_wire(self):
+        """Silence in PCMU is all 0xFF bytes in plaintext RTP; captured on the
+        loopback interface, every RTP-looking datagram between the daemons
+        must carry an authentication tag and a payload that is not that."""
+        if os.geteuid() != 0:
+            self.skipTest("capturing on lo needs root")
+        sniff = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.ntohs(0x0003))
+        sniff.bind(("lo", 0))
+        sniff.settimeout(0.2)
+        seen = []
+        stop = threading.Event()
+
+        def capture():
+            while not stop.is_set():
+                try:
+                    frame = sniff.recv(65535)
+                except socket.timeout:
+                    continue
+                ip = frame[14:]
+                if len(ip) < 28 or ip[0] >> 4 != 4 or ip[9] != 17:
+                    continue
+                udp = ip[(ip[0] & 15) * 4:]
+                seen.append(bytes(udp[8:]))
+
+        t = threading.Thread(target=capture)
+        t.start()
+        p = Pair(order="pcmu", backend="null")
+        try:
+            p.connect_by_token()
+            time.sleep(2)
+            self.assertEqual(rpc(p.a, "stats")["calls"][0]["codec"], "PCMU")
+        finally:
+            p.stop()
+            stop.set()
+            t.join()
+            sniff.close()
+        rtp = [d for d in seen if len(d) >= 172 and d[0] == 0x80 and (d[1] & 0x7f) == 0]
+        self.assertGreater(len(rtp), 50, "no RTP-like datagrams captured")
+        for d in rtp:
+            payload = d[12:]
+            self.assertGreater(len(payload), 160, "no SRTP authentication tag")
+            self.assertNotEqual(payload[:160], b"\xff" * 160, "plaintext RTP on the wire")
+            self.assertGreater(len(set(payload[:160])), 64, "payload does not look encrypted")
+
+    def test_wrong_fingerprint_is_refused_with_reason(self):
+        p = Pair(backend="null")
+        try:
+            offer = rpc(p.a, "offer")
+            answer = rpc(p.b, "accept", {"token": offer["token"]})
+            sdp = decode_token(answer["token"])
+            lines = sdp.split("\r\n")
+            for i, line in enumerate(lines):
+                if line.startswith("a=fingerprint:sha-256 "):
+                    hexes = line.split(" ", 1)[1].split(":")
+                    hexes[0] = "%02X" % (int(hexes[0], 16) ^ 0xFF)
+                    lines[i] = "a=fingerprint:sha-256 " + ":".join(hexes)
+            rpc(p.a, "complete", {"token": encode_token("\r\n".join(lines))})
+            self.assertTrue(wait_for(lambda: p.state(p.a) is None, 15), "call was not refused")
+            ended = [e for e in rpc(p.a, "events")["events"] if e["event"] == "call-ended"]
+            self.assertIn("fingerprint does not match", ended[0]["data"]["reason"])
+            states = [e["data"]["state"] for e in rpc(p.a, "events")["events"]
+                      if e["event"] == "call-state"]
+            self.assertNotIn("active", states)
+        finally:
+            p.stop()
+
+    def test_bad_tokens_are_refused(self):
+        d = Daemon()
+        with open(os.path.join(d.dir, "sotto.conf"), "w") as fh:
+            fh.write("[audio]\nbackend = null\n[network]\nsignal_address =\n"
+                     "ice_address = 127.0.0.1\nstate_dir = %s/state\n" % d.dir)
+        d.config = os.path.join(d.dir, "sotto.conf")
+        d.start()
+        try:
+            c = Client(d.socket)
+            for bad in ("", "sotto1:", "sotto1:!!!", "nonsense", "sotto1:" + "A" * 5000):
+                r = c.request("accept", {"token": bad})
+                self.assertFalse(r["ok"])
+                self.assertEqual(r["error"]["code"], "bad-args")
+            r = c.request("complete", {"token": "sotto1:AAAA"})
+            self.assertFalse(r["ok"])
+            self.assertEqual(c.request("calls")["result"]["calls"], [])
+            c.close()
+        finally:
+            self.assertEqual(d.stop(), 0)
+
+
+class HttpCall(unittest.TestCase):
+    def test_call_over_http_and_hangup_by_delete(self):
+        p = Pair(backend="wav")
+        try:
+            # B takes calls over HTTP on an ephemeral loopback port, answering at once.
+            with open(p.b.config, "a") as fh:
+                fh.write("[call]\nincoming = auto\n")
+            with open(p.b.config) as fh:
+                text = fh.read().replace("signal_address =\n",
+                                         "signal_address = 127.0.0.1\nsignal_port = 0\n")
+            with open(p.b.config, "w") as fh:
+                fh.write(text)
+            os.kill(p.b.proc.pid, 1)
+            self.assertTrue(wait_for(lambda: "config-reloaded" in
+                                     [e["event"] for e in rpc(p.b, "events")["events"]]))
+            p.b.stop()
+            p.b.start()
+            port = rpc(p.b, "status")["calls"]["http_port"]
+            self.assertGreater(port, 0)
+            t0 = time.monotonic()
+            r = rpc(p.a, "call", {"url": "http://127.0.0.1:%d/v1/calls" % port}, timeout=30)
+            self.assertIn("/v1/calls/", r["location"])
+            self.assertTrue(wait_for(lambda: p.state(p.a) == "active" and
+                                     p.state(p.b) == "active", 10))
+            setup = time.monotonic() - t0
+            self.assertLess(setup, 5.0)
+            time.sleep(2)
+            sb = rpc(p.b, "stats")["calls"][0]["media"]
+            self.assertGreater(sb["packets_received"], 40)
+            rpc(p.a, "hangup")
+            self.assertTrue(wait_for(lambda: p.state(p.b) is None, 5))
+        finally:
+            self.assertEqual(p.stop(), (0, 0))
+
+    def test_ringing_call_can_be_rejected(self):
+        p = Pair(backend="null")
+        try:
+            with open(p.b.config) as fh:
+                text = fh.read().replace(
+                    "signal_address =\n", "signal_address = 127.0.0.1\nsignal_port = 0\n")
+            with open(p.b.config, "w") as fh:
+                fh.write(text + "[call]\nincoming = ring\n")
+            p.b.stop()
+            p.b.start()
+            port = rpc(p.b, "status")["calls"]["http_port"]
+            c = Client(p.a.socket, timeout=30)
+            c.send_raw(json.dumps({"id": 9, "cmd": "call", "args": {
+                "url": "http://127.0.0.1:%d/v1/calls" % port}}).encode() + b"\n")
+            self.assertTrue(wait_for(lambda: p.state(p.b) == "ringing", 10))
+            incoming = [e for e in rpc(p.b, "events")["events"] if e["event"] == "call-incoming"]
+            self.assertEqual(len(incoming), 1)
+            self.assertTrue(incoming[0]["data"]["fingerprint"].startswith("sha-256 "))
+            rpc(p.b, "reject")
+            r = c.read_response()
+            c.close()
+            self.assertFalse(r["ok"])
+            self.assertIn("486", r["error"]["message"])
+            self.assertTrue(wait_for(lambda: p.state(p.a) is None, 5))
+        finally:
+            p.stop()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
