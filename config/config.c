@@ -173,7 +173,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
     parse_state *st = user;
     char why[SOTTO_CONFIG_ERROR_MAX];
     char shown[SHOWN_MAX];
-    char known[256];
+    char known[512];
     if (st->failed)
         return 0;
     const char *quoted = sotto_config_quote_for_message(name, strlen(name), shown, sizeof shown);
@@ -208,10 +208,36 @@ static int line_of(const parse_state *st, const char *section, const char *name)
     return key != NULL ? st->set_line[key - sotto_config_keys] : 0;
 }
 
+/* ice_port_min..ice_port_max must be a range when both ends are set. */
+static void check_ice_ports(parse_state *st)
+{
+    const sotto_config *cfg = &st->cfg;
+    int min = cfg->network.ice_port_min;
+    int max = cfg->network.ice_port_max;
+    if (min == 0 || max == 0 || min <= max)
+        return;
+    int min_line = line_of(st, "network", "ice_port_min");
+    int max_line = line_of(st, "network", "ice_port_max");
+    /* As for max_line: blame the key written last. */
+    if (min_line >= max_line)
+        fail_at(st, min_line, "[network] ice_port_min: %d is larger than ice_port_max (%d)",
+                min, max);
+    else
+        fail_at(st, max_line, "[network] ice_port_max: %d is smaller than ice_port_min (%d)",
+                max, min);
+}
+
 /* Rules between keys, checked once the whole file is read. */
 static void check_cross_keys(parse_state *st)
 {
     const sotto_config *cfg = &st->cfg;
+    if (cfg->network.relay_only && cfg->network.turn_server[0] == '\0') {
+        fail_at(st, line_of(st, "network", "relay_only"),
+                "[network] relay_only: needs turn_server to be set (only a TURN server "
+                "gives relayed addresses)");
+        return;
+    }
+    check_ice_ports(st);
     if (cfg->audio.backend == SOTTO_AUDIO_WAV && cfg->audio.input_file[0] == '\0' &&
         cfg->audio.output_file[0] == '\0') {
         fail_at(st, line_of(st, "audio", "backend"),
@@ -428,17 +454,23 @@ static void add_comment(sotto_config_text *text, const char *words)
     }
 }
 
-size_t sotto_config_format(const sotto_config *cfg, char *buf, size_t buflen)
+/* sotto_config_format, with secrets replaced by SOTTO_CONFIG_REDACTED when
+ * redact is set. */
+static size_t format_settings(const sotto_config *cfg, bool redact, char *buf, size_t buflen)
 {
     char value[SOTTO_CONFIG_PATH_MAX + 8];
     char fallback[32];
-    char accepted[160];
+    char accepted[256];
+    char line[sizeof accepted + sizeof fallback + 32];
     if (buf != NULL && buflen > 0)
         buf[0] = '\0';
     if (cfg == NULL || (buf == NULL && buflen > 0))
         return 0;
     sotto_config_text text = {buf, buflen, 0};
     sotto_config_text_add(&text, "# Sotto settings, every key with its value; see sotto.conf(5).\n");
+    if (redact)
+        sotto_config_text_add(&text, "# Secrets that are set are shown as %s.\n",
+                              SOTTO_CONFIG_REDACTED);
     for (size_t s = 0; s < sotto_config_section_count; s++) {
         const sotto_config_section *section = &sotto_config_sections[s];
         sotto_config_text_add(&text, "\n# [%s] %s\n[%s]\n", section->name, section->help,
@@ -449,12 +481,26 @@ size_t sotto_config_format(const sotto_config *cfg, char *buf, size_t buflen)
                 continue;
             sotto_config_key_accepted(key, accepted, sizeof accepted);
             sotto_config_key_format(key, &sotto_config_defaults, fallback, sizeof fallback);
-            sotto_config_key_format(key, cfg, value, sizeof value);
+            if (redact && key->secret && *((const char *)cfg + key->offset) != '\0')
+                snprintf(value, sizeof value, "\"%s\"", SOTTO_CONFIG_REDACTED);
+            else
+                sotto_config_key_format(key, cfg, value, sizeof value);
+            snprintf(line, sizeof line, "Accepted: %s. Default: %s.", accepted, fallback);
             sotto_config_text_add(&text, "\n");
             add_comment(&text, key->help);
-            sotto_config_text_add(&text, "# Accepted: %s. Default: %s.\n%s = %s\n", accepted,
-                                  fallback, key->name, value);
+            add_comment(&text, line);
+            sotto_config_text_add(&text, "%s = %s\n", key->name, value);
         }
     }
     return text.need;
+}
+
+size_t sotto_config_format(const sotto_config *cfg, char *buf, size_t buflen)
+{
+    return format_settings(cfg, false, buf, buflen);
+}
+
+size_t sotto_config_format_redacted(const sotto_config *cfg, char *buf, size_t buflen)
+{
+    return format_settings(cfg, true, buf, buflen);
 }

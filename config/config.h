@@ -11,6 +11,7 @@
 #define SOTTO_CONFIG_PATH_MAX 512
 #define SOTTO_CONFIG_NAME_MAX 128
 #define SOTTO_CONFIG_ERROR_MAX 512
+#define SOTTO_CONFIG_REDACTED "********" /* a set secret, as shown by format_redacted */
 
 typedef enum sotto_audio_backend_kind {
     SOTTO_AUDIO_AUTO = 0,   /* PortAudio when a device exists, else null */
@@ -25,6 +26,25 @@ typedef enum sotto_log_level {
     SOTTO_LOG_INFO,
     SOTTO_LOG_DEBUG,
 } sotto_log_level;
+
+/* [call] incoming: what happens to a call someone else starts. */
+typedef enum sotto_incoming_policy {
+    SOTTO_INCOMING_AUTO = 0, /* answer at once */
+    SOTTO_INCOMING_RING,     /* ring until `sottoctl answer` or ring_timeout_s */
+    SOTTO_INCOMING_REJECT,   /* refuse every incoming call */
+} sotto_incoming_policy;
+
+/* [call] unknown_peer: callers whose certificate fingerprint is not a contact. */
+typedef enum sotto_unknown_peer_policy {
+    SOTTO_UNKNOWN_PEER_ALLOW = 0,
+    SOTTO_UNKNOWN_PEER_REJECT,
+} sotto_unknown_peer_policy;
+
+/* [network] turn_transport: how the TURN server is reached. */
+typedef enum sotto_turn_transport {
+    SOTTO_TURN_UDP = 0,
+    SOTTO_TURN_TCP,
+} sotto_turn_transport;
 
 typedef struct sotto_config {
     struct {
@@ -47,6 +67,36 @@ typedef struct sotto_config {
     struct {
         sotto_log_level level;                 /* default info */
     } log;
+    /* Strings below are checked by the parser: host:port values are
+     * "host:port" or "[IPv6]:port" (port 1..65535; host names are not
+     * resolved here), addresses are IP literals without brackets. */
+    struct {
+        char signal_address[SOTTO_CONFIG_NAME_MAX];   /* HTTP signalling bind address; default "127.0.0.1"; "" = HTTP signalling off */
+        int signal_port;                              /* 1..65535, or 0 = pick a free port (reported by status); default 8787 */
+        char signal_token[SOTTO_CONFIG_NAME_MAX];     /* bearer token; "" = none (then only loopback clients are accepted) */
+        char stun_server[SOTTO_CONFIG_NAME_MAX];      /* "host:port" or ""; default "" */
+        char turn_server[SOTTO_CONFIG_NAME_MAX];      /* "host:port" or ""; default "" */
+        int turn_transport;                           /* enum sotto_turn_transport; default udp */
+        char turn_username[SOTTO_CONFIG_NAME_MAX];    /* default "" */
+        char turn_password[SOTTO_CONFIG_NAME_MAX];    /* default ""; shown as ******** by sotto_config_format_redacted */
+        int relay_only;                               /* bool; only relayed candidates (needs turn_server); default false */
+        char ice_address[SOTTO_CONFIG_NAME_MAX];      /* local IP to gather host candidates on; "" = all; default "" */
+        int ice_port_min;                             /* 0 or 1024..65535; default 0 (any) */
+        int ice_port_max;                             /* 0 or 1024..65535; default 0 (any); min <= max when both set */
+        char state_dir[SOTTO_CONFIG_PATH_MAX];        /* identity key/cert directory, absolute; "" = $XDG_STATE_HOME/sotto, ~/.local/state/sotto, or /var/lib/sotto for root; default "" */
+    } network;
+    struct {
+        int incoming;                                 /* enum sotto_incoming_policy; default ring */
+        int unknown_peer;                             /* enum sotto_unknown_peer_policy; default allow */
+        int ring_timeout_s;                           /* seconds, 5..300; default 30 */
+        int max_calls;                                /* 1..16; default 4 */
+    } call;
+    struct {
+        char order[SOTTO_CONFIG_NAME_MAX];            /* codec names in preference order, stored lower case and comma-separated without spaces (e.g. "opus,pcmu"): at least one of sotto, opus, pcmu, pcma, each once; default "opus,pcmu,pcma" */
+        int opus_bitrate;                             /* bit/s, 6000..510000; default 24000 */
+        int ptime_ms;                                 /* 10, 20, 40 or 60; default 20 */
+        int opus_fec;                                 /* bool; default true */
+    } codec;
 } sotto_config;
 
 /* Fills *out with the built-in defaults (every key has one). */
@@ -65,7 +115,8 @@ int sotto_config_load(const char *path, sotto_config *out, char *err, size_t err
 int sotto_config_parse(const char *text, size_t len, const char *name,
                        sotto_config *out, char *err, size_t errlen);
 
-/* Writes the settings as INI text (every key, current values) into buf.
+/* Writes the settings as INI text (every key, current values, secrets in
+ * full: see sotto_config_format_redacted for showing them) into buf.
  * Returns the length that the full text needs (like snprintf); the output
  * is truncated but NUL-terminated when buflen is too small. Parsing the text
  * gives back the same settings for any config that parsing produced (a
@@ -73,9 +124,17 @@ int sotto_config_parse(const char *text, size_t len, const char *name,
  * would be refused). */
 size_t sotto_config_format(const sotto_config *cfg, char *buf, size_t buflen);
 
+/* Same as sotto_config_format, but secrets (signal_token, turn_password)
+ * are written as "********" when set, for showing the settings to users
+ * (`sottoctl config show`); the text is not meant to be parsed back. */
+size_t sotto_config_format_redacted(const sotto_config *cfg, char *buf, size_t buflen);
+
 /* Names as written in the file ("wav", "debug"): static strings, or NULL
  * for a value outside the enum. */
 const char *sotto_config_backend_name(sotto_audio_backend_kind kind);
 const char *sotto_config_log_level_name(sotto_log_level level);
+const char *sotto_config_incoming_name(sotto_incoming_policy policy);
+const char *sotto_config_unknown_peer_name(sotto_unknown_peer_policy policy);
+const char *sotto_config_turn_transport_name(sotto_turn_transport transport);
 
 #endif

@@ -1,6 +1,7 @@
 /* The settings table and per-key value parsing and formatting. */
 #include "config/keys.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -8,23 +9,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Enums are stored through an int (memcpy), so they must be int-sized. */
 _Static_assert(sizeof(sotto_audio_backend_kind) == sizeof(int), "backend enum size");
 _Static_assert(sizeof(sotto_log_level) == sizeof(int), "log level enum size");
 _Static_assert(SOTTO_AUDIO_NULL == 3, "backend_names follows sotto_audio_backend_kind");
 _Static_assert(SOTTO_LOG_DEBUG == 3, "level_names follows sotto_log_level");
+_Static_assert(SOTTO_INCOMING_REJECT == 2, "incoming_names follows sotto_incoming_policy");
+_Static_assert(SOTTO_UNKNOWN_PEER_REJECT == 1, "unknown_peer_names follows the enum");
+_Static_assert(SOTTO_TURN_TCP == 1, "turn_transport_names follows sotto_turn_transport");
 /* Every key name leaves room for a value on its line. */
 _Static_assert(SOTTO_CONFIG_LINE_MAX > 64, "line limit");
+/* Each codec once, with commas: the normal form of [codec] order fits. */
+_Static_assert(SOTTO_CONFIG_NAME_MAX > 4 * 6, "codec order buffer");
+/* set_string checks a copy of the value in a buffer this big. */
+_Static_assert(SOTTO_CONFIG_PATH_MAX >= SOTTO_CONFIG_NAME_MAX, "scratch buffer size");
 
 #define MESSAGE_VALUE_MAX 48 /* characters of a bad value quoted in messages */
+#define ACCEPTED_MAX 256     /* buffer for one key's accepted values */
+#define WHY_MAX 160          /* buffer for the reason a string check gives */
 
 static const char *const backend_names[] = {"auto", "portaudio", "wav", "null", NULL};
 static const char *const level_names[] = {"error", "warning", "info", "debug", NULL};
+static const char *const incoming_names[] = {"auto", "ring", "reject", NULL};
+static const char *const unknown_peer_names[] = {"allow", "reject", NULL};
+static const char *const turn_transport_names[] = {"udp", "tcp", NULL};
 static const int frame_ms_choices[] = {10, 20, 40};
+static const int ptime_ms_choices[] = {10, 20, 40, 60};
 
 /* Accepted spellings of booleans, true ones at even indexes. */
 static const char *const bool_words[] = {"true", "false", "yes", "no", "on", "off", "1", "0"};
+
+/* Codecs [codec] order may name, as stored (lower case). */
+static const char *const codec_names[] = {"sotto", "opus", "pcmu", "pcma"};
+#define CODEC_COUNT (sizeof codec_names / sizeof codec_names[0])
+
+static int check_host_port(char *value, char *why, size_t whylen);
+static int check_ip_address(char *value, char *why, size_t whylen);
+static int check_absolute_path(char *value, char *why, size_t whylen);
+static int check_codec_order(char *value, char *why, size_t whylen);
 
 const sotto_config sotto_config_defaults = {
     .audio = {
@@ -42,85 +66,196 @@ const sotto_config sotto_config_defaults = {
     .log = {
         .level = SOTTO_LOG_INFO,
     },
+    .network = {
+        .signal_address = "127.0.0.1",
+        .signal_port = 8787,
+        .turn_transport = SOTTO_TURN_UDP,
+        .relay_only = 0,
+        .ice_port_min = 0,
+        .ice_port_max = 0,
+    },
+    .call = {
+        .incoming = SOTTO_INCOMING_RING,
+        .unknown_peer = SOTTO_UNKNOWN_PEER_ALLOW,
+        .ring_timeout_s = 30,
+        .max_calls = 4,
+    },
+    .codec = {
+        .order = "opus,pcmu,pcma",
+        .opus_bitrate = 24000,
+        .ptime_ms = 20,
+        .opus_fec = 1,
+    },
 };
 
 const sotto_config_section sotto_config_sections[] = {
     {"audio", "Sound devices, frame size and buffering."},
     {"control", "Local control socket used by sottoctl(1) and other clients."},
     {"log", "Diagnostics written by the daemon."},
+    {"network", "WebRTC signalling, NAT traversal (STUN, TURN, ICE) and identity."},
+    {"call", "How incoming calls are handled."},
+    {"codec", "Which codecs calls use and how they are tuned."},
 };
 const size_t sotto_config_section_count =
     sizeof sotto_config_sections / sizeof sotto_config_sections[0];
 
-#define FIELD(member) offsetof(sotto_config, member), sizeof(((sotto_config *)0)->member)
+/* Table rows by kind; every other field of a row is zero. */
+#define FIELD(member) \
+    .offset = offsetof(sotto_config, member), .size = sizeof(((sotto_config *)0)->member)
+#define ENUM_KEY(sec, key, member, list, text) \
+    {.section = sec, .name = key, .type = SOTTO_KEY_ENUM, FIELD(member), .names = list, \
+     .help = text}
+#define RANGE_KEY(sec, key, member, lo, hi, zero, text) \
+    {.section = sec, .name = key, .type = SOTTO_KEY_INT, FIELD(member), .min = lo, .max = hi, \
+     .zero_ok = zero, .help = text}
+#define CHOICE_KEY(sec, key, member, list, text) \
+    {.section = sec, .name = key, .type = SOTTO_KEY_INT, FIELD(member), .choices = list, \
+     .choice_count = sizeof list / sizeof list[0], .help = text}
+#define BOOL_KEY(sec, key, member, text) \
+    {.section = sec, .name = key, .type = SOTTO_KEY_BOOL, FIELD(member), .help = text}
+#define STRING_KEY(sec, key, member, text) \
+    {.section = sec, .name = key, .type = SOTTO_KEY_STRING, FIELD(member), .help = text}
+#define SECRET_KEY(sec, key, member, text) \
+    {.section = sec, .name = key, .type = SOTTO_KEY_STRING, FIELD(member), .secret = true, \
+     .help = text}
+#define CHECKED_KEY(sec, key, member, rule, what, text) \
+    {.section = sec, .name = key, .type = SOTTO_KEY_STRING, FIELD(member), .check = rule, \
+     .accepted = what, .help = text}
+
+#define HOST_PORT_TEXT "host:port or [IPv6 address]:port, or empty"
+#define IP_TEXT "an IPv4 or IPv6 address, or empty"
 
 const sotto_config_key sotto_config_keys[] = {
-    {"audio", "backend", SOTTO_KEY_ENUM, FIELD(audio.backend), 0, 0, false, NULL, 0,
-     backend_names,
-     "Where call audio comes from and goes to: auto = PortAudio when a sound "
-     "device exists, else null (silence); wav = files, for tests."},
-    {"audio", "capture_device", SOTTO_KEY_STRING, FIELD(audio.capture_device), 0, 0, false,
-     NULL, 0, NULL,
-     "Microphone to open: part of a device name, or a device index; empty = the "
-     "system default."},
-    {"audio", "playback_device", SOTTO_KEY_STRING, FIELD(audio.playback_device), 0, 0, false,
-     NULL, 0, NULL,
-     "Speaker to open: part of a device name, or a device index; empty = the "
-     "system default."},
-    {"audio", "device_rate", SOTTO_KEY_INT, FIELD(audio.device_rate), 8000, 192000, true, NULL,
-     0, NULL,
-     "Sample rate in Hz to open the devices at; 0 = the device's native rate "
-     "(audio is resampled as needed)."},
-    {"audio", "frame_ms", SOTTO_KEY_INT, FIELD(audio.frame_ms), 10, 40, false,
-     frame_ms_choices, sizeof frame_ms_choices / sizeof frame_ms_choices[0], NULL,
-     "Audio per packet in milliseconds: shorter frames lower the delay but send "
-     "more packets per second."},
-    {"audio", "buffer_ms", SOTTO_KEY_INT, FIELD(audio.buffer_ms), 40, 2000, false, NULL, 0,
-     NULL,
-     "Capacity of each audio ring buffer in milliseconds: larger rides out "
-     "scheduling hiccups, smaller bounds the worst delay."},
-    {"audio", "input_file", SOTTO_KEY_STRING, FIELD(audio.input_file), 0, 0, false, NULL, 0,
-     NULL,
-     "wav backend: WAV file read as the captured audio; empty = silence."},
-    {"audio", "output_file", SOTTO_KEY_STRING, FIELD(audio.output_file), 0, 0, false, NULL, 0,
-     NULL,
-     "wav backend: WAV file the played audio is written to; empty = discard it."},
-    {"audio", "loopback", SOTTO_KEY_BOOL, FIELD(audio.loopback), 0, 0, false, NULL, 0, NULL,
-     "Play captured audio straight back, to check the devices without a call."},
-    {"control", "socket", SOTTO_KEY_STRING, FIELD(control.socket), 0, 0, false, NULL, 0, NULL,
-     "Path of the control socket; empty = the daemon's default path."},
-    {"control", "max_clients", SOTTO_KEY_INT, FIELD(control.max_clients), 1, 1024, false,
-     NULL, 0, NULL,
-     "Most control connections served at once; more are refused, which bounds "
-     "memory."},
-    {"control", "max_line", SOTTO_KEY_INT, FIELD(control.max_line), 256, 1048576, false,
-     NULL, 0, NULL,
-     "Longest request line a client may send, in bytes; bounds the memory one "
-     "request can take. At most max_queue."},
-    {"control", "max_queue", SOTTO_KEY_INT, FIELD(control.max_queue), 4096, 67108864, false,
-     NULL, 0, NULL,
-     "Most bytes queued for one client; bounds the memory a slow client can "
-     "hold."},
-    {"log", "level", SOTTO_KEY_ENUM, FIELD(log.level), 0, 0, false, NULL, 0, level_names,
-     "Least severe messages logged: error reports only failures, debug is "
-     "verbose."},
+    ENUM_KEY("audio", "backend", audio.backend, backend_names,
+             "Where call audio comes from and goes to: auto = PortAudio when a sound "
+             "device exists, else null (silence); wav = files, for tests."),
+    STRING_KEY("audio", "capture_device", audio.capture_device,
+               "Microphone to open: part of a device name, or a device index; empty = the "
+               "system default."),
+    STRING_KEY("audio", "playback_device", audio.playback_device,
+               "Speaker to open: part of a device name, or a device index; empty = the "
+               "system default."),
+    RANGE_KEY("audio", "device_rate", audio.device_rate, 8000, 192000, true,
+              "Sample rate in Hz to open the devices at; 0 = the device's native rate "
+              "(audio is resampled as needed)."),
+    CHOICE_KEY("audio", "frame_ms", audio.frame_ms, frame_ms_choices,
+               "Audio per packet in milliseconds: shorter frames lower the delay but send "
+               "more packets per second."),
+    RANGE_KEY("audio", "buffer_ms", audio.buffer_ms, 40, 2000, false,
+              "Capacity of each audio ring buffer in milliseconds: larger rides out "
+              "scheduling hiccups, smaller bounds the worst delay."),
+    STRING_KEY("audio", "input_file", audio.input_file,
+               "wav backend: WAV file read as the captured audio; empty = silence."),
+    STRING_KEY("audio", "output_file", audio.output_file,
+               "wav backend: WAV file the played audio is written to; empty = discard it."),
+    BOOL_KEY("audio", "loopback", audio.loopback,
+             "Play captured audio straight back, to check the devices without a call."),
+    STRING_KEY("control", "socket", control.socket,
+               "Path of the control socket; empty = the daemon's default path."),
+    RANGE_KEY("control", "max_clients", control.max_clients, 1, 1024, false,
+              "Most control connections served at once; more are refused, which bounds "
+              "memory."),
+    RANGE_KEY("control", "max_line", control.max_line, 256, 1048576, false,
+              "Longest request line a client may send, in bytes; bounds the memory one "
+              "request can take. At most max_queue."),
+    RANGE_KEY("control", "max_queue", control.max_queue, 4096, 67108864, false,
+              "Most bytes queued for one client; bounds the memory a slow client can "
+              "hold."),
+    ENUM_KEY("log", "level", log.level, level_names,
+             "Least severe messages logged: error reports only failures, debug is "
+             "verbose."),
+    CHECKED_KEY("network", "signal_address", network.signal_address, check_ip_address, IP_TEXT,
+                "Address the HTTP signalling server listens on (0.0.0.0 or :: = every "
+                "interface); empty = no HTTP signalling."),
+    RANGE_KEY("network", "signal_port", network.signal_port, 1, 65535, true,
+              "TCP port of the HTTP signalling server; 0 = pick a free port (sottoctl "
+              "status shows it)."),
+    SECRET_KEY("network", "signal_token", network.signal_token,
+               "Bearer token signalling clients must present; empty = none, and then only "
+               "clients on this machine (loopback) are accepted."),
+    CHECKED_KEY("network", "stun_server", network.stun_server, check_host_port, HOST_PORT_TEXT,
+                "STUN server that tells this machine its public address behind NAT; empty = "
+                "none (only local addresses are offered)."),
+    CHECKED_KEY("network", "turn_server", network.turn_server, check_host_port, HOST_PORT_TEXT,
+                "TURN server that relays media when no direct path works; empty = none."),
+    ENUM_KEY("network", "turn_transport", network.turn_transport, turn_transport_names,
+             "How the TURN server is reached: tcp gets through firewalls that block UDP, "
+             "at some cost in delay."),
+    STRING_KEY("network", "turn_username", network.turn_username,
+               "User name for the TURN server (long-term credentials)."),
+    SECRET_KEY("network", "turn_password", network.turn_password,
+               "Password for the TURN server; sottoctl config show prints it as ********."),
+    BOOL_KEY("network", "relay_only", network.relay_only,
+             "Offer only TURN relayed addresses, so peers never learn this machine's own "
+             "addresses; needs turn_server."),
+    CHECKED_KEY("network", "ice_address", network.ice_address, check_ip_address, IP_TEXT,
+                "Local address to offer for direct connections; empty = every interface."),
+    RANGE_KEY("network", "ice_port_min", network.ice_port_min, 1024, 65535, true,
+              "Lowest local UDP port for media, to fit a firewall rule; 0 = any."),
+    RANGE_KEY("network", "ice_port_max", network.ice_port_max, 1024, 65535, true,
+              "Highest local UDP port for media; 0 = any. Not below ice_port_min when both "
+              "are set."),
+    CHECKED_KEY("network", "state_dir", network.state_dir, check_absolute_path,
+                "an absolute path, or empty",
+                "Directory that keeps this daemon's identity key and certificate; empty = "
+                "$XDG_STATE_HOME/sotto, else ~/.local/state/sotto, or /var/lib/sotto for "
+                "root."),
+    ENUM_KEY("call", "incoming", call.incoming, incoming_names,
+             "What to do with an incoming call: auto = answer at once, ring = wait for "
+             "sottoctl answer, reject = refuse it."),
+    ENUM_KEY("call", "unknown_peer", call.unknown_peer, unknown_peer_names,
+             "Callers whose certificate fingerprint is not a known contact: allow or "
+             "reject their calls."),
+    RANGE_KEY("call", "ring_timeout_s", call.ring_timeout_s, 5, 300, false,
+              "Seconds an incoming call rings before it is given up as unanswered."),
+    RANGE_KEY("call", "max_calls", call.max_calls, 1, 16, false,
+              "Most calls at once; further incoming calls are refused as busy."),
+    CHECKED_KEY("codec", "order", codec.order, check_codec_order,
+                "comma separated names from sotto, opus, pcmu, pcma, each at most once",
+                "Codecs offered and accepted, most preferred first; names are "
+                "case-insensitive."),
+    RANGE_KEY("codec", "opus_bitrate", codec.opus_bitrate, 6000, 510000, false,
+              "Opus bit rate in bit/s: higher sounds better but needs more bandwidth."),
+    CHOICE_KEY("codec", "ptime_ms", codec.ptime_ms, ptime_ms_choices,
+               "Audio per RTP packet in milliseconds: longer packets save header overhead "
+               "but add delay."),
+    BOOL_KEY("codec", "opus_fec", codec.opus_fec,
+             "Opus forward error correction: a lost packet is partly rebuilt from the next "
+             "one, at some cost in bit rate."),
 };
 const size_t sotto_config_key_count = sizeof sotto_config_keys / sizeof sotto_config_keys[0];
 _Static_assert(sizeof sotto_config_keys / sizeof sotto_config_keys[0] == SOTTO_CONFIG_KEY_COUNT,
                "SOTTO_CONFIG_KEY_COUNT matches the table");
 
+/* names[value] of a NULL-terminated list with count entries, or NULL. */
+static const char *name_of(const char *const *names, int count, int value)
+{
+    return value >= 0 && value < count ? names[value] : NULL;
+}
+
 const char *sotto_config_backend_name(sotto_audio_backend_kind kind)
 {
-    if ((int)kind < 0 || (int)kind > (int)SOTTO_AUDIO_NULL)
-        return NULL;
-    return backend_names[kind];
+    return name_of(backend_names, (int)SOTTO_AUDIO_NULL + 1, (int)kind);
 }
 
 const char *sotto_config_log_level_name(sotto_log_level level)
 {
-    if ((int)level < 0 || (int)level > (int)SOTTO_LOG_DEBUG)
-        return NULL;
-    return level_names[level];
+    return name_of(level_names, (int)SOTTO_LOG_DEBUG + 1, (int)level);
+}
+
+const char *sotto_config_incoming_name(sotto_incoming_policy policy)
+{
+    return name_of(incoming_names, (int)SOTTO_INCOMING_REJECT + 1, (int)policy);
+}
+
+const char *sotto_config_unknown_peer_name(sotto_unknown_peer_policy policy)
+{
+    return name_of(unknown_peer_names, (int)SOTTO_UNKNOWN_PEER_REJECT + 1, (int)policy);
+}
+
+const char *sotto_config_turn_transport_name(sotto_turn_transport transport)
+{
+    return name_of(turn_transport_names, (int)SOTTO_TURN_TCP + 1, (int)transport);
 }
 
 void sotto_config_text_add(sotto_config_text *text, const char *fmt, ...)
@@ -206,8 +341,12 @@ size_t sotto_config_key_accepted(const sotto_config_key *key, char *buf, size_t 
             sotto_config_text_add(&text, "%s%s", i > 0 ? ", " : "", bool_words[i]);
         break;
     case SOTTO_KEY_STRING:
-        sotto_config_text_add(&text, "text of at most %zu characters",
-                              sotto_config_key_string_max(key));
+        if (key->accepted != NULL)
+            sotto_config_text_add(&text, "%s; at most %zu characters", key->accepted,
+                                  sotto_config_key_string_max(key));
+        else
+            sotto_config_text_add(&text, "text of at most %zu characters",
+                                  sotto_config_key_string_max(key));
         break;
     }
     return text.need;
@@ -300,8 +439,11 @@ static int set_string(const sotto_config_key *key, sotto_config *cfg, const char
                       size_t len, char *why, size_t whylen)
 {
     char shown[MESSAGE_VALUE_MAX + 4];
+    char accepted[ACCEPTED_MAX];
+    char reason[WHY_MAX];
+    char value[SOTTO_CONFIG_PATH_MAX];
     size_t max = sotto_config_key_string_max(key);
-    if (len > max) {
+    if (len > max || max >= sizeof value) {
         snprintf(why, whylen, "value is %zu characters long (max %zu)", len, max);
         return -EINVAL;
     }
@@ -313,10 +455,19 @@ static int set_string(const sotto_config_key *key, sotto_config *cfg, const char
             return -EINVAL;
         }
     }
+    memcpy(value, text, len);
+    value[len] = '\0';
+    if (key->check != NULL && key->check(value, reason, sizeof reason) != 0) {
+        sotto_config_key_accepted(key, accepted, sizeof accepted);
+        snprintf(why, whylen, "bad value \"%s\" (%s; accepted: %s)",
+                 sotto_config_quote_for_message(text, len, shown, sizeof shown), reason,
+                 accepted);
+        return -EINVAL;
+    }
     char *field = (char *)cfg + key->offset;
     /* Zero the tail so two configs with equal strings are equal bytes. */
     memset(field, 0, key->size);
-    memcpy(field, text, len);
+    memcpy(field, value, strlen(value));
     return 0;
 }
 
@@ -324,7 +475,7 @@ int sotto_config_key_set(const sotto_config_key *key, sotto_config *cfg, const c
                          char *why, size_t whylen)
 {
     char shown[MESSAGE_VALUE_MAX + 4];
-    char accepted[160];
+    char accepted[ACCEPTED_MAX];
     if (key == NULL || cfg == NULL || value == NULL || (why == NULL && whylen > 0))
         return -EINVAL;
     size_t len = strlen(value);
@@ -414,4 +565,176 @@ bool sotto_config_equal(const sotto_config *a, const sotto_config *b)
         }
     }
     return true;
+}
+
+/* Decimal port 1..65535: digits only, no sign or white space. */
+static bool parse_port(const char *text)
+{
+    size_t len = strlen(text);
+    if (len == 0 || len > 5 || strspn(text, "0123456789") != len)
+        return false;
+    long port = strtol(text, NULL, 10);
+    return port >= 1 && port <= 65535;
+}
+
+static bool is_ip_literal(const char *text)
+{
+    unsigned char addr[16];
+    return inet_pton(AF_INET, text, addr) == 1 || inet_pton(AF_INET6, text, addr) == 1;
+}
+
+/* A host name or IPv4 address: no spaces, ports, paths or schemes. */
+static int check_host_name(const char *host, size_t len, char *why, size_t whylen)
+{
+    static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                  "0123456789.-_";
+    char copy[SOTTO_CONFIG_NAME_MAX];
+    if (len == 0) {
+        snprintf(why, whylen, "host missing before ':'");
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)host[i];
+        if (c > 0x7f || strchr(allowed, c) == NULL) {
+            /* Bytes past ASCII would print as a broken character. */
+            if (c > 0x7f)
+                snprintf(why, whylen, "non-ASCII character in the host name");
+            else
+                snprintf(why, whylen, "'%c' is not allowed in a host name", c);
+            return -EINVAL;
+        }
+    }
+    /* Digits and dots only is meant as an IPv4 address: it must be one. */
+    if (len < sizeof copy && strspn(host, "0123456789.") >= len) {
+        memcpy(copy, host, len);
+        copy[len] = '\0';
+        unsigned char addr[4];
+        if (inet_pton(AF_INET, copy, addr) != 1) {
+            snprintf(why, whylen, "not an IPv4 address");
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* "host:port" or "[IPv6]:port"; empty means unset. */
+static int check_host_port(char *value, char *why, size_t whylen)
+{
+    char host[SOTTO_CONFIG_NAME_MAX];
+    const char *port = NULL;
+    if (value[0] == '\0')
+        return 0;
+    if (strncasecmp(value, "stun:", 5) == 0 || strncasecmp(value, "turn:", 5) == 0 ||
+        strncasecmp(value, "turns:", 6) == 0 || strstr(value, "://") != NULL) {
+        snprintf(why, whylen, "write host:port without a scheme");
+        return -EINVAL;
+    }
+    if (value[0] == '[') {
+        const char *close = strchr(value, ']');
+        size_t host_len = close != NULL ? (size_t)(close - value - 1) : 0;
+        if (close == NULL || host_len >= sizeof host) {
+            snprintf(why, whylen, "']' missing after the IPv6 address");
+            return -EINVAL;
+        }
+        memcpy(host, value + 1, host_len);
+        host[host_len] = '\0';
+        unsigned char addr[16];
+        if (inet_pton(AF_INET6, host, addr) != 1) {
+            snprintf(why, whylen, "not an IPv6 address inside [ ]");
+            return -EINVAL;
+        }
+        if (close[1] != ':') {
+            snprintf(why, whylen, "port missing after ']'");
+            return -EINVAL;
+        }
+        port = close + 2;
+    } else {
+        const char *colon = strrchr(value, ':');
+        if (colon == NULL) {
+            snprintf(why, whylen, "port missing");
+            return -EINVAL;
+        }
+        if (memchr(value, ':', (size_t)(colon - value)) != NULL) {
+            snprintf(why, whylen, "an IPv6 address goes in brackets");
+            return -EINVAL;
+        }
+        if (check_host_name(value, (size_t)(colon - value), why, whylen) != 0)
+            return -EINVAL;
+        port = colon + 1;
+    }
+    if (!parse_port(port)) {
+        snprintf(why, whylen, "port is not 1..65535");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* An IP literal to bind to; empty means unset. */
+static int check_ip_address(char *value, char *why, size_t whylen)
+{
+    if (value[0] == '\0' || is_ip_literal(value))
+        return 0;
+    if (value[0] == '[')
+        snprintf(why, whylen, "write an IPv6 address without brackets");
+    else
+        snprintf(why, whylen, "not an IP address (host names are not looked up here)");
+    return -EINVAL;
+}
+
+/* The daemon may run from any directory: relative paths would be a trap. */
+static int check_absolute_path(char *value, char *why, size_t whylen)
+{
+    if (value[0] == '\0' || value[0] == '/')
+        return 0;
+    snprintf(why, whylen, "not an absolute path");
+    return -EINVAL;
+}
+
+/* Names separated by commas, spaces around them ignored (tabs never get
+ * here: set_string refuses control characters); rewritten as lower case
+ * names joined by bare commas, which is never longer than the input. */
+static int check_codec_order(char *value, char *why, size_t whylen)
+{
+    char shown[MESSAGE_VALUE_MAX + 4];
+    char normal[SOTTO_CONFIG_NAME_MAX];
+    size_t out = 0;
+    bool seen[CODEC_COUNT] = {false};
+    const char *p = value;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+        const char *name = p;
+        while (len > 0 && *name == ' ') {
+            name++;
+            len--;
+        }
+        while (len > 0 && name[len - 1] == ' ')
+            len--;
+        if (len == 0) {
+            snprintf(why, whylen, "%s",
+                     value[0] == '\0' ? "no codec named" : "empty name in the list");
+            return -EINVAL;
+        }
+        size_t index = 0;
+        while (index < CODEC_COUNT && (strlen(codec_names[index]) != len ||
+                                       strncasecmp(codec_names[index], name, len) != 0))
+            index++;
+        if (index == CODEC_COUNT || seen[index]) {
+            snprintf(why, whylen, "%s codec \"%s\"", index == CODEC_COUNT ? "unknown" : "repeated",
+                     sotto_config_quote_for_message(name, len, shown, sizeof shown));
+            return -EINVAL;
+        }
+        seen[index] = true;
+        size_t name_len = strlen(codec_names[index]);
+        if (out > 0)
+            normal[out++] = ',';
+        memcpy(normal + out, codec_names[index], name_len);
+        out += name_len;
+        if (comma == NULL)
+            break;
+        p = comma + 1;
+    }
+    normal[out] = '\0';
+    memcpy(value, normal, out + 1);
+    return 0;
 }

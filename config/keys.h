@@ -23,6 +23,13 @@ typedef struct sotto_config_section {
     const char *help; /* one line: what the section is for */
 } sotto_config_section;
 
+/* Extra rule for a SOTTO_KEY_STRING value, run after the length and
+ * control-character checks. value is a NUL-terminated scratch copy that may
+ * be rewritten in place to a normal form no longer than itself (e.g. lower
+ * case); the field gets the result. Returns 0, or -EINVAL with a short
+ * reason (without the value) in why. */
+typedef int (*sotto_config_string_check)(char *value, char *why, size_t whylen);
+
 typedef struct sotto_config_key {
     const char *section;      /* section name, as in sotto_config_section */
     const char *name;         /* key name, matched exactly (case-sensitive) */
@@ -35,6 +42,9 @@ typedef struct sotto_config_key {
     const int *choices;       /* SOTTO_KEY_INT: the only accepted values; NULL = range */
     size_t choice_count;      /* entries in choices */
     const char *const *names; /* SOTTO_KEY_ENUM: names[value], NULL-terminated */
+    sotto_config_string_check check; /* SOTTO_KEY_STRING: extra rule; NULL = any text */
+    const char *accepted;     /* SOTTO_KEY_STRING with check: what it accepts, for messages and docs */
+    bool secret;              /* SOTTO_KEY_STRING: redacted by sotto_config_format_redacted */
     const char *help;         /* one line: what it does and why change it */
 } sotto_config_key;
 
@@ -46,7 +56,7 @@ typedef struct sotto_config_key {
 
 /* Entries in sotto_config_keys (checked against the table at compile time);
  * a constant so per-key arrays need no allocation. */
-#define SOTTO_CONFIG_KEY_COUNT 14
+#define SOTTO_CONFIG_KEY_COUNT 35
 
 extern const sotto_config_section sotto_config_sections[];
 extern const size_t sotto_config_section_count;
@@ -89,7 +99,8 @@ size_t sotto_config_key_format(const sotto_config_key *key, const sotto_config *
 size_t sotto_config_key_string_max(const sotto_config_key *key);
 
 /* Writes the accepted values of key for messages and docs, e.g.
- * "10, 20, 40" or "0 or 8000..192000"; returns the length needed. */
+ * "10, 20, 40" or "0 or 8000..192000"; returns the length needed. The text
+ * holds no hyphen, quote or backslash, so the man page can quote it as is. */
 size_t sotto_config_key_accepted(const sotto_config_key *key, char *buf, size_t buflen);
 
 /* Writes "a, b, c": the known key names of section (or the known sections

@@ -99,9 +99,9 @@ int sottod__http_start(sottod_calls *mgr, char *err, size_t errlen)
     unsigned port = 0;
     int rc;
 
-    if (!mgr->cfg->network.signal_address[0])
-        return 0;
     sotto_signal_http_params_default(&p);
+    /* Without an address the object still serves as the client of `call`. */
+    p.listen = mgr->cfg->network.signal_address[0] != '\0';
     p.bind_address = mgr->cfg->network.signal_address;
     p.port = (unsigned)mgr->cfg->network.signal_port;
     p.bearer_token = mgr->cfg->network.signal_token;
@@ -112,6 +112,8 @@ int sottod__http_start(sottod_calls *mgr, char *err, size_t errlen)
     rc = sotto_signal_http_create((sotto_signal_http **)&mgr->http, mgr->loop, &p, err, errlen);
     if (rc < 0)
         return rc;
+    if (!p.listen)
+        return 0;
     sotto_signal_http_port(mgr->http, &port);
     mgr->http_port = (uint16_t)port;
     log_info("HTTP signalling on %s port %u%s", p.bind_address, port,
@@ -220,7 +222,7 @@ void sottod__http_description_ready(sottod_call *call, const char *sdp)
     cp.bearer_token = call->http_token;
     cp.on_response = on_offer_response;
     cp.opaque = slot;
-    if (sotto_signal_http_post_offer((sotto_signal_http_request **)&slot->req, call->mgr->loop,
+    if (sotto_signal_http_post_offer((sotto_signal_http_request **)&slot->req, call->mgr->http,
                                      &cp, sdp, err, sizeof(err)) < 0) {
         release_slot(slot);
         sottod__call_end(call, err);
@@ -263,7 +265,7 @@ void sottod__http_call_ended(sottod_call *call)
     cp.timeout_ms = 3000;
     cp.on_response = on_delete_response;
     cp.opaque = slot;
-    if (sotto_signal_http_delete_call((sotto_signal_http_request **)&slot->req, call->mgr->loop,
+    if (sotto_signal_http_delete_call((sotto_signal_http_request **)&slot->req, call->mgr->http,
                                       &cp, err, sizeof(err)) < 0)
         release_slot(slot);
 }

@@ -114,7 +114,7 @@ static void cmd_events(sottod *d, json_t *args, sotto_control_reply *reply)
 
 static void cmd_config_show(sottod *d, json_t *args, sotto_control_reply *reply)
 {
-    size_t need = sotto_config_format(&d->cfg, NULL, 0) + 1;
+    size_t need = sotto_config_format_redacted(&d->cfg, NULL, 0) + 1;
     char *text = malloc(need);
 
     (void)args;
@@ -122,7 +122,7 @@ static void cmd_config_show(sottod *d, json_t *args, sotto_control_reply *reply)
         fail(reply, "internal", "out of memory");
         return;
     }
-    sotto_config_format(&d->cfg, text, need);
+    sotto_config_format_redacted(&d->cfg, text, need);
     reply->result = json_pack("{s:s?, s:s}", "file", d->options.config_path, "text", text);
     free(text);
 }

@@ -9,18 +9,21 @@
 #include "daemon/sottoctl_output.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PROG "sottoctl"
-#define DEFAULT_TIMEOUT_S 5.0
-#define REQUEST_ID 1           /* one request per connection, so any fixed id will do */
+#define DEFAULT_TIMEOUT_S 5.0  /* most commands answer at once */
+#define SLOW_TIMEOUT_S 30.0    /* ICE gathering with STUN/TURN, an HTTP round trip */
+#define WATCH_INTERVAL_S 1.0   /* stats --watch: pause between samples */
+#define REQUEST_ID 1           /* id of the first request on a connection */
 #define ERROR_MAX 512          /* bytes for one error message */
+#define HELP_COLUMN 26         /* width of the first column of --help */
 
 /* Exit statuses, documented in sottoctl(1). */
 enum {
@@ -29,18 +32,24 @@ enum {
     EXIT_USAGE = 2,         /* bad command line */
     EXIT_NO_CONNECT = 3,    /* the socket could not be connected */
     EXIT_PROTOCOL = 4,      /* protocol or communication error, timeout */
-    EXIT_STOPPED = -1,      /* internal: a stop signal ended events --follow; exits 0 */
+    EXIT_STOPPED = -1,      /* internal: a stop signal ended --follow or --watch; exits 0 */
 };
 
-enum option_id { OPT_FOLLOW, OPT_HELP, OPT_JSON, OPT_SOCKET, OPT_TIMEOUT, OPT_VERSION };
+enum option_id { OPT_FOLLOW, OPT_HELP, OPT_ID, OPT_JSON, OPT_SOCKET, OPT_TIMEOUT, OPT_TOKEN,
+                 OPT_VERSION, OPT_WATCH };
 
-enum command_id { CMD_CONFIG_SHOW, CMD_DEVICES, CMD_EVENTS, CMD_RELOAD, CMD_SHUTDOWN,
-                  CMD_STATUS, CMD_VERSION };
+enum command_id { CMD_ACCEPT, CMD_ANSWER, CMD_CALL, CMD_CALLS, CMD_COMPLETE, CMD_CONFIG_SHOW,
+                  CMD_DEVICES, CMD_EVENTS, CMD_HANGUP, CMD_OFFER, CMD_REJECT, CMD_RELOAD,
+                  CMD_SHUTDOWN, CMD_STATS, CMD_STATUS, CMD_VERSION };
+
+/* Whether a command takes a positional argument after its words. */
+enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
 
 typedef struct ctl_option {
     const char *name;      /* long name without "--" */
     const char *arg_name;  /* placeholder of its value in --help; NULL: takes none */
     const char *command;   /* the only command accepting it; NULL: accepted anywhere */
+    const char *wire_key;  /* member of "args" its value is sent as; NULL: not sent */
     enum option_id id;
     const char *help;      /* one line for --help */
 } ctl_option;
@@ -49,30 +58,62 @@ typedef struct ctl_command {
     const char *name;      /* the words typed, space separated */
     const char *wire_cmd;  /* "cmd" sent to the daemon */
     enum command_id id;
+    enum arg_kind arg_kind;
+    const char *arg_name;  /* placeholder of the argument in --help; NULL with ARG_NONE */
+    const char *arg_key;   /* member of "args" the argument is sent as; NULL with ARG_NONE */
+    double timeout_s;      /* --timeout when none is given, seconds */
     const char *help;      /* one line for --help */
 } ctl_command;
 
 /* Sorted by name; --help lists them in this order. */
 static const ctl_option options[] = {
-    { "follow", NULL, "events", OPT_FOLLOW,
-      "keep printing events as they happen" },
-    { "help", NULL, NULL, OPT_HELP, "print this help and exit" },
-    { "json", NULL, NULL, OPT_JSON, "print the daemon's result as one line of JSON" },
-    { "socket", "PATH", NULL, OPT_SOCKET, "connect to PATH instead of the default socket" },
-    { "timeout", "SECONDS", NULL, OPT_TIMEOUT,
-      "wait at most SECONDS for sottod (default 5, 0: no limit)" },
-    { "version", NULL, NULL, OPT_VERSION, "print sottoctl's version and exit" },
+    { "follow", NULL, "events", NULL, OPT_FOLLOW, "keep printing events as they happen" },
+    { "help", NULL, NULL, NULL, OPT_HELP, "print this help and exit" },
+    { "id", "ID", "complete", "id", OPT_ID, "the offered call to complete" },
+    { "json", NULL, NULL, NULL, OPT_JSON, "print the daemon's result as one line of JSON" },
+    { "socket", "PATH", NULL, NULL, OPT_SOCKET, "connect to PATH instead of the default socket" },
+    { "timeout", "SECONDS", NULL, NULL, OPT_TIMEOUT,
+      "wait at most SECONDS for sottod (0: no limit)" },
+    { "token", "TOKEN", "call", "token", OPT_TOKEN,
+      "bearer token for the remote sottod" },
+    { "version", NULL, NULL, NULL, OPT_VERSION, "print sottoctl's version and exit" },
+    { "watch", NULL, "stats", NULL, OPT_WATCH, "print a new sample every second" },
 };
 
 /* Sorted by name; --help lists them in this order. */
 static const ctl_command commands[] = {
-    { "config show", "config-show", CMD_CONFIG_SHOW, "print the settings in force as INI text" },
-    { "devices", "devices", CMD_DEVICES, "list the audio devices sottod can open" },
-    { "events", "events", CMD_EVENTS, "print the latest events sottod kept" },
-    { "reload", "reload", CMD_RELOAD, "re-read the configuration file, like SIGHUP" },
-    { "shutdown", "shutdown", CMD_SHUTDOWN, "ask sottod to exit" },
-    { "status", "status", CMD_STATUS, "print sottod's state, audio and control counters" },
-    { "version", "version", CMD_VERSION, "print sottod's version and control protocol" },
+    { "accept", "accept", CMD_ACCEPT, ARG_REQUIRED, "TOKEN", "token", SLOW_TIMEOUT_S,
+      "accept an offer token; print the answer token" },
+    { "answer", "answer", CMD_ANSWER, ARG_OPTIONAL, "ID", "id", DEFAULT_TIMEOUT_S,
+      "pick up a ringing incoming call" },
+    { "call", "call", CMD_CALL, ARG_REQUIRED, "URL", "url", SLOW_TIMEOUT_S,
+      "call another sottod through its HTTP signalling" },
+    { "calls", "calls", CMD_CALLS, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
+      "list the calls in progress" },
+    { "complete", "complete", CMD_COMPLETE, ARG_REQUIRED, "TOKEN", "token", DEFAULT_TIMEOUT_S,
+      "connect an offered call using the answer token" },
+    { "config show", "config-show", CMD_CONFIG_SHOW, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
+      "print the settings in force as INI text" },
+    { "devices", "devices", CMD_DEVICES, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
+      "list the audio devices sottod can open" },
+    { "events", "events", CMD_EVENTS, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
+      "print the latest events sottod kept" },
+    { "hangup", "hangup", CMD_HANGUP, ARG_OPTIONAL, "ID", "id", DEFAULT_TIMEOUT_S,
+      "end a call" },
+    { "offer", "offer", CMD_OFFER, ARG_NONE, NULL, NULL, SLOW_TIMEOUT_S,
+      "start an outgoing call; print its offer token" },
+    { "reject", "reject", CMD_REJECT, ARG_OPTIONAL, "ID", "id", DEFAULT_TIMEOUT_S,
+      "turn down a ringing incoming call" },
+    { "reload", "reload", CMD_RELOAD, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
+      "re-read the configuration file, like SIGHUP" },
+    { "shutdown", "shutdown", CMD_SHUTDOWN, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
+      "ask sottod to exit" },
+    { "stats", "stats", CMD_STATS, ARG_OPTIONAL, "ID", "id", DEFAULT_TIMEOUT_S,
+      "print transport and media statistics of calls" },
+    { "status", "status", CMD_STATUS, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
+      "print sottod's state and its counters" },
+    { "version", "version", CMD_VERSION, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
+      "print sottod's version and control protocol" },
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -80,22 +121,17 @@ static const ctl_command commands[] = {
 /* What the command line asked for. */
 typedef struct ctl_args {
     const char *socket_path;     /* --socket; NULL: SOTTO_SOCKET or the default */
-    double timeout_s;            /* --timeout, seconds; default 5, 0 = forever */
+    double timeout_s;            /* --timeout, seconds; default: the command's; 0 = forever */
+    bool timeout_given;          /* --timeout was given; default false */
     bool json;                   /* --json; default false */
     bool follow;                 /* events --follow; default false */
+    bool watch;                  /* stats --watch; default false */
     const ctl_command *command;  /* NULL until a command word is seen */
+    const char *argument;        /* the command's positional argument; NULL: none given */
+    const char *option_values[COUNT(options)];  /* value of each option given; NULL: not given */
 } ctl_args;
 
-enum parse_outcome { PARSE_RUN, PARSE_EXIT_OK, PARSE_USAGE_ERROR };
-
-/* Set by the SIGINT/SIGTERM handler of events --follow. A handler can
- * reach nothing else, so this is the program's one piece of global state. */
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop_signal(int signo)
-{
-    stop_requested = signo;
-}
+enum parse_outcome { PARSE_RUN, PARSE_EXIT_OK, PARSE_USAGE_ERROR, PARSE_FAILED };
 
 /* The daemon's rule, repeated so that both find each other without any
  * configuration: $SOTTO_SOCKET (sottoctl only), $XDG_RUNTIME_DIR/sotto when
@@ -140,58 +176,93 @@ static enum parse_outcome usage_error(const char *fmt, ...)
     return PARSE_USAGE_ERROR;
 }
 
-/* "events [--follow]": the command's words and the options only it takes.
- * Caller frees; NULL: no memory. */
+/* "--token TOKEN", "--watch": an option as --help shows it. Caller frees;
+ * NULL: no memory. */
+static char *option_synopsis(const ctl_option *opt)
+{
+    return sottoctl_strdup_printf("--%s%s%s", opt->name, opt->arg_name ? " " : "",
+                                  opt->arg_name ? opt->arg_name : "");
+}
+
+/* "stats [ID] [--watch]": the command's words, its argument and the
+ * options only it takes. Caller frees; NULL: no memory. */
 static char *command_synopsis(const ctl_command *command)
 {
-    char *text = sottoctl_strdup_printf("%s", command->name);
+    char *text = command->arg_kind == ARG_NONE
+                 ? sottoctl_strdup_printf("%s", command->name)
+                 : sottoctl_strdup_printf(command->arg_kind == ARG_REQUIRED ? "%s %s" : "%s [%s]",
+                                          command->name, command->arg_name);
 
     for (size_t i = 0; i < COUNT(options) && text; i++) {
+        char *head;
         char *longer;
 
         if (!options[i].command || strcmp(options[i].command, command->name) != 0)
             continue;
-        longer = sottoctl_strdup_printf("%s [--%s]", text, options[i].name);
+        head = option_synopsis(&options[i]);
+        longer = head ? sottoctl_strdup_printf("%s [%s]", text, head) : NULL;
+        free(head);
         free(text);
         text = longer;
     }
     return text;
 }
 
+/* The default --timeout of the commands that wait longer, as one line. */
+static void print_slow_commands(FILE *out)
+{
+    const char *separator = "";
+
+    fprintf(out, "The timeout is %g s, or %g s for:", DEFAULT_TIMEOUT_S, SLOW_TIMEOUT_S);
+    for (size_t i = 0; i < COUNT(commands); i++) {
+        if (commands[i].timeout_s == DEFAULT_TIMEOUT_S)
+            continue;
+        fprintf(out, "%s %s", separator, commands[i].name);
+        separator = ",";
+    }
+    fputs(".\n", out);
+}
+
 static void print_help(FILE *out)
 {
     char *socket_path = default_socket_path();
 
-    fputs("Usage: " PROG " [OPTION...] COMMAND [COMMAND-OPTION...]\n"
+    fputs("Usage: " PROG " [OPTION...] COMMAND [ARGUMENT] [COMMAND-OPTION...]\n"
           "Control a running sottod through its control socket.\n\nOptions:\n", out);
     for (size_t i = 0; i < COUNT(options); i++) {
-        char *head;
+        char *head = options[i].command ? NULL : option_synopsis(&options[i]);
 
-        if (options[i].command)
-            continue;
-        head = sottoctl_strdup_printf("--%s%s%s", options[i].name,
-                                      options[i].arg_name ? " " : "",
-                                      options[i].arg_name ? options[i].arg_name : "");
-        fprintf(out, "  %-20s  %s\n", head ? head : options[i].name, options[i].help);
+        if (head)
+            fprintf(out, "  %-*s  %s\n", HELP_COLUMN, head, options[i].help);
         free(head);
     }
     fputs("\nCommands:\n", out);
     for (size_t i = 0; i < COUNT(commands); i++) {
         char *head = command_synopsis(&commands[i]);
 
-        fprintf(out, "  %-20s  %s\n", head ? head : commands[i].name, commands[i].help);
+        fprintf(out, "  %-*s  %s\n", HELP_COLUMN, head ? head : commands[i].name,
+                commands[i].help);
         free(head);
     }
+    /* Grouped by command, in the command table's order. */
     fputs("\nCommand options:\n", out);
-    for (size_t i = 0; i < COUNT(options); i++) {
-        if (options[i].command)
-            fprintf(out, "  --%-18s  %s: %s\n", options[i].name, options[i].command,
-                    options[i].help);
+    for (size_t c = 0; c < COUNT(commands); c++) {
+        for (size_t i = 0; i < COUNT(options); i++) {
+            char *head;
+
+            if (!options[i].command || strcmp(options[i].command, commands[c].name) != 0)
+                continue;
+            head = option_synopsis(&options[i]);
+            fprintf(out, "  %-*s  %s: %s\n", HELP_COLUMN, head ? head : options[i].name,
+                    options[i].command, options[i].help);
+            free(head);
+        }
     }
-    fprintf(out, "\nThe socket is --socket, else $SOTTO_SOCKET, else %s.\n"
-            "Exit status: 0 done, 1 the daemon reported an error, 2 usage error,\n"
-            "3 cannot connect, 4 protocol or communication error or timeout.\n",
+    fprintf(out, "\nThe socket is --socket, else $SOTTO_SOCKET, else %s.\n",
             socket_path ? socket_path : "the daemon's default");
+    print_slow_commands(out);
+    fputs("Exit status: 0 done, 1 the daemon reported an error, 2 usage error,\n"
+          "3 cannot connect, 4 protocol or communication error or timeout.\n", out);
     free(socket_path);
 }
 
@@ -209,6 +280,29 @@ static bool parse_timeout(const char *text, double *out_seconds)
         return false;
     *out_seconds = value;
     return true;
+}
+
+/* Text sent to the daemon must be non-empty UTF-8: JSON strings are. */
+static enum parse_outcome check_sent_text(const char *what, const char *value)
+{
+    json_t *checked;
+    json_t *unchecked;
+
+    if (value[0] == '\0')
+        return usage_error("%s must not be empty", what);
+    checked = json_string(value);
+    if (checked) {
+        json_decref(checked);
+        return PARSE_RUN;
+    }
+    /* json_string also fails without memory; only this tells the two apart. */
+    unchecked = json_string_nocheck(value);
+    if (!unchecked) {
+        fail_message("out of memory");
+        return PARSE_FAILED;
+    }
+    json_decref(unchecked);
+    return usage_error("%s is not valid UTF-8", what);
 }
 
 /* Matches the command starting at argv[*index]; advances *index past its words. */
@@ -249,6 +343,20 @@ static enum parse_outcome unknown_command(const char *word)
     return usage_error("unknown command '%s'", word);
 }
 
+/* A word after the command: its positional argument, if it takes one. */
+static enum parse_outcome take_argument(ctl_args *args, const char *word)
+{
+    const ctl_command *command = args->command;
+
+    if (command->arg_kind == ARG_NONE)
+        return usage_error("unexpected argument '%s': '%s' takes none", word, command->name);
+    if (args->argument)
+        return usage_error("unexpected argument '%s': '%s' takes only one %s", word,
+                           command->name, command->arg_name);
+    args->argument = word;
+    return check_sent_text(command->arg_name, word);
+}
+
 static const ctl_option *find_option(const char *name, size_t len)
 {
     for (size_t i = 0; i < COUNT(options); i++) {
@@ -256,6 +364,50 @@ static const ctl_option *find_option(const char *name, size_t len)
             return &options[i];
     }
     return NULL;
+}
+
+/* Acts on an option whose value (NULL when it takes none) is known. */
+static enum parse_outcome apply_option(const ctl_option *opt, const char *value, ctl_args *args)
+{
+    switch (opt->id) {
+    case OPT_FOLLOW:
+        args->follow = true;
+        break;
+    case OPT_HELP:
+        print_help(stdout);
+        return PARSE_EXIT_OK;
+    case OPT_ID:
+    case OPT_TOKEN:
+        break;
+    case OPT_JSON:
+        args->json = true;
+        break;
+    case OPT_SOCKET:
+        if (value[0] == '\0')
+            return usage_error("option '--socket' needs a non-empty path");
+        args->socket_path = value;
+        break;
+    case OPT_TIMEOUT:
+        if (!parse_timeout(value, &args->timeout_s))
+            return usage_error("option '--timeout' needs seconds from 0 to %.0f, not '%s'",
+                               SOTTOCTL_TIMEOUT_MAX_S, value);
+        args->timeout_given = true;
+        break;
+    case OPT_VERSION:
+        printf("%s %s (control protocol %d)\n", PROG, SOTTO_VERSION, SOTTO_CONTROL_PROTOCOL);
+        return PARSE_EXIT_OK;
+    case OPT_WATCH:
+        args->watch = true;
+        break;
+    }
+    args->option_values[opt - options] = value;
+    if (opt->wire_key) {
+        char what[64];
+
+        snprintf(what, sizeof what, "the value of '--%s'", opt->name);
+        return check_sent_text(what, value);
+    }
+    return PARSE_RUN;
 }
 
 /* Applies one "--name" or "--name=value" at argv[*index]. */
@@ -279,31 +431,7 @@ static enum parse_outcome parse_option(int argc, char **argv, int *index, ctl_ar
         *index += 1;
         value = argv[*index];
     }
-    switch (opt->id) {
-    case OPT_FOLLOW:
-        args->follow = true;
-        break;
-    case OPT_HELP:
-        print_help(stdout);
-        return PARSE_EXIT_OK;
-    case OPT_JSON:
-        args->json = true;
-        break;
-    case OPT_SOCKET:
-        if (value[0] == '\0')
-            return usage_error("option '--socket' needs a non-empty path");
-        args->socket_path = value;
-        break;
-    case OPT_TIMEOUT:
-        if (!parse_timeout(value, &args->timeout_s))
-            return usage_error("option '--timeout' needs seconds from 0 to %.0f, not '%s'",
-                               SOTTOCTL_TIMEOUT_MAX_S, value);
-        break;
-    case OPT_VERSION:
-        printf("%s %s (control protocol %d)\n", PROG, SOTTO_VERSION, SOTTO_CONTROL_PROTOCOL);
-        return PARSE_EXIT_OK;
-    }
-    return PARSE_RUN;
+    return apply_option(opt, value, args);
 }
 
 /* Options may come before or after the command; "--" ends options. */
@@ -314,28 +442,34 @@ static enum parse_outcome parse_args(int argc, char **argv, ctl_args *args)
 
     while (index < argc) {
         const char *arg = argv[index];
-        enum parse_outcome outcome;
+        enum parse_outcome outcome = PARSE_RUN;
 
         if (!options_done && strcmp(arg, "--") == 0) {
             options_done = true;
             index++;
         } else if (!options_done && arg[0] == '-' && arg[1] == '-') {
             outcome = parse_option(argc, argv, &index, args);
-            if (outcome != PARSE_RUN)
-                return outcome;
             index++;
         } else if (!options_done && arg[0] == '-' && arg[1] != '\0') {
             return usage_error("unknown option '%s'", arg);
         } else if (args->command) {
-            return usage_error("unexpected argument '%s' after '%s'", arg, args->command->name);
+            outcome = take_argument(args, arg);
+            index++;
         } else {
             args->command = find_command(argc, argv, &index);
             if (!args->command)
                 return unknown_command(arg);
         }
+        if (outcome != PARSE_RUN)
+            return outcome;
     }
     if (!args->command)
         return usage_error("no command given");
+    if (args->command->arg_kind == ARG_REQUIRED && !args->argument)
+        return usage_error("'%s' needs its %s argument", args->command->name,
+                           args->command->arg_name);
+    if (!args->timeout_given)
+        args->timeout_s = args->command->timeout_s;
     return PARSE_RUN;
 }
 
@@ -357,9 +491,11 @@ static int daemon_error(const json_t *response)
     const json_t *error = json_object_get(response, "error");
     const char *code = json_string_value(json_object_get(error, "code"));
     const char *message = json_string_value(json_object_get(error, "message"));
+    char *shown = sottoctl_escape_dup(message ? message : "(no message)");
 
     fail_message("sottod answered with error '%s': %s", code ? code : "?",
-                 message ? message : "(no message)");
+                 shown ? shown : "(no memory to show the message)");
+    free(shown);
     return EXIT_DAEMON_ERROR;
 }
 
@@ -385,92 +521,45 @@ static int check_hello(const json_t *hello)
     return EXIT_DONE;
 }
 
-/* True when msg is the response to our request: our id echoed, or null
- * for replies to a request the daemon could not read (bad-json, busy). */
-static bool is_our_response(const json_t *msg)
+/* The request line: the command, its argument and the values of its
+ * options that go to the daemon. NULL: no memory (the texts were checked
+ * for UTF-8 while parsing). */
+static json_t *build_request(const ctl_args *args, json_int_t request_id)
 {
-    const char *type = json_string_value(json_object_get(msg, "type"));
-    const json_t *id = json_object_get(msg, "id");
+    json_t *cmd_args = json_object();
+    bool ok = cmd_args != NULL;
 
-    if (!type || strcmp(type, "response") != 0)
-        return false;
-    return !id || json_is_null(id)
-           || (json_is_integer(id) && json_integer_value(id) == REQUEST_ID);
-}
-
-static json_t *build_request(const ctl_args *args)
-{
-    json_t *cmd_args = args->command->id == CMD_EVENTS
-                       ? json_pack("{s:b}", "follow", args->follow) : json_object();
-
-    if (!cmd_args)
+    if (ok && args->command->id == CMD_EVENTS)
+        ok = json_object_set_new(cmd_args, "follow", json_boolean(args->follow)) == 0;
+    if (ok && args->argument)
+        ok = json_object_set_new(cmd_args, args->command->arg_key,
+                                 json_string(args->argument)) == 0;
+    for (size_t i = 0; ok && i < COUNT(options); i++) {
+        if (options[i].wire_key && args->option_values[i])
+            ok = json_object_set_new(cmd_args, options[i].wire_key,
+                                     json_string(args->option_values[i])) == 0;
+    }
+    if (!ok) {
+        json_decref(cmd_args);
         return NULL;
-    return json_pack("{s:i, s:s, s:o}", "id", REQUEST_ID, "cmd", args->command->wire_cmd,
+    }
+    return json_pack("{s:I, s:s, s:o}", "id", request_id, "cmd", args->command->wire_cmd,
                      "args", cmd_args);
 }
 
-/* Follow-mode bookkeeping: events may reach us twice (in the reply's
- * history and as a live event line), so each seq is printed once. */
-typedef struct event_stream {
-    json_int_t last_seq;  /* highest seq printed; -1 before the first */
-    bool saw_shutdown;    /* a "shutdown" event was printed */
-    bool json;            /* print events as JSON lines */
-} event_stream;
-
-static int show_event(event_stream *stream, const json_t *event)
-{
-    const json_t *seq = json_object_get(event, "seq");
-    const char *name = json_string_value(json_object_get(event, "event"));
-    int rc;
-
-    if (!json_is_object(event))
-        return 0;
-    if (json_is_integer(seq)) {
-        if (json_integer_value(seq) <= stream->last_seq)
-            return 0;
-        stream->last_seq = json_integer_value(seq);
-    }
-    if (name && strcmp(name, "shutdown") == 0)
-        stream->saw_shutdown = true;
-    rc = stream->json ? sottoctl_print_json(stdout, event) : sottoctl_print_event(stdout, event);
-    if (fflush(stdout) != 0 && rc == 0)
-        rc = -errno;
-    return rc;
-}
-
-static int print_events_result(const ctl_args *args, const json_t *result,
-                               event_stream *stream, char *err, size_t err_size)
-{
-    const json_t *events = json_object_get(result, "events");
-    size_t i;
-    json_t *event;
-
-    if (!json_is_array(events)) {
-        snprintf(err, err_size, "the events reply has no \"events\" list");
-        return -EPROTO;
-    }
-    if (args->json && !args->follow)
-        return sottoctl_print_json(stdout, result);
-    json_array_foreach(events, i, event) {
-        int rc = show_event(stream, event);
-
-        if (rc != 0) {
-            snprintf(err, err_size, "cannot write output: %s", strerror(-rc));
-            return rc;
-        }
-    }
-    return 0;
-}
-
-static int print_result(const ctl_args *args, const json_t *result, event_stream *stream)
+static int print_result(const ctl_args *args, const json_t *result,
+                        sottoctl_event_stream *stream)
 {
     char err[ERROR_MAX] = "";
     int rc = 0;
 
     if (args->command->id == CMD_EVENTS)
-        rc = print_events_result(args, result, stream, err, sizeof err);
+        rc = sottoctl_print_events(stdout, stream, result, args->json && !args->follow, err,
+                                   sizeof err);
     else if (args->json)
         rc = sottoctl_print_json(stdout, result);
+    else if (args->command->id == CMD_CALLS)
+        rc = sottoctl_print_calls(stdout, result, err, sizeof err);
     else if (args->command->id == CMD_CONFIG_SHOW)
         rc = sottoctl_print_config(stdout, result, err, sizeof err);
     else if (args->command->id == CMD_DEVICES)
@@ -479,39 +568,54 @@ static int print_result(const ctl_args *args, const json_t *result, event_stream
         rc = sottoctl_print_reload(stdout, result);
     else if (args->command->id == CMD_SHUTDOWN)
         fputs("sottod is shutting down\n", stdout);
+    else if (args->command->id == CMD_STATS)
+        rc = sottoctl_print_stats(stdout, result, err, sizeof err);
     else if (args->command->id == CMD_STATUS)
         rc = sottoctl_print_status(stdout, result, err, sizeof err);
-    else
+    else if (args->command->id == CMD_VERSION)
         rc = sottoctl_print_version(stdout, result, err, sizeof err);
+    else
+        rc = sottoctl_print_call_result(stdout, stderr, args->command->wire_cmd, result, err,
+                                        sizeof err);
     if (rc == 0)
         return EXIT_DONE;
     fail_message("%s", err[0] != '\0' ? err : strerror(-rc));
     return EXIT_PROTOCOL;
 }
 
-/* Reads until the response to our request, skipping events that were
- * already on their way and message types this version does not know. */
-static int await_response(sottoctl_conn *conn, const ctl_args *args,
-                          const sottoctl_deadline *deadline, json_t **out_response)
+/* Sends the request with request_id and waits for its response. On
+ * EXIT_DONE *out_response is a successful response whose "result" is an
+ * object; the caller releases it with json_decref. */
+static int request(sottoctl_conn *conn, const ctl_args *args, json_int_t request_id,
+                   const sottoctl_deadline *deadline, json_t **out_response)
 {
-    for (;;) {
-        char err[ERROR_MAX] = "";
-        json_t *msg = NULL;
-        int rc = sottoctl_conn_read_message(conn, deadline, &msg, err, sizeof err);
+    char err[ERROR_MAX] = "";
+    json_t *msg = build_request(args, request_id);
+    json_t *response = NULL;
+    int rc;
 
-        if (rc != 0)
-            return comm_failure(rc, err, "waiting for the reply from sottod", args);
-        if (is_our_response(msg)) {
-            *out_response = msg;
-            return EXIT_DONE;
-        }
-        json_decref(msg);
+    if (!msg) {
+        fail_message("out of memory");
+        return EXIT_PROTOCOL;
     }
+    rc = sottoctl_conn_request(conn, msg, deadline, &response, err, sizeof err);
+    json_decref(msg);
+    if (rc != 0)
+        return comm_failure(rc, err, "waiting for the reply from sottod", args);
+    if (json_is_false(json_object_get(response, "ok"))) {
+        int status = daemon_error(response);
+
+        json_decref(response);
+        return status;
+    }
+    *out_response = response;
+    return EXIT_DONE;
 }
 
 /* After the reply to events --follow: print event lines until the daemon
  * closes the connection or a stop signal arrives. */
-static int follow_events(sottoctl_conn *conn, const ctl_args *args, event_stream *stream)
+static int follow_events(sottoctl_conn *conn, const ctl_args *args,
+                         sottoctl_event_stream *stream)
 {
     const sottoctl_deadline forever = { .at = { 0, 0 }, .forever = true };
 
@@ -527,7 +631,7 @@ static int follow_events(sottoctl_conn *conn, const ctl_args *args, event_stream
             return comm_failure(rc, err, "following events", args);
         type = json_string_value(json_object_get(msg, "type"));
         if (type && strcmp(type, "event") == 0)
-            rc = show_event(stream, msg);
+            rc = sottoctl_show_event(stdout, stream, msg);
         json_decref(msg);
         if (rc != 0) {
             fail_message("cannot write output: %s", strerror(-rc));
@@ -536,13 +640,77 @@ static int follow_events(sottoctl_conn *conn, const ctl_args *args, event_stream
     }
 }
 
+/* One stats --watch sample, stamped with the current time. */
+static int print_sample(const ctl_args *args, const json_t *result)
+{
+    char err[ERROR_MAX] = "";
+    struct timespec now;
+    int rc = clock_gettime(CLOCK_REALTIME, &now) == 0 ? 0 : -errno;
+
+    if (rc == 0)
+        rc = sottoctl_print_stats_sample(stdout, result,
+                                         (double)now.tv_sec + (double)now.tv_nsec / 1e9,
+                                         args->json, err, sizeof err);
+    if (rc == 0 && fflush(stdout) != 0)
+        rc = -errno;
+    if (rc == 0)
+        return EXIT_DONE;
+    fail_message("%s", err[0] != '\0' ? err : strerror(-rc));
+    return EXIT_PROTOCOL;
+}
+
+/* The pause between two samples. The connection is read meanwhile so that
+ * a daemon going away is noticed at once, not at the next request. */
+static int pause_between_samples(sottoctl_conn *conn, const ctl_args *args)
+{
+    sottoctl_deadline pause;
+    int rc = sottoctl_deadline_init(&pause, WATCH_INTERVAL_S);
+
+    if (rc != 0)
+        return comm_failure(rc, strerror(-rc), "reading the clock", args);
+    for (;;) {
+        char err[ERROR_MAX] = "";
+        json_t *msg = NULL;
+
+        rc = sottoctl_conn_read_message(conn, &pause, &msg, err, sizeof err);
+        if (rc == -ETIMEDOUT)
+            return EXIT_DONE;
+        if (rc != 0)
+            return comm_failure(rc, err, "watching statistics", args);
+        json_decref(msg);
+    }
+}
+
+/* stats --watch: one request per sample on the same connection, each with
+ * its own id and --timeout, until a stop signal or a failure. */
+static int watch_stats(sottoctl_conn *conn, const ctl_args *args)
+{
+    for (json_int_t request_id = REQUEST_ID;; request_id++) {
+        sottoctl_deadline deadline;
+        json_t *response = NULL;
+        int status;
+        int rc = sottoctl_deadline_init(&deadline, args->timeout_s);
+
+        if (rc != 0)
+            return comm_failure(rc, strerror(-rc), "reading the clock", args);
+        status = request(conn, args, request_id, &deadline, &response);
+        if (status != EXIT_DONE)
+            return status;
+        status = print_sample(args, json_object_get(response, "result"));
+        json_decref(response);
+        if (status == EXIT_DONE)
+            status = pause_between_samples(conn, args);
+        if (status != EXIT_DONE)
+            return status;
+    }
+}
+
 /* Hello, request, reply, and for events --follow the event stream. */
 static int exchange(sottoctl_conn *conn, const ctl_args *args, const sottoctl_deadline *deadline)
 {
-    event_stream stream = { .last_seq = -1, .saw_shutdown = false, .json = args->json };
+    sottoctl_event_stream stream = { .last_seq = -1, .saw_shutdown = false, .json = args->json };
     char err[ERROR_MAX] = "";
     json_t *msg = NULL;
-    json_t *request = NULL;
     int status;
     int rc = sottoctl_conn_read_message(conn, deadline, &msg, err, sizeof err);
 
@@ -553,66 +721,16 @@ static int exchange(sottoctl_conn *conn, const ctl_args *args, const sottoctl_de
     msg = NULL;
     if (status != EXIT_DONE)
         return status;
-    request = build_request(args);
-    if (!request) {
-        fail_message("out of memory");
-        return EXIT_PROTOCOL;
-    }
-    rc = sottoctl_conn_send(conn, request, deadline, err, sizeof err);
-    json_decref(request);
-    /* On EPIPE the daemon may still have said why (busy) before closing. */
-    if (rc != 0 && rc != -EPIPE)
-        return comm_failure(rc, err, "sending the request", args);
-    status = await_response(conn, args, deadline, &msg);
+    if (args->watch)
+        return watch_stats(conn, args);
+    status = request(conn, args, REQUEST_ID, deadline, &msg);
     if (status != EXIT_DONE)
         return status;
-    if (json_is_false(json_object_get(msg, "ok")))
-        status = daemon_error(msg);
-    else if (!json_is_true(json_object_get(msg, "ok")))
-        status = comm_failure(-EPROTO, "the response has no \"ok\" boolean", "reading the reply",
-                              args);
-    else if (!json_is_object(json_object_get(msg, "result")))
-        status = comm_failure(-EPROTO, "the response has no result object", "reading the reply",
-                              args);
-    else
-        status = print_result(args, json_object_get(msg, "result"), &stream);
+    status = print_result(args, json_object_get(msg, "result"), &stream);
     json_decref(msg);
     if (status == EXIT_DONE && args->follow)
         status = follow_events(conn, args, &stream);
     return status;
-}
-
-/* Blocks SIGINT and SIGTERM except inside ppoll(), where their handler
- * ends the wait: no window in which a signal could slip by unnoticed.
- * A signal ignored by whoever started us stays ignored. */
-static int setup_stop_signals(sigset_t *out_wait_mask)
-{
-    static const int stop_signals[] = { SIGINT, SIGTERM };
-    struct sigaction action;
-    sigset_t stop_set;
-    sigset_t wait_mask;
-
-    memset(&action, 0, sizeof action);
-    action.sa_handler = on_stop_signal;
-    sigemptyset(&action.sa_mask);
-    sigemptyset(&stop_set);
-    for (size_t i = 0; i < COUNT(stop_signals); i++)
-        sigaddset(&stop_set, stop_signals[i]);
-    if (sigprocmask(SIG_BLOCK, &stop_set, &wait_mask) != 0)
-        return -errno;
-    for (size_t i = 0; i < COUNT(stop_signals); i++) {
-        struct sigaction previous;
-
-        if (sigaction(stop_signals[i], NULL, &previous) != 0)
-            return -errno;
-        if (previous.sa_handler == SIG_IGN)
-            continue;
-        if (sigaction(stop_signals[i], &action, NULL) != 0)
-            return -errno;
-        sigdelset(&wait_mask, stop_signals[i]);
-    }
-    *out_wait_mask = wait_mask;
-    return 0;
 }
 
 static int run(const ctl_args *args, const char *socket_path)
@@ -625,14 +743,12 @@ static int run(const ctl_args *args, const char *socket_path)
     int status;
     int rc;
 
-    if (args->follow) {
-        rc = setup_stop_signals(&wait_mask);
+    if (args->follow || args->watch) {
+        rc = sottoctl_catch_stop_signals(&wait_mask, &interrupt);
         if (rc != 0) {
             fail_message("cannot set up signal handling: %s", strerror(-rc));
             return EXIT_PROTOCOL;
         }
-        interrupt.wait_mask = &wait_mask;
-        interrupt.stop = &stop_requested;
     }
     rc = sottoctl_deadline_init(&deadline, args->timeout_s);
     if (rc != 0) {
@@ -663,8 +779,7 @@ static int finish_output(int status)
 
 int main(int argc, char **argv)
 {
-    ctl_args args = { .socket_path = NULL, .timeout_s = DEFAULT_TIMEOUT_S, .json = false,
-                      .follow = false, .command = NULL };
+    ctl_args args = { .socket_path = NULL, .timeout_s = DEFAULT_TIMEOUT_S, .command = NULL };
     char *socket_path;
     int status;
 
@@ -673,6 +788,8 @@ int main(int argc, char **argv)
         return finish_output(EXIT_DONE);
     case PARSE_USAGE_ERROR:
         return EXIT_USAGE;
+    case PARSE_FAILED:
+        return EXIT_PROTOCOL;
     case PARSE_RUN:
         break;
     }

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,10 @@
 
 #define READ_CHUNK 4096             /* bytes asked of read() at least */
 #define CONNECT_RETRY_NS 10000000L  /* 10 ms between tries while the backlog is full */
+
+/* Set by the SIGINT/SIGTERM handler. A handler can reach nothing else, so
+ * this is the program's one piece of global state. */
+static volatile sig_atomic_t stop_requested;
 
 struct sottoctl_conn {
     int fd;                        /* connected socket, nonblocking; -1 when closed */
@@ -390,4 +395,95 @@ int sottoctl_conn_read_message(sottoctl_conn *conn,
         if (rc != 0)
             return rc;
     }
+}
+
+int sottoctl_conn_request(sottoctl_conn *conn, const json_t *request,
+                          const sottoctl_deadline *deadline,
+                          json_t **out_response, char *err, size_t err_size)
+{
+    const json_t *request_id = json_object_get(request, "id");
+    const json_t *ok;
+    json_t *msg = NULL;
+    int rc;
+
+    if (!conn || !json_is_integer(request_id) || !deadline || !out_response
+        || (!err && err_size > 0))
+        return -EINVAL;
+    rc = sottoctl_conn_send(conn, request, deadline, err, err_size);
+    /* On EPIPE the daemon may still have said why (busy) before closing. */
+    if (rc != 0 && rc != -EPIPE)
+        return rc;
+    for (;;) {
+        rc = sottoctl_conn_read_message(conn, deadline, &msg, err, err_size);
+        if (rc != 0)
+            return rc;
+        if (sottoctl_is_response_to(msg, json_integer_value(request_id)))
+            break;
+        json_decref(msg);
+    }
+    ok = json_object_get(msg, "ok");
+    if (!json_is_boolean(ok)) {
+        set_error(err, err_size, "the response has no \"ok\" boolean");
+        rc = -EPROTO;
+    } else if (json_is_true(ok) && !json_is_object(json_object_get(msg, "result"))) {
+        set_error(err, err_size, "the response has no result object");
+        rc = -EPROTO;
+    }
+    if (rc != 0) {
+        json_decref(msg);
+        return rc;
+    }
+    *out_response = msg;
+    return 0;
+}
+
+bool sottoctl_is_response_to(const json_t *msg, json_int_t request_id)
+{
+    const char *type = json_string_value(json_object_get(msg, "type"));
+    const json_t *id = json_object_get(msg, "id");
+
+    if (!type || strcmp(type, "response") != 0)
+        return false;
+    return !id || json_is_null(id)
+           || (json_is_integer(id) && json_integer_value(id) == request_id);
+}
+
+static void on_stop_signal(int signo)
+{
+    stop_requested = signo;
+}
+
+/* Blocking the signals except inside ppoll(), where the handler ends the
+ * wait, leaves no window in which one could slip by unnoticed. */
+int sottoctl_catch_stop_signals(sigset_t *wait_mask, sottoctl_interrupt *out_interrupt)
+{
+    static const int stop_signals[] = { SIGINT, SIGTERM };
+    const size_t count = sizeof stop_signals / sizeof stop_signals[0];
+    struct sigaction action;
+    sigset_t stop_set;
+
+    if (!wait_mask || !out_interrupt)
+        return -EINVAL;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    sigemptyset(&stop_set);
+    for (size_t i = 0; i < count; i++)
+        sigaddset(&stop_set, stop_signals[i]);
+    if (sigprocmask(SIG_BLOCK, &stop_set, wait_mask) != 0)
+        return -errno;
+    for (size_t i = 0; i < count; i++) {
+        struct sigaction previous;
+
+        if (sigaction(stop_signals[i], NULL, &previous) != 0)
+            return -errno;
+        if (previous.sa_handler == SIG_IGN)
+            continue;
+        if (sigaction(stop_signals[i], &action, NULL) != 0)
+            return -errno;
+        sigdelset(wait_mask, stop_signals[i]);
+    }
+    out_interrupt->wait_mask = wait_mask;
+    out_interrupt->stop = &stop_requested;
+    return 0;
 }

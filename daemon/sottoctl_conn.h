@@ -1,5 +1,6 @@
-/* sottoctl's side of a control-socket connection: connect, send one JSON
- * line, read JSON lines back, all under one deadline.
+/* sottoctl's side of a control-socket connection: connect, send JSON
+ * lines, read JSON lines back and match responses to requests, all under
+ * a deadline; and the signal setup that lets SIGINT/SIGTERM end a wait.
  *
  * Private to sottoctl. Functions return 0 or a negative errno and, on
  * failure, write a one-line reason into err (NUL-terminated when
@@ -70,5 +71,28 @@ int sottoctl_conn_send(sottoctl_conn *conn, const json_t *msg,
 int sottoctl_conn_read_message(sottoctl_conn *conn,
                                const sottoctl_deadline *deadline,
                                json_t **out_msg, char *err, size_t err_size);
+
+/* Sends request (an object with an integer "id"; the caller keeps it) and
+ * reads until the response to it, skipping event lines and message types
+ * this version does not know. On success *out_response is a new reference
+ * the caller releases with json_decref: a response whose "ok" is a boolean
+ * and, when true, whose "result" is an object. "ok": false (a daemon
+ * error) is a success here; the caller reports it. */
+int sottoctl_conn_request(sottoctl_conn *conn, const json_t *request,
+                          const sottoctl_deadline *deadline,
+                          json_t **out_response, char *err, size_t err_size);
+
+/* True when msg is the response to request_id: that id echoed, or no or
+ * a null id, as in replies to a request the daemon could not read
+ * (bad-json, busy). msg stays owned by the caller. */
+bool sottoctl_is_response_to(const json_t *msg, json_int_t request_id);
+
+/* Makes SIGINT and SIGTERM end waits with -EINTR instead of the process:
+ * installs a handler and blocks both signals except while waiting.
+ * Signals ignored by whoever started the program stay ignored. Fills
+ * *wait_mask (storage owned by the caller, which must outlive every
+ * connection using it) and *out_interrupt, to pass to sottoctl_conn_open.
+ * Meant to be called once per process. */
+int sottoctl_catch_stop_signals(sigset_t *wait_mask, sottoctl_interrupt *out_interrupt);
 
 #endif

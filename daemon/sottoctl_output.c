@@ -11,6 +11,8 @@
 #include <time.h>
 
 #define DEVICE_COLUMNS 7
+#define CALL_COLUMNS 5
+#define MAX_COLUMNS 8                  /* widest table printed */
 #define LARGEST_PLAIN_REAL 1e15        /* beyond this, reals print as %g */
 #define LATEST_PRINTABLE_TIME 253402300799.0  /* 9999-12-31T23:59:59Z */
 
@@ -92,6 +94,11 @@ static char *escape_dup(const char *src, bool keep_layout)
     return copy;
 }
 
+char *sottoctl_escape_dup(const char *src)
+{
+    return src ? escape_dup(src, false) : NULL;
+}
+
 static void put_escaped(FILE *out, const char *src, bool keep_layout)
 {
     char *copy = escape_dup(src, keep_layout);
@@ -166,9 +173,19 @@ int sottoctl_print_json(FILE *out, const json_t *value)
     return 0;
 }
 
+/* Turns the value of a leaf named key into printable heap text. */
+typedef char *(*value_formatter)(const char *key, const json_t *value);
+
+static char *plain_value_text(const char *key, const json_t *value)
+{
+    (void)key;
+    return value_text(value);
+}
+
 /* Visits the leaves of obj in the daemon's order. With out == NULL it
  * only widens *width to the longest dotted key; otherwise it prints. */
-static int walk_status(FILE *out, const json_t *obj, const char *prefix, size_t *width)
+static int walk_status(FILE *out, const json_t *obj, const char *prefix, size_t *width,
+                       value_formatter format)
 {
     const char *key;
     json_t *value;
@@ -182,12 +199,12 @@ static int walk_status(FILE *out, const json_t *obj, const char *prefix, size_t 
         if (!shown) {
             rc = -ENOMEM;
         } else if (json_is_object(value)) {
-            rc = walk_status(out, value, dotted, width);
+            rc = walk_status(out, value, dotted, width, format);
         } else if (!out) {
             if (strlen(shown) > *width)
                 *width = strlen(shown);
         } else {
-            char *text = value_text(value);
+            char *text = format(key, value);
 
             if (text)
                 fprintf(out, "%s:%*s %s\n", shown, (int)(*width - strlen(shown)), "", text);
@@ -214,10 +231,18 @@ int sottoctl_print_status(FILE *out, const json_t *result, char *err, size_t err
         set_error(err, err_size, "the status reply is not an object");
         return -EPROTO;
     }
-    rc = walk_status(NULL, result, NULL, &width);
+    rc = walk_status(NULL, result, NULL, &width, plain_value_text);
     if (rc == 0)
-        rc = walk_status(out, result, NULL, &width);
+        rc = walk_status(out, result, NULL, &width, plain_value_text);
     return rc;
+}
+
+/* The member key of obj as printable text; "-" when it is absent. */
+static char *member_text(const json_t *obj, const char *key)
+{
+    const json_t *value = json_object_get(obj, key);
+
+    return value ? value_text(value) : sottoctl_strdup_printf("-");
 }
 
 /* Fills the DEVICE_COLUMNS cells of one table row from a device object. */
@@ -231,27 +256,117 @@ static int device_row(const json_t *device, char **cells)
     };
 
     for (size_t col = 0; col < DEVICE_COLUMNS; col++) {
-        const json_t *value = keys[col] ? json_object_get(device, keys[col]) : NULL;
-
         if (!keys[col])
             cells[col] = sottoctl_strdup_printf("%s", in && out ? "in+out"
                                                 : in ? "in" : out ? "out" : "-");
         else
-            cells[col] = value ? value_text(value) : sottoctl_strdup_printf("-");
+            cells[col] = member_text(device, keys[col]);
         if (!cells[col])
             return -ENOMEM;
     }
     return 0;
 }
 
-static void print_row(FILE *out, char *const *cells, const size_t *widths)
+/* "45s", "3m07s", "2h05m": an age in seconds for people; "-" when it is
+ * missing or out of range. */
+static char *age_text(const json_t *value)
 {
-    for (size_t col = 0; col < DEVICE_COLUMNS; col++) {
-        if (col + 1 < DEVICE_COLUMNS)
+    double seconds = json_number_value(value);
+    long long whole;
+
+    if (!json_is_number(value) || !(seconds >= 0.0 && seconds < LARGEST_PLAIN_REAL))
+        return sottoctl_strdup_printf("-");
+    whole = (long long)seconds;
+    if (whole < 60)
+        return sottoctl_strdup_printf("%llds", whole);
+    if (whole < 3600)
+        return sottoctl_strdup_printf("%lldm%02llds", whole / 60, whole % 60);
+    return sottoctl_strdup_printf("%lldh%02lldm", whole / 3600, whole % 3600 / 60);
+}
+
+/* Fills the CALL_COLUMNS cells of one table row from a call object. */
+static int call_row(const json_t *call, char **cells)
+{
+    const json_t *codec = json_object_get(call, "codec");
+
+    cells[0] = member_text(call, "id");
+    cells[1] = member_text(call, "direction");
+    cells[2] = member_text(call, "state");
+    cells[3] = codec ? value_text(codec) : sottoctl_strdup_printf("-");
+    cells[4] = age_text(json_object_get(call, "age_s"));
+    for (size_t col = 0; col < CALL_COLUMNS; col++) {
+        if (!cells[col])
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+static void print_row(FILE *out, const char *const *cells, const size_t *widths, size_t columns)
+{
+    for (size_t col = 0; col < columns; col++) {
+        if (col + 1 < columns)
             fprintf(out, "%-*s  ", (int)widths[col], cells[col]);
         else
             fprintf(out, "%s\n", cells[col]);
     }
+}
+
+/* What a table looks like and where its rows come from. */
+typedef struct table_spec {
+    const char *list_key;        /* member of the result holding the array of objects */
+    const char *row_name;        /* what one row is, for error messages */
+    const char *const *headers;  /* column titles */
+    size_t columns;              /* number of headers, at most MAX_COLUMNS */
+    int (*fill_row)(const json_t *item, char **cells);  /* one cell per column */
+} table_spec;
+
+/* Prints a header row and one row per object of the list, every column
+ * but the last padded to its widest cell. */
+static int print_table(FILE *out, const json_t *result, const table_spec *spec, char *err,
+                       size_t err_size)
+{
+    const json_t *list = json_object_get(result, spec->list_key);
+    size_t widths[MAX_COLUMNS];
+    size_t rows;
+    char **cells = NULL;
+    int rc = 0;
+
+    if (!json_is_array(list)) {
+        set_error(err, err_size, "the reply has no \"%s\" list", spec->list_key);
+        return -EPROTO;
+    }
+    rows = json_array_size(list);
+    cells = calloc(rows * spec->columns + 1, sizeof *cells);
+    if (!cells)
+        return -ENOMEM;
+    for (size_t col = 0; col < spec->columns; col++)
+        widths[col] = strlen(spec->headers[col]);
+    for (size_t row = 0; row < rows && rc == 0; row++) {
+        const json_t *item = json_array_get(list, row);
+
+        if (!json_is_object(item)) {
+            set_error(err, err_size, "%s %zu in the reply is not an object", spec->row_name, row);
+            rc = -EPROTO;
+            break;
+        }
+        rc = spec->fill_row(item, cells + row * spec->columns);
+        for (size_t col = 0; col < spec->columns && rc == 0; col++) {
+            size_t len = strlen(cells[row * spec->columns + col]);
+
+            if (len > widths[col])
+                widths[col] = len;
+        }
+    }
+    if (rc == 0) {
+        print_row(out, spec->headers, widths, spec->columns);
+        for (size_t row = 0; row < rows; row++)
+            print_row(out, (const char *const *)cells + row * spec->columns, widths,
+                      spec->columns);
+    }
+    for (size_t i = 0; i < rows * spec->columns; i++)
+        free(cells[i]);
+    free(cells);
+    return rc;
 }
 
 int sottoctl_print_devices(FILE *out, const json_t *result, char *err, size_t err_size)
@@ -259,56 +374,34 @@ int sottoctl_print_devices(FILE *out, const json_t *result, char *err, size_t er
     static const char *const headers[DEVICE_COLUMNS] = {
         "INDEX", "DEFAULT", "IN", "OUT", "RATE", "HOST API", "NAME",
     };
-    const json_t *devices = json_object_get(result, "devices");
-    size_t widths[DEVICE_COLUMNS];
-    size_t rows;
-    char **cells = NULL;
-    int rc = 0;
+    static const table_spec spec = { "devices", "device", headers, DEVICE_COLUMNS, device_row };
 
     if (!out || !result)
         return -EINVAL;
-    if (!json_is_array(devices)) {
-        set_error(err, err_size, "the devices reply has no \"devices\" list");
-        return -EPROTO;
-    }
-    rows = json_array_size(devices);
-    cells = calloc(rows * DEVICE_COLUMNS + 1, sizeof *cells);
-    if (!cells)
-        return -ENOMEM;
-    for (size_t col = 0; col < DEVICE_COLUMNS; col++)
-        widths[col] = strlen(headers[col]);
-    for (size_t row = 0; row < rows && rc == 0; row++) {
-        const json_t *device = json_array_get(devices, row);
-
-        if (!json_is_object(device)) {
-            set_error(err, err_size, "device %zu in the devices reply is not an object", row);
-            rc = -EPROTO;
-            break;
-        }
-        rc = device_row(device, cells + row * DEVICE_COLUMNS);
-        for (size_t col = 0; col < DEVICE_COLUMNS && rc == 0; col++) {
-            size_t len = strlen(cells[row * DEVICE_COLUMNS + col]);
-
-            if (len > widths[col])
-                widths[col] = len;
-        }
-    }
-    if (rc == 0) {
-        print_row(out, (char *const *)headers, widths);
-        for (size_t row = 0; row < rows; row++)
-            print_row(out, cells + row * DEVICE_COLUMNS, widths);
-    }
-    for (size_t i = 0; i < rows * DEVICE_COLUMNS; i++)
-        free(cells[i]);
-    free(cells);
-    return rc;
+    return print_table(out, result, &spec, err, err_size);
 }
 
-/* ISO-8601 local time with milliseconds and UTC offset, or "-" when the
- * value is missing or out of range. */
-static void format_time(char *buf, size_t size, const json_t *time_value)
+int sottoctl_print_calls(FILE *out, const json_t *result, char *err, size_t err_size)
 {
-    double t = json_number_value(time_value);
+    static const char *const headers[CALL_COLUMNS] = {
+        "ID", "DIRECTION", "STATE", "CODEC", "AGE",
+    };
+    static const table_spec spec = { "calls", "call", headers, CALL_COLUMNS, call_row };
+    const json_t *calls = json_object_get(result, "calls");
+
+    if (!out || !result)
+        return -EINVAL;
+    if (json_is_array(calls) && json_array_size(calls) == 0) {
+        fputs("no calls\n", out);
+        return 0;
+    }
+    return print_table(out, result, &spec, err, err_size);
+}
+
+/* ISO-8601 local time with milliseconds and UTC offset, or "-" when t
+ * (seconds since the epoch) is out of range. */
+static void format_time(char *buf, size_t size, double t)
+{
     struct tm tm;
     time_t secs;
     long ms;
@@ -316,7 +409,7 @@ static void format_time(char *buf, size_t size, const json_t *time_value)
     size_t len;
 
     snprintf(buf, size, "-");
-    if (!json_is_number(time_value) || !(t >= 0.0 && t <= LATEST_PRINTABLE_TIME))
+    if (!(t >= 0.0 && t <= LATEST_PRINTABLE_TIME))
         return;
     secs = (time_t)t;
     ms = (long)((t - (double)secs) * 1000.0 + 0.5);
@@ -340,6 +433,7 @@ int sottoctl_print_event(FILE *out, const json_t *event)
 {
     const char *name;
     const json_t *data;
+    const json_t *time_value;
     char *data_text;
     char when[64];
 
@@ -351,13 +445,64 @@ int sottoctl_print_event(FILE *out, const json_t *event)
                      : sottoctl_strdup_printf("{}");
     if (!data_text)
         return -ENOMEM;
-    format_time(when, sizeof when, json_object_get(event, "time"));
+    time_value = json_object_get(event, "time");
+    format_time(when, sizeof when,
+                json_is_number(time_value) ? json_number_value(time_value) : -1.0);
     fprintf(out, "%s ", when);
     put_escaped(out, name ? name : "?", false);
     fputc(' ', out);
     put_escaped(out, data_text, false);
     fputc('\n', out);
     free(data_text);
+    return 0;
+}
+
+int sottoctl_show_event(FILE *out, sottoctl_event_stream *stream, const json_t *event)
+{
+    const json_t *seq = json_object_get(event, "seq");
+    const char *name = json_string_value(json_object_get(event, "event"));
+    int rc;
+
+    if (!out || !stream || !event)
+        return -EINVAL;
+    if (!json_is_object(event))
+        return 0;
+    if (json_is_integer(seq)) {
+        if (json_integer_value(seq) <= stream->last_seq)
+            return 0;
+        stream->last_seq = json_integer_value(seq);
+    }
+    if (name && strcmp(name, "shutdown") == 0)
+        stream->saw_shutdown = true;
+    rc = stream->json ? sottoctl_print_json(out, event) : sottoctl_print_event(out, event);
+    if (fflush(out) != 0 && rc == 0)
+        rc = -errno;
+    return rc;
+}
+
+int sottoctl_print_events(FILE *out, sottoctl_event_stream *stream, const json_t *result,
+                          bool whole_json, char *err, size_t err_size)
+{
+    const json_t *events = json_object_get(result, "events");
+    size_t i;
+    json_t *event;
+
+    if (!out || !stream || !result)
+        return -EINVAL;
+    if (!json_is_array(events)) {
+        set_error(err, err_size, "the events reply has no \"events\" list");
+        return -EPROTO;
+    }
+    if (whole_json)
+        return sottoctl_print_json(out, result);
+    json_array_foreach(events, i, event) {
+        int rc = sottoctl_show_event(out, stream, event);
+
+        if (rc != 0) {
+            set_error(err, err_size, "cannot write output: %s", strerror(-rc));
+            return rc;
+        }
+    }
     return 0;
 }
 
@@ -408,6 +553,143 @@ int sottoctl_print_reload(FILE *out, const json_t *result)
     }
     fputs("reloaded ", out);
     put_escaped(out, file, false);
+    fputc('\n', out);
+    return 0;
+}
+
+static bool ends_with(const char *text, const char *suffix)
+{
+    size_t len = strlen(text);
+    size_t suffix_len = strlen(suffix);
+
+    return len >= suffix_len && strcmp(text + len - suffix_len, suffix) == 0;
+}
+
+/* Statistics for people: rates with one decimal, fractions as percentages,
+ * the daemon's "not known yet" (a negative value) spelled out. */
+static char *stats_value_text(const char *key, const json_t *value)
+{
+    double number = json_number_value(value);
+
+    if (!json_is_number(value))
+        return value_text(value);
+    if (strstr(key, "_kbps_"))
+        return sottoctl_strdup_printf("%.1f", number);
+    if (ends_with(key, "loss_fraction"))
+        return number < 0.0 ? sottoctl_strdup_printf("unknown")
+                            : sottoctl_strdup_printf("%.1f%%", number * 100.0);
+    if (strcmp(key, "rtt_ms") == 0)
+        return number < 0.0 ? sottoctl_strdup_printf("unknown")
+                            : sottoctl_strdup_printf("%.1f", number);
+    return value_text(value);
+}
+
+int sottoctl_print_stats(FILE *out, const json_t *result, char *err, size_t err_size)
+{
+    const json_t *calls = json_object_get(result, "calls");
+    const json_t *call;
+    size_t i;
+
+    if (!out || !result)
+        return -EINVAL;
+    if (!json_is_array(calls)) {
+        set_error(err, err_size, "the stats reply has no \"calls\" list");
+        return -EPROTO;
+    }
+    json_array_foreach(calls, i, call) {
+        if (!json_is_object(call)) {
+            set_error(err, err_size, "call %zu in the stats reply is not an object", i);
+            return -EPROTO;
+        }
+    }
+    if (json_array_size(calls) == 0)
+        fputs("no calls\n", out);
+    json_array_foreach(calls, i, call) {
+        size_t width = 0;
+        int rc = walk_status(NULL, call, NULL, &width, stats_value_text);
+
+        if (i > 0)
+            fputc('\n', out);
+        if (rc == 0)
+            rc = walk_status(out, call, NULL, &width, stats_value_text);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+int sottoctl_print_stats_sample(FILE *out, const json_t *result, double now_s, bool json,
+                                char *err, size_t err_size)
+{
+    char when[64];
+    json_t *stamped;
+    int rc;
+
+    if (!out || !result)
+        return -EINVAL;
+    if (!json) {
+        format_time(when, sizeof when, now_s);
+        fprintf(out, "--- %s\n", when);
+        return sottoctl_print_stats(out, result, err, err_size);
+    }
+    stamped = json_copy((json_t *)result);
+    if (!stamped || json_object_set_new(stamped, "time", json_real(now_s)) != 0) {
+        json_decref(stamped);
+        return -ENOMEM;
+    }
+    rc = sottoctl_print_json(out, stamped);
+    json_decref(stamped);
+    return rc;
+}
+
+/* What the call commands print; sorted by command. */
+static const struct call_reply_text {
+    const char *wire_cmd;  /* the command sent */
+    const char *outcome;   /* "call ID: OUTCOME"; NULL: the reported state, or a token */
+    const char *hint;      /* non-NULL: the reply carries a token; this goes to hint_out */
+} call_reply_texts[] = {
+    { "accept", NULL, "give this answer token back to the caller" },
+    { "answer", "answered", NULL },
+    { "call", NULL, NULL },
+    { "complete", NULL, NULL },
+    { "hangup", "hung up", NULL },
+    { "offer", NULL, "give this token to the callee; then run: sottoctl complete ANSWER-TOKEN" },
+    { "reject", "rejected", NULL },
+};
+
+int sottoctl_print_call_result(FILE *out, FILE *hint_out, const char *wire_cmd,
+                               const json_t *result, char *err, size_t err_size)
+{
+    const struct call_reply_text *text = NULL;
+    const char *id = json_string_value(json_object_get(result, "id"));
+    const char *token = json_string_value(json_object_get(result, "token"));
+    const char *state = json_string_value(json_object_get(result, "state"));
+    const char *missing;
+
+    for (size_t i = 0; wire_cmd && i < sizeof call_reply_texts / sizeof call_reply_texts[0]; i++) {
+        if (strcmp(call_reply_texts[i].wire_cmd, wire_cmd) == 0)
+            text = &call_reply_texts[i];
+    }
+    if (!out || !hint_out || !text || !result)
+        return -EINVAL;
+    missing = !id ? "id" : text->hint && (!token || token[0] == '\0') ? "token"
+              : !text->hint && !text->outcome && !state ? "state" : NULL;
+    if (missing) {
+        set_error(err, err_size, "the %s reply has no \"%s\" string", wire_cmd, missing);
+        return -EPROTO;
+    }
+    if (text->hint) {
+        put_escaped(out, token, false);
+        fputc('\n', out);
+        fputs("call ", hint_out);
+        put_escaped(hint_out, id, false);
+        fprintf(hint_out, ": %s\n", text->hint);
+        return 0;
+    }
+    fputs("call ", out);
+    put_escaped(out, id, false);
+    fputs(": ", out);
+    put_escaped(out, text->outcome ? text->outcome : state, false);
     fputc('\n', out);
     return 0;
 }

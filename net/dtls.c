@@ -230,6 +230,8 @@ static void arm_retransmit(sotto_dtls *d)
 
     if (DTLSv1_get_timeout(d->ssl, &tv) == 1) {
         uint64_t ms = (uint64_t)tv.tv_sec * 1000 + ((uint64_t)tv.tv_usec + 999) / 1000;
+        /* OpenSSL's timeout runs from now; libuv's cached clock may lag. */
+        uv_update_time(d->loop);
         uv_timer_start(&d->retransmit, on_retransmit, ms, 0);
     } else {
         uv_timer_stop(&d->retransmit);
@@ -357,6 +359,7 @@ int sotto_dtls_start(sotto_dtls *d)
     if (d->state != SOTTO_DTLS_NEW)
         return -EALREADY;
     d->state = SOTTO_DTLS_HANDSHAKING;
+    uv_update_time(d->loop);
     uv_timer_start(&d->deadline, on_deadline, d->timeout_ms, 0);
     if (d->role == SOTTO_DTLS_CLIENT)
         handshake_step(d);

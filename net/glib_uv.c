@@ -205,6 +205,9 @@ static void on_prepare(uv_prepare_t *h)
     }
     watches_sync(g);
     g->stats.fd_count = g->nwatches;
+    /* GLib measured its timeout from now; libuv's cached clock may lag
+     * behind after slow callbacks, which would fire the timer early. */
+    uv_update_time(g->loop);
     if (timeout_ms >= 0)
         uv_timer_start(&g->timer, on_timer, (uint64_t)timeout_ms, 0);
     else

@@ -75,6 +75,12 @@ struct sotto_jitter {
     int64_t target_us;          /* target delay */
     int64_t current_us;         /* delay at the last pull */
     uint32_t since_adjust;      /* pulls since the last expand or compress */
+    int has_pulled;             /* 1 after the first pull */
+    uint64_t burst_start_us;    /* time of the first pull of the current burst */
+    uint32_t burst_pulls;       /* pulls after that one with (nearly) the same time */
+    int64_t lead_peak_us;       /* largest fetch-ahead lately (see jb_playout_time) */
+    int64_t lead_recent_us;     /* largest fetch-ahead in the current half of that */
+    uint32_t lead_pulls;        /* pulls in the current half */
     sotto_jitter_stats stats;   /* counters; delay fields filled by get_stats */
 };
 
@@ -359,7 +365,8 @@ static void jb_update_target(sotto_jitter *jb)
     qsort(jb->scratch, n, sizeof(*jb->scratch), jb_cmp_i64);
     size_t rank = (n * jb->cfg.quantile_pct + 99) / 100;
     int64_t spread = jb->scratch[rank > 0 ? rank - 1 : 0];
-    int64_t want = (spread > late_max ? spread : late_max) + (int64_t)jb->cfg.margin_ms * JB_US_PER_MS;
+    int64_t margin = (int64_t)jb->cfg.margin_ms * JB_US_PER_MS;
+    int64_t want = (spread > late_max ? spread : late_max) + margin;
     int64_t max_us = (int64_t)jb->cfg.max_delay_ms * JB_US_PER_MS;
 
     jb->base_us = base;
@@ -542,13 +549,46 @@ static uint32_t jb_frame_timestamp(const sotto_jitter *jb, int64_t frame)
     return (uint32_t)(uint64_t)(jb->ts_origin + frame * (int64_t)jb->frame_ts);
 }
 
+/* A caller that fetches several periods at once (a device asking for
+ * 60 ms) pulls them with one time; each is heard a frame after the one
+ * before, but all must be here now. Returns when this period will be
+ * heard, and keeps the largest such lead over the last one or two windows
+ * so the delay can cover it. Regular pulls one period apart have no lead,
+ * and a caller clock that drifts does not add up. */
+static uint64_t jb_playout_time(sotto_jitter *jb, uint64_t now_us)
+{
+    int64_t max_lead = (int64_t)jb->cfg.max_delay_ms * JB_US_PER_MS;
+    uint32_t half_pulls = (uint32_t)((uint64_t)jb->cfg.window_ms * JB_US_PER_MS / jb->frame_us);
+
+    if (jb->has_pulled && now_us - jb->burst_start_us < (uint64_t)jb->frame_us / 2) {
+        jb->burst_pulls++;
+    } else {
+        jb->burst_start_us = now_us;
+        jb->burst_pulls = 0;
+    }
+    jb->has_pulled = 1;
+    int64_t lead = (int64_t)jb->burst_pulls * jb->frame_us;
+    if (lead > max_lead)
+        lead = max_lead;
+    if (lead > jb->lead_peak_us)
+        jb->lead_peak_us = lead;
+    if (lead > jb->lead_recent_us)
+        jb->lead_recent_us = lead;
+    if (++jb->lead_pulls >= half_pulls) {
+        jb->lead_peak_us = jb->lead_recent_us;
+        jb->lead_recent_us = 0;
+        jb->lead_pulls = 0;
+    }
+    return now_us + (uint64_t)lead;
+}
+
 /* Prebuffering ends once the first frame has waited the target delay. */
-static int jb_ready_to_start(sotto_jitter *jb, uint64_t now_us)
+static int jb_ready_to_start(sotto_jitter *jb, uint64_t play_us)
 {
     if (!jb->has_base || jb->held == 0)
         return 0;
-    int64_t waited = (int64_t)now_us - (jb->play_frame * jb->frame_us + jb->base_us);
-    if (waited < jb->target_us)
+    int64_t waited = (int64_t)play_us - (jb->play_frame * jb->frame_us + jb->base_us);
+    if (waited < jb->target_us + jb->lead_peak_us)
         return 0;
     jb->playing = 1;
     jb->since_adjust = 0;
@@ -563,12 +603,15 @@ int sotto_jitter_pull(sotto_jitter *jb, uint64_t now_us, sotto_jitter_out *out)
         return -EINVAL;
     memset(&res, 0, sizeof(res));
     res.action = SOTTO_JITTER_PREBUFFER;
-    if (!jb->playing && !jb_ready_to_start(jb, now_us)) {
+    uint64_t play_us = jb_playout_time(jb, now_us);
+    if (!jb->playing && !jb_ready_to_start(jb, play_us)) {
         *out = res;
         return 0;
     }
-    /* Delay of the frame due now against a packet with the fastest transit. */
-    int64_t cur = (int64_t)now_us - (jb->play_frame * jb->frame_us + jb->base_us);
+    /* Delay of the frame due against a packet with the fastest transit;
+     * when fetched ahead it must also have waited the lead. */
+    int64_t cur = (int64_t)play_us - (jb->play_frame * jb->frame_us + jb->base_us);
+    int64_t need = jb->target_us + jb->lead_peak_us;
     uint32_t pulls = jb->since_adjust;
     int can_adjust = pulls >= jb->cfg.adjust_interval_frames;
     jb_slot *slot = jb_slot_at(jb, jb->play_frame);
@@ -581,7 +624,7 @@ int sotto_jitter_pull(sotto_jitter *jb, uint64_t now_us, sotto_jitter_out *out)
     res.timestamp = jb_frame_timestamp(jb, jb->play_frame);
     /* Below target a missing frame is waited for rather than skipped: the
      * period is concealment either way, and the frame may still come. */
-    if (cur < jb->target_us && (can_adjust || !jb_slot_held(slot, jb->play_frame))) {
+    if (cur < need && (can_adjust || !jb_slot_held(slot, jb->play_frame))) {
         res.action = SOTTO_JITTER_EXPAND;
         jb->since_adjust = 1;
         jb->stats.expands++;
@@ -596,7 +639,7 @@ int sotto_jitter_pull(sotto_jitter *jb, uint64_t now_us, sotto_jitter_out *out)
         jb->play_frame++;
         jb->stats.frames_concealed++;
     } else if (can_adjust && has_next
-               && cur >= jb->target_us + jb->frame_us + jb->frame_us / 2
+               && cur >= need + jb->frame_us + jb->frame_us / 2
                && (slot->silent || pulls >= jb->cfg.speech_compress_interval_frames)) {
         res.action = SOTTO_JITTER_COMPRESS;
         res.timestamp = slot->timestamp;

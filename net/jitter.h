@@ -27,20 +27,24 @@
 typedef struct sotto_jitter sotto_jitter;
 
 typedef struct sotto_jitter_config {
-    uint32_t clock_rate;          /* RTP timestamp clock, Hz; default 48000 */
-    uint32_t frame_us;            /* playout period = one frame, microseconds; default 20000 */
-    uint32_t capacity_frames;     /* frames held (the span of the buffer), 4..65536; default 256 */
+    uint32_t clock_rate;          /* RTP timestamp clock, 1000..1000000 Hz; default 48000 */
+    uint32_t frame_us;            /* playout period = one frame, 1000..200000 us, a whole
+                                   * number of timestamp units; default 20000 */
+    uint32_t capacity_frames;     /* frames held (the buffer's span), 4..65536; default 256 */
     size_t max_frame_bytes;       /* payload bytes per frame, 1..65536; default 1500 */
-    uint32_t min_delay_ms;        /* lowest target delay; default 20 (never below one frame + margin) */
-    uint32_t max_delay_ms;        /* highest target delay; default 1000 */
-    uint32_t margin_ms;           /* added to the delay percentile; default 10 */
+    uint32_t min_delay_ms;        /* lowest target delay, never below one frame + margin;
+                                   * default 20 */
+    uint32_t max_delay_ms;        /* highest target delay, up to 60000 and below the span;
+                                   * default 1000 */
+    uint32_t margin_ms;           /* added to the delay percentile, 0..1000; default 10 */
     uint32_t quantile_pct;        /* relative-delay percentile to cover, 50..100; default 95 */
     uint32_t window_ms;           /* delay history kept, 500..60000 ms; default 4000 */
     uint32_t history_capacity;    /* delay samples kept at most, 16..4096; default 512 */
-    uint32_t adjust_interval_frames;        /* pulls between two delay adjustments, 1..1000;
-                                             * default 3 (see SOTTO_JITTER_EXPAND) */
-    uint32_t speech_compress_interval_frames; /* pulls before compressing a non-silent frame,
-                                               * >= adjust_interval_frames; default 10 */
+    uint32_t adjust_interval_frames;  /* pulls between two delay adjustments, 1..1000;
+                                       * default 3 (see SOTTO_JITTER_EXPAND) */
+    uint32_t speech_compress_interval_frames; /* pulls before compressing a frame not marked
+                                               * silent, adjust_interval_frames..1000;
+                                               * default 10 */
 } sotto_jitter_config;
 
 /* Fills *out with the defaults above. NULL is ignored. */
@@ -132,7 +136,12 @@ void sotto_jitter_destroy(sotto_jitter **jb);
 
 /* Offers one packet that arrived at now_us. Its frames are copied; the
  * caller keeps ownership of pkt and its payloads. Duplicates, late frames
- * and overflow are not errors: they are counted in the stats. Returns 0,
+ * and overflow are not errors: they are counted in the stats. A new SSRC
+ * restarts the buffer, except that packets of the SSRC just replaced,
+ * arriving within max_delay_ms of the change, count as late. A timestamp
+ * more than the buffer's span from the newest one is believed only when
+ * the next packet continues from it (then the buffer restarts there);
+ * otherwise the packet is discarded. Returns 0,
  * or -EINVAL for NULL arguments, no frames, a frame_duration other than
  * the configured frame, or a frame longer than max_frame_bytes (nothing is
  * stored then). */

@@ -279,7 +279,11 @@ int sotto_rtp_stats_source(const sotto_rtp_stats *st, uint32_t ssrc,
         r.received = s->seq.received;
         r.expected = expected > 0 ? (uint32_t)expected : 0;
         /* Clamped like the 24-bit field of a report block. */
-        r.cumulative_lost = (int32_t)(lost > 0x7FFFFF ? 0x7FFFFF : lost < -0x800000 ? -0x800000 : lost);
+        if (lost > 0x7FFFFF)
+            lost = 0x7FFFFF;
+        if (lost < -0x800000)
+            lost = -0x800000;
+        r.cumulative_lost = (int32_t)lost;
         r.ext_highest_seq = ext_max;
     }
     *out_src = r;

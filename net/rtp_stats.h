@@ -21,7 +21,8 @@
 typedef struct sotto_rtp_stats sotto_rtp_stats;
 
 typedef struct sotto_rtp_stats_config {
-    uint32_t clock_rate;      /* RTP clock of the received stream, 1000..1000000 Hz; default 48000 */
+    uint32_t clock_rate;      /* RTP clock of the received stream, 1000..1000000 Hz;
+                               * default 48000 */
     uint32_t max_sources;     /* remote SSRCs tracked at once, 1..64; default 4 */
     uint32_t window_ms;       /* bitrate window, 100..10000 ms, kept in 20 steps; default 1000 */
     uint32_t min_sequential;  /* in-order packets that validate a source, 1..100; default 2 */

@@ -1,114 +1,25 @@
-/* The HTTP signalling server: routes, authorisation, offers waiting for
- * the daemon's answer, static files. libwebsockets parses HTTP/1.1; this
- * file decides what to answer and writes every reply itself, one piece
- * per WRITEABLE callback. */
+/* The signalling object: one libwebsockets context on the daemon's loop,
+ * with the server listening when asked and client requests made through
+ * the same context. One long-lived context, because tearing one down is
+ * the delicate part (see signal_http_lws.c). */
 #include "net/signal_http_internal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libwebsockets.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#if !defined(LWS_WITH_HTTP_UNCOMMON_HEADERS)
-#error "libwebsockets must be built with LWS_WITH_HTTP_UNCOMMON_HEADERS (DELETE, OPTIONS)"
-#endif
-
-#define HEAD_CAP 2048                 /* bytes of one reply's header block */
-#define CHUNK 4096                    /* bytes written per WRITEABLE */
 #define MAX_BODY_LIMIT (16u << 20)    /* largest max_body accepted, bytes */
-#define MAX_STATIC_FILE (16u << 20)   /* largest static file served, bytes */
-#define MAX_REASON 256                /* bytes of a fail() reason */
-#define BODY_TIMEOUT_S 10             /* to receive a request body */
-#define SEND_TIMEOUT_S 30             /* to send a reply */
 #define KEEPALIVE_TIMEOUT_S 5         /* idle keep-alive connection */
 #define DEFAULT_ANSWER_TIMEOUT_MS 30000
-#define CALLS_PATH "/v1/calls"
-#define CSP "default-src 'self'; frame-ancestors 'none'"
-
-enum http_method {
-    METHOD_OTHER = 0,
-    METHOD_GET,
-    METHOD_HEAD,
-    METHOD_POST,
-    METHOD_PUT,
-    METHOD_PATCH,
-    METHOD_DELETE,
-    METHOD_OPTIONS,
-};
-
-enum session_state {
-    SESSION_IDLE = 0,          /* between requests */
-    SESSION_READING_OFFER,     /* collecting the body of POST /v1/calls */
-    SESSION_WAITING_ANSWER,    /* the offer is with the daemon */
-    SESSION_SENDING,           /* a reply is prepared and being written */
-};
-
-/* Per-connection state, allocated and zeroed by libwebsockets. */
-typedef struct http_session {
-    enum session_state state;           /* see above */
-    unsigned char *body;                /* offer body, body_expected + 1 bytes; owned */
-    size_t body_len;                    /* bytes received */
-    size_t body_expected;               /* Content-Length */
-    sotto_signal_http_offer *offer;     /* offer waiting on this connection, or NULL */
-    unsigned char head[LWS_PRE + HEAD_CAP]; /* the reply's header block after LWS_PRE */
-    size_t head_len;                    /* bytes of header block */
-    int head_sent;                      /* header block written */
-    unsigned char *out;                 /* reply body copy; owned; NULL for none or file */
-    size_t out_len;                     /* bytes of out to send */
-    size_t out_sent;                    /* bytes of out sent */
-    int has_file;                       /* file_fd is open and owned */
-    int file_fd;                        /* static file being sent */
-    uint64_t file_len;                  /* bytes of the file to send */
-    uint64_t file_sent;                 /* bytes of the file sent */
-    int close_after;                    /* drop the connection after this reply */
-} http_session;
-
-struct sotto_signal_http_offer {
-    sotto_signal_http *server;          /* NULL once the server is destroyed */
-    struct lws *wsi;                    /* the client's connection; NULL once gone */
-    http_session *session;              /* that connection's state; NULL once gone */
-    sotto_signal_http_offer *prev;      /* server's list of pending offers */
-    sotto_signal_http_offer *next;
-};
-
-struct sotto_signal_http {
-    sotto_lws_holder *lws;              /* the lws context; released at destroy */
-    unsigned port;                      /* bound TCP port */
-    char token[SOTTO_SIGNAL_HTTP_MAX_TOKEN + 1]; /* bearer token; "" = loopback only */
-    size_t token_len;                   /* bytes */
-    size_t max_body;                    /* bytes of request body accepted */
-    unsigned answer_timeout_s;          /* an offer's connection lives this long unanswered */
-    int static_fd;                      /* static root directory; -1 = none */
-    sotto_signal_http_offer_cb on_offer;
-    sotto_signal_http_hangup_cb on_hangup;
-    void *opaque;                       /* for the callbacks; not owned */
-    sotto_signal_http_offer *offers;    /* pending offers, detached at destroy */
-};
-
-typedef struct http_reply {
-    unsigned status;             /* HTTP status code */
-    const char *content_type;    /* NULL: no Content-Type */
-    const char *body;            /* copied; may be NULL when body_len is 0 */
-    size_t body_len;             /* bytes */
-    const char *location;        /* Location header or NULL */
-    const char *allow;           /* Allow header or NULL */
-    int www_authenticate;        /* add WWW-Authenticate: Bearer */
-    int static_file;             /* Cache-Control max-age=300 instead of no-store */
-    int file_fd;                 /* -1, or a file whose ownership passes on success */
-    uint64_t file_len;           /* bytes of file_fd to send */
-    int head_only;               /* HEAD: Content-Length of the body, no body */
-    int close;                   /* Connection: close, then close */
-} http_reply;
 
 /* Security headers on replies libwebsockets writes itself (bad upgrades). */
 static const struct lws_protocol_vhost_options security_headers[] = {
-    {&security_headers[1], NULL, "content-security-policy:", CSP},
+    {&security_headers[1], NULL, "content-security-policy:", SOTTO_HTTP_CSP},
     {&security_headers[2], NULL, "x-content-type-options:", "nosniff"},
     {&security_headers[3], NULL, "referrer-policy:", "no-referrer"},
     {NULL, NULL, "cache-control:", "no-store"},
@@ -128,487 +39,12 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-static const char *status_text(unsigned status)
-{
-    static const struct {
-        unsigned code;
-        const char *text;
-    } texts[] = {
-        {200, "OK"}, {201, "Created"}, {204, "No Content"}, {400, "Bad Request"},
-        {401, "Unauthorized"}, {403, "Forbidden"}, {404, "Not Found"},
-        {405, "Method Not Allowed"}, {408, "Request Timeout"}, {409, "Conflict"},
-        {411, "Length Required"}, {413, "Content Too Large"},
-        {415, "Unsupported Media Type"}, {422, "Unprocessable Content"},
-        {429, "Too Many Requests"}, {500, "Internal Server Error"},
-        {501, "Not Implemented"}, {502, "Bad Gateway"}, {503, "Service Unavailable"},
-        {504, "Gateway Timeout"},
-    };
-
-    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-        if (texts[i].code == status)
-            return texts[i].text;
-    }
-    return status < 500 ? "Client Error" : "Server Error";
-}
-
-/* ---- per-connection state ---- */
-
-static void session_clear_reply(http_session *s)
-{
-    free(s->out);
-    s->out = NULL;
-    s->out_len = s->out_sent = 0;
-    if (s->has_file)
-        close(s->file_fd);
-    s->has_file = 0;
-    s->file_len = s->file_sent = 0;
-    s->head_len = 0;
-    s->head_sent = 0;
-    s->close_after = 0;
-}
-
-/* Frees everything the session owns and orphans its offer. Called when
- * lws drops the connection or the protocol binding; safe to repeat. */
-static void session_cleanup(http_session *s)
-{
-    if (s->offer) {
-        s->offer->wsi = NULL;
-        s->offer->session = NULL;
-        s->offer = NULL;
-    }
-    free(s->body);
-    s->body = NULL;
-    s->body_len = s->body_expected = 0;
-    session_clear_reply(s);
-    s->state = SESSION_IDLE;
-}
-
-static void offer_unlink(sotto_signal_http_offer *o)
-{
-    if (o->server) {
-        if (o->prev)
-            o->prev->next = o->next;
-        else
-            o->server->offers = o->next;
-        if (o->next)
-            o->next->prev = o->prev;
-    }
-    o->server = NULL;
-    o->prev = o->next = NULL;
-}
-
-/* ---- replies ---- */
-
-static int add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p,
-                      unsigned char *end)
-{
-    return lws_add_http_header_by_name(wsi, (const unsigned char *)name,
-                                       (const unsigned char *)value, (int)strlen(value), p,
-                                       end);
-}
-
-static int write_head(struct lws *wsi, http_session *s, const http_reply *r, uint64_t body_len)
-{
-    unsigned char *start = s->head + LWS_PRE, *p = start, *end = start + HEAD_CAP - 1;
-    char line[64];
-    int n = snprintf(line, sizeof(line), "HTTP/1.1 %u %s", r->status, status_text(r->status));
-
-    if (lws_add_http_header_by_name(wsi, NULL, (const unsigned char *)line, n, &p, end)
-        || add_header(wsi, "content-security-policy:", CSP, &p, end)
-        || add_header(wsi, "x-content-type-options:", "nosniff", &p, end)
-        || add_header(wsi, "referrer-policy:", "no-referrer", &p, end)
-        || add_header(wsi, "cache-control:", r->static_file ? "max-age=300" : "no-store", &p,
-                      end))
-        return -ENOSPC;
-    if (r->content_type && add_header(wsi, "content-type:", r->content_type, &p, end))
-        return -ENOSPC;
-    if (r->status != 204 && lws_add_http_header_content_length(wsi, body_len, &p, end))
-        return -ENOSPC;
-    if ((r->location && add_header(wsi, "location:", r->location, &p, end))
-        || (r->allow && add_header(wsi, "allow:", r->allow, &p, end))
-        || (r->www_authenticate
-            && add_header(wsi, "www-authenticate:", "Bearer realm=\"sotto\"", &p, end))
-        || (r->close && add_header(wsi, "connection:", "close", &p, end))
-        || lws_finalize_http_header(wsi, &p, end))
-        return -ENOSPC;
-    s->head_len = (size_t)(p - start);
-    return 0;
-}
-
-/* Prepares r on the session and asks for WRITEABLE. On success the session
- * owns r->file_fd; on failure nothing changed and the caller keeps it. */
-static int prepare_reply(struct lws *wsi, http_session *s, const http_reply *r)
-{
-    int has_file = r->file_fd >= 0;
-    uint64_t body_len = has_file ? r->file_len : r->body_len;
-    unsigned char *copy = NULL;
-    int rc;
-
-    session_clear_reply(s);
-    rc = write_head(wsi, s, r, body_len);
-    if (rc != 0)
-        return rc;
-    if (!has_file && !r->head_only && r->body_len > 0) {
-        copy = malloc(r->body_len);
-        if (!copy) {
-            s->head_len = 0;
-            return -ENOMEM;
-        }
-        memcpy(copy, r->body, r->body_len);
-    }
-    s->out = copy;
-    s->out_len = copy ? r->body_len : 0;
-    s->has_file = has_file;
-    s->file_fd = r->file_fd;
-    s->file_len = has_file && !r->head_only ? r->file_len : 0;
-    s->close_after = r->close;
-    s->state = SESSION_SENDING;
-    lws_callback_on_writable(wsi);
-    return 0;
-}
-
-static int reply_status(struct lws *wsi, http_session *s, unsigned status, int close_after)
-{
-    char text[64];
-    http_reply r = {.status = status, .file_fd = -1, .close = close_after};
-
-    if (status >= 300) {
-        int n = snprintf(text, sizeof(text), "%s\n", status_text(status));
-        r.content_type = "text/plain; charset=utf-8";
-        r.body = text;
-        r.body_len = (size_t)n;
-    }
-    r.www_authenticate = status == 401;
-    return prepare_reply(wsi, s, &r) == 0 ? 0 : -1;
-}
-
-static int reply_allow(struct lws *wsi, http_session *s, unsigned status, const char *allow)
-{
-    char text[64];
-    http_reply r = {.status = status, .allow = allow, .file_fd = -1};
-
-    if (status >= 300) {
-        int n = snprintf(text, sizeof(text), "%s\n", status_text(status));
-        r.content_type = "text/plain; charset=utf-8";
-        r.body = text;
-        r.body_len = (size_t)n;
-    }
-    return prepare_reply(wsi, s, &r) == 0 ? 0 : -1;
-}
-
-/* Writes the next piece of the prepared reply; 0 to go on, -1 to close. */
-static int on_writeable(struct lws *wsi, http_session *s)
-{
-    unsigned char buf[LWS_PRE + CHUNK];
-    size_t n, left;
-    int final, close_after;
-
-    if (s->state != SESSION_SENDING)
-        return 0;
-    if (!s->head_sent) {
-        if (lws_write(wsi, s->head + LWS_PRE, s->head_len, LWS_WRITE_HTTP_HEADERS)
-            != (int)s->head_len)
-            return -1;
-        s->head_sent = 1;
-    } else if (s->file_sent < s->file_len) {
-        left = (size_t)(s->file_len - s->file_sent);
-        n = left < CHUNK ? left : CHUNK;
-        if (pread(s->file_fd, buf + LWS_PRE, n, (off_t)s->file_sent) != (ssize_t)n)
-            return -1;    /* the file shrank under us: the promised length is wrong */
-        final = n == left;
-        if (lws_write(wsi, buf + LWS_PRE, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP)
-            != (int)n)
-            return -1;
-        s->file_sent += n;
-    } else if (s->out_sent < s->out_len) {
-        left = s->out_len - s->out_sent;
-        n = left < CHUNK ? left : CHUNK;
-        memcpy(buf + LWS_PRE, s->out + s->out_sent, n);
-        final = n == left;
-        if (lws_write(wsi, buf + LWS_PRE, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP)
-            != (int)n)
-            return -1;
-        s->out_sent += n;
-    }
-    if (s->file_sent < s->file_len || s->out_sent < s->out_len) {
-        lws_callback_on_writable(wsi);
-        return 0;
-    }
-    close_after = s->close_after;
-    session_clear_reply(s);
-    s->state = SESSION_IDLE;
-    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
-    if (close_after || lws_http_transaction_completed(wsi))
-        return -1;
-    return 0;
-}
-
-/* ---- requests ---- */
-
-static enum http_method request_method(struct lws *wsi)
-{
-    static const struct {
-        enum lws_token_indexes token;
-        enum http_method method;
-    } methods[] = {
-        {WSI_TOKEN_GET_URI, METHOD_GET},         {WSI_TOKEN_HEAD_URI, METHOD_HEAD},
-        {WSI_TOKEN_POST_URI, METHOD_POST},       {WSI_TOKEN_PUT_URI, METHOD_PUT},
-        {WSI_TOKEN_PATCH_URI, METHOD_PATCH},     {WSI_TOKEN_DELETE_URI, METHOD_DELETE},
-        {WSI_TOKEN_OPTIONS_URI, METHOD_OPTIONS},
-    };
-
-    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
-        if (lws_hdr_total_length(wsi, methods[i].token) > 0)
-            return methods[i].method;
-    }
-    return METHOD_OTHER;
-}
-
-/* Copies header token into buf (cap bytes, NUL-terminated). Returns its
- * length, 0 when absent, -1 when it does not fit. */
-static int copy_header(struct lws *wsi, enum lws_token_indexes token, char *buf, size_t cap)
-{
-    int total = lws_hdr_total_length(wsi, token);
-
-    buf[0] = '\0';
-    if (total <= 0)
-        return 0;
-    if ((size_t)total >= cap)
-        return -1;
-    return lws_hdr_copy(wsi, buf, (int)cap, token);
-}
-
-/* 0 with *out_len (0 = no body), or the status to refuse the request with
- * (the connection is then closed: its framing cannot be trusted). */
-static unsigned body_framing(struct lws *wsi, const sotto_signal_http *srv, uint64_t *out_len)
-{
-    char text[32];
-    int n, rc;
-
-    *out_len = 0;
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
-        return lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ? 400 : 411;
-    n = copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, text, sizeof(text));
-    if (n == 0)
-        return 0;
-    rc = n < 0 ? -ERANGE : sotto_http_parse_length(text, (size_t)n, out_len);
-    if (rc == -ERANGE || (rc == 0 && *out_len > srv->max_body))
-        return 413;
-    return rc == 0 ? 0 : 400;
-}
-
-static int peer_is_loopback(struct lws *wsi)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
-    int fd = lws_get_socket_fd(wsi);
-
-    if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
-        return 0;
-    return sotto_signal_http_is_loopback((const struct sockaddr *)&ss, len);
-}
-
-static int authorized(struct lws *wsi, const sotto_signal_http *srv)
-{
-    char auth[SOTTO_SIGNAL_HTTP_MAX_TOKEN + 64];
-    int n;
-
-    if (srv->token_len == 0)
-        return peer_is_loopback(wsi);
-    n = copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, auth, sizeof(auth));
-    return n > 0 && sotto_http_bearer_matches(auth, (size_t)n, srv->token, srv->token_len);
-}
-
-static int route_calls(struct lws *wsi, http_session *s, enum http_method m, uint64_t body_len)
-{
-    char type[128];
-    int n;
-
-    if (m == METHOD_OPTIONS)
-        return reply_allow(wsi, s, 204, "POST, OPTIONS");
-    if (m != METHOD_POST)
-        return reply_allow(wsi, s, 405, "POST, OPTIONS");
-    n = copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, type, sizeof(type));
-    if (n <= 0 || !sotto_http_media_type_is(type, (size_t)n, "application/sdp"))
-        return reply_status(wsi, s, 415, 0);
-    if (body_len == 0)
-        return reply_status(wsi, s, 400, 0);
-    s->body = malloc((size_t)body_len + 1);
-    if (!s->body)
-        return reply_status(wsi, s, 503, 1);
-    s->body_expected = (size_t)body_len;
-    s->body_len = 0;
-    s->state = SESSION_READING_OFFER;
-    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, BODY_TIMEOUT_S);
-    return 0;
-}
-
-static int route_call(struct lws *wsi, sotto_signal_http *srv, http_session *s,
-                      enum http_method m, const char *id)
-{
-    int rc;
-
-    if (!sotto_http_call_id_valid(id))
-        return reply_status(wsi, s, 404, 0);
-    if (m == METHOD_OPTIONS)
-        return reply_allow(wsi, s, 204, "DELETE, OPTIONS");
-    if (m != METHOD_DELETE)
-        return reply_allow(wsi, s, 405, "DELETE, OPTIONS");
-    rc = srv->on_hangup(srv->opaque, id);
-    /* srv may be destroyed by now: only the session is used below. */
-    return reply_status(wsi, s, rc == 0 ? 200 : rc == -ENOENT ? 404 : 500, 0);
-}
-
-static int route_static(struct lws *wsi, const sotto_signal_http *srv, http_session *s,
-                        enum http_method m, const char *rel)
-{
-    http_reply r = {.status = 200, .static_file = 1};
-    const char *name = strrchr(rel, '/');
-    uint64_t size = 0;
-    int fd = -1;
-
-    if (m == METHOD_OPTIONS)
-        return reply_allow(wsi, s, 204, "GET, HEAD, OPTIONS");
-    if (m != METHOD_GET && m != METHOD_HEAD)
-        return reply_allow(wsi, s, 405, "GET, HEAD, OPTIONS");
-    /* Every failure is the same 404: no hint what exists or why. */
-    if (sotto_http_open_static(srv->static_fd, rel, MAX_STATIC_FILE, &fd, &size) != 0)
-        return reply_status(wsi, s, 404, 0);
-    r.content_type = sotto_http_content_type(name ? name + 1 : rel);
-    r.file_fd = fd;
-    r.file_len = size;
-    r.head_only = m == METHOD_HEAD;
-    if (prepare_reply(wsi, s, &r) != 0) {
-        close(fd);
-        return -1;
-    }
-    return 0;
-}
-
-static int on_request(struct lws *wsi, sotto_signal_http *srv, http_session *s, const char *path)
-{
-    enum http_method m = request_method(wsi);
-    uint64_t body_len = 0;
-    unsigned refuse;
-
-    session_cleanup(s);
-    refuse = body_framing(wsi, srv, &body_len);
-    if (refuse)
-        return reply_status(wsi, s, refuse, 1);
-    if (!authorized(wsi, srv))
-        return reply_status(wsi, s, 401, 0);
-    if (strcmp(path, CALLS_PATH) == 0)
-        return route_calls(wsi, s, m, body_len);
-    if (strncmp(path, CALLS_PATH "/", sizeof(CALLS_PATH)) == 0)
-        return route_call(wsi, srv, s, m, path + sizeof(CALLS_PATH));
-    if (srv->static_fd >= 0 && strcmp(path, "/") == 0)
-        return route_static(wsi, srv, s, m, "index.html");
-    if (srv->static_fd >= 0 && strncmp(path, "/static/", 8) == 0)
-        return route_static(wsi, srv, s, m, path + 8);
-    return reply_status(wsi, s, 404, 0);
-}
-
-static int on_body(http_session *s, const void *in, size_t len)
-{
-    if (s->state != SESSION_READING_OFFER)
-        return 0;    /* a refused request's body: lws discards it */
-    if (len > s->body_expected - s->body_len)
-        return -1;
-    memcpy(s->body + s->body_len, in, len);
-    s->body_len += len;
-    return 0;
-}
-
-static int start_offer(struct lws *wsi, sotto_signal_http *srv, http_session *s)
-{
-    sotto_signal_http_offer *o = calloc(1, sizeof(*o));
-
-    if (!o)
-        return reply_status(wsi, s, 503, 1);
-    o->server = srv;
-    o->wsi = wsi;
-    o->session = s;
-    o->next = srv->offers;
-    if (srv->offers)
-        srv->offers->prev = o;
-    srv->offers = o;
-    s->offer = o;
-    s->state = SESSION_WAITING_ANSWER;
-    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, (int)srv->answer_timeout_s);
-    srv->on_offer(srv->opaque, o, (const char *)s->body, s->body_len);
-    /* srv (and o) may be gone by now: only the session is used below. */
-    free(s->body);
-    s->body = NULL;
-    return 0;
-}
-
-static int on_body_done(struct lws *wsi, sotto_signal_http *srv, http_session *s)
-{
-    if (s->state != SESSION_READING_OFFER)
-        return 0;
-    if (s->body_len != s->body_expected)
-        return -1;
-    s->body[s->body_len] = '\0';
-    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
-    if (memchr(s->body, '\0', s->body_len)) {
-        session_cleanup(s);
-        return reply_status(wsi, s, 400, 0);
-    }
-    return start_offer(wsi, srv, s);
-}
-
-static int server_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-                           void *in, size_t len)
-{
-    http_session *s = user;
-    sotto_signal_http *srv;
-
-    switch (reason) {
-    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-    case LWS_CALLBACK_CLOSED_HTTP:
-    case LWS_CALLBACK_WSI_DESTROY:
-        if (s)
-            session_cleanup(s);
-        return 0;
-    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-    case LWS_CALLBACK_RAW_ADOPT:
-        return -1;    /* HTTP/1.1 only: no WebSocket, h2c or CONNECT */
-    default:
-        break;
-    }
-    srv = sotto_lws_owner(wsi);
-    switch (reason) {
-    case LWS_CALLBACK_HTTP:
-        if (!srv || !s || !in)
-            return -1;
-        return on_request(wsi, srv, s, in);
-    case LWS_CALLBACK_HTTP_BODY:
-        return s ? on_body(s, in, len) : -1;
-    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        if (!s)
-            return -1;
-        if (!srv)
-            return s->state == SESSION_READING_OFFER ? -1 : 0;
-        return on_body_done(wsi, srv, s);
-    case LWS_CALLBACK_HTTP_WRITEABLE:
-        return s ? on_writeable(wsi, s) : -1;
-    default:
-        return 0;
-    }
-}
-
-static const struct lws_protocols server_protocols[] = {
-    {"sotto-signal-http", server_callback, sizeof(http_session), 0, 0, NULL, 0},
-    {NULL, NULL, 0, 0, 0, NULL, 0},
-};
-
-/* ---- public API ---- */
-
 void sotto_signal_http_params_default(sotto_signal_http_params *out)
 {
     if (!out)
         return;
     memset(out, 0, sizeof(*out));
+    out->listen = 1;
     out->bind_address = SOTTO_SIGNAL_HTTP_DEFAULT_BIND;
     out->max_body = SOTTO_SIGNAL_HTTP_DEFAULT_MAX_BODY;
     out->answer_timeout_ms = DEFAULT_ANSWER_TIMEOUT_MS;
@@ -620,8 +56,11 @@ static int check_params(const sotto_signal_http_params *p, int *out_is_ipv4, cha
     const char *bind_address = p->bind_address ? p->bind_address : SOTTO_SIGNAL_HTTP_DEFAULT_BIND;
     unsigned char addr[sizeof(struct in6_addr)];
 
+    *out_is_ipv4 = 0;
+    if (!p->listen)
+        return 0;
     if (!p->on_offer || !p->on_hangup) {
-        set_err(err, errlen, "on_offer and on_hangup are required");
+        set_err(err, errlen, "on_offer and on_hangup are required to listen");
         return -EINVAL;
     }
     *out_is_ipv4 = inet_pton(AF_INET, bind_address, addr) == 1;
@@ -636,7 +75,7 @@ static int check_params(const sotto_signal_http_params *p, int *out_is_ipv4, cha
     }
     if (p->bearer_token && p->bearer_token[0] && !sotto_http_token_valid(p->bearer_token)) {
         set_err(err, errlen, "bearer token must be 1..%d characters of A-Z a-z 0-9 - . _ ~ + / "
-                             "and trailing =", SOTTO_SIGNAL_HTTP_MAX_TOKEN);
+                             "with = only at the end", SOTTO_SIGNAL_HTTP_MAX_TOKEN);
         return -EINVAL;
     }
     if (p->max_body > MAX_BODY_LIMIT) {
@@ -646,12 +85,12 @@ static int check_params(const sotto_signal_http_params *p, int *out_is_ipv4, cha
     return 0;
 }
 
-static int open_static_root(sotto_signal_http *srv, const char *dir, char *err, size_t errlen)
+static int open_static_root(sotto_signal_http *sig, const char *dir, char *err, size_t errlen)
 {
     if (!dir)
         return 0;
-    srv->static_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (srv->static_fd < 0) {
+    sig->static_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (sig->static_fd < 0) {
         int rc = -errno;
         set_err(err, errlen, "static directory \"%.200s\": %s", dir, strerror(-rc));
         return rc;
@@ -659,39 +98,63 @@ static int open_static_root(sotto_signal_http *srv, const char *dir, char *err, 
     return 0;
 }
 
-static int start_listening(sotto_signal_http *srv, const char *bind_address, unsigned port,
-                           int is_ipv4, char *err, size_t errlen)
+/* The one vhost: listening when the server is on, client-only otherwise. */
+static int create_vhost(sotto_signal_http *sig, const char *bind_address, unsigned port,
+                        int is_ipv4, char *err, size_t errlen)
 {
     struct lws_context_creation_info vi;
     struct lws_vhost *vhost;
 
     memset(&vi, 0, sizeof(vi));
     vi.vhost_name = "sotto-signal";
-    vi.port = (int)port;
-    vi.iface = bind_address;
-    vi.protocols = server_protocols;
-    vi.headers = security_headers;
-    vi.keepalive_timeout = KEEPALIVE_TIMEOUT_S;
-    vi.options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND
-                 | (is_ipv4 ? LWS_SERVER_OPTION_DISABLE_IPV6 : 0);
-    vhost = lws_create_vhost(sotto_lws_holder_context(srv->lws), &vi);
-    if (!vhost) {
+    vi.protocols = sotto_http_protocols;
+    vi.port = CONTEXT_PORT_NO_LISTEN;
+    if (sig->listening) {
+        vi.port = (int)port;
+        vi.iface = bind_address;
+        vi.headers = security_headers;
+        vi.keepalive_timeout = KEEPALIVE_TIMEOUT_S;
+        vi.options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND
+                     | (is_ipv4 ? LWS_SERVER_OPTION_DISABLE_IPV6 : 0);
+    }
+    vhost = lws_create_vhost(sotto_lws_holder_context(sig->lws), &vi);
+    if (!vhost && sig->listening) {
         set_err(err, errlen, "cannot listen on %s port %u (in use or not a local address)",
                 bind_address, port);
         return -EADDRINUSE;
     }
-    srv->port = (unsigned)lws_get_vhost_listen_port(vhost);
+    if (!vhost) {
+        set_err(err, errlen, "libwebsockets could not create its client");
+        return -EIO;
+    }
+    sig->port = sig->listening ? (unsigned)lws_get_vhost_listen_port(vhost) : 0;
     return 0;
 }
 
-int sotto_signal_http_create(sotto_signal_http **out_server, uv_loop_t *loop,
+static void copy_server_params(sotto_signal_http *sig, const sotto_signal_http_params *p)
+{
+    unsigned timeout_ms = p->answer_timeout_ms ? p->answer_timeout_ms : DEFAULT_ANSWER_TIMEOUT_MS;
+
+    sig->listening = p->listen != 0;
+    if (p->bearer_token) {
+        sig->token_len = strlen(p->bearer_token);
+        memcpy(sig->token, p->bearer_token, sig->token_len + 1);
+    }
+    sig->max_body = p->max_body ? p->max_body : SOTTO_SIGNAL_HTTP_DEFAULT_MAX_BODY;
+    sig->answer_timeout_s = (timeout_ms + 999) / 1000;
+    sig->on_offer = p->on_offer;
+    sig->on_hangup = p->on_hangup;
+    sig->opaque = p->opaque;
+}
+
+int sotto_signal_http_create(sotto_signal_http **out_sig, uv_loop_t *loop,
                              const sotto_signal_http_params *params, char *err, size_t errlen)
 {
-    sotto_signal_http *srv;
+    sotto_signal_http *sig;
     const char *bind_address;
     int is_ipv4 = 0, rc;
 
-    if (!out_server || !loop || !params) {
+    if (!out_sig || !loop || !params) {
         set_err(err, errlen, "NULL argument");
         return -EINVAL;
     }
@@ -699,135 +162,59 @@ int sotto_signal_http_create(sotto_signal_http **out_server, uv_loop_t *loop,
     if (rc != 0)
         return rc;
     bind_address = params->bind_address ? params->bind_address : SOTTO_SIGNAL_HTTP_DEFAULT_BIND;
-    srv = calloc(1, sizeof(*srv));
-    if (!srv) {
+    sig = calloc(1, sizeof(*sig));
+    if (!sig) {
         set_err(err, errlen, "out of memory");
         return -ENOMEM;
     }
-    srv->static_fd = -1;
-    if (params->bearer_token) {
-        srv->token_len = strlen(params->bearer_token);
-        memcpy(srv->token, params->bearer_token, srv->token_len + 1);
+    sig->loop = loop;
+    sig->static_fd = -1;
+    copy_server_params(sig, params);
+    if (sig->listening) {
+        rc = open_static_root(sig, params->static_dir, err, errlen);
+        if (rc != 0)
+            goto fail;
     }
-    srv->max_body = params->max_body ? params->max_body : SOTTO_SIGNAL_HTTP_DEFAULT_MAX_BODY;
-    srv->answer_timeout_s =
-        ((params->answer_timeout_ms ? params->answer_timeout_ms : DEFAULT_ANSWER_TIMEOUT_MS)
-         + 999) / 1000;
-    srv->on_offer = params->on_offer;
-    srv->on_hangup = params->on_hangup;
-    srv->opaque = params->opaque;
-    rc = open_static_root(srv, params->static_dir, err, errlen);
+    rc = sotto_lws_holder_create(&sig->lws, loop, sig, err, errlen);
     if (rc != 0)
         goto fail;
-    rc = sotto_lws_holder_create(&srv->lws, loop, srv, err, errlen);
+    rc = create_vhost(sig, bind_address, params->port, is_ipv4, err, errlen);
     if (rc != 0)
         goto fail;
-    rc = start_listening(srv, bind_address, params->port, is_ipv4, err, errlen);
-    if (rc != 0)
-        goto fail;
-    *out_server = srv;
+    *out_sig = sig;
     return 0;
 
 fail:
-    sotto_lws_holder_release(srv->lws);
-    if (srv->static_fd >= 0)
-        close(srv->static_fd);
-    free(srv);
+    sotto_lws_holder_release(sig->lws);
+    if (sig->static_fd >= 0)
+        close(sig->static_fd);
+    free(sig);
     return rc;
 }
 
-int sotto_signal_http_port(const sotto_signal_http *server, unsigned *out_port)
+int sotto_signal_http_port(const sotto_signal_http *sig, unsigned *out_port)
 {
-    if (!server || !out_port)
+    if (!sig || !out_port)
         return -EINVAL;
-    *out_port = server->port;
+    if (!sig->listening)
+        return -ENOTCONN;
+    *out_port = sig->port;
     return 0;
 }
 
-void sotto_signal_http_destroy(sotto_signal_http **server)
+void sotto_signal_http_destroy(sotto_signal_http **sig)
 {
-    sotto_signal_http *srv;
-    sotto_signal_http_offer *o, *next;
+    sotto_signal_http *s;
 
-    if (!server || !*server)
+    if (!sig || !*sig)
         return;
-    srv = *server;
-    *server = NULL;
-    for (o = srv->offers; o; o = next) {
-        next = o->next;
-        if (o->session)
-            o->session->offer = NULL;
-        o->session = NULL;
-        o->wsi = NULL;
-        o->server = NULL;
-        o->prev = o->next = NULL;
-    }
-    sotto_lws_holder_release(srv->lws);
-    if (srv->static_fd >= 0)
-        close(srv->static_fd);
-    free(srv);
-}
-
-/* Sends r for the offer, or finds its client gone; frees the offer unless
- * the reply could not be prepared. */
-static int finish_offer(sotto_signal_http_offer **offer, const http_reply *r)
-{
-    sotto_signal_http_offer *o = *offer;
-    int rc = -ENOTCONN;
-
-    if (o->wsi && o->session) {
-        rc = prepare_reply(o->wsi, o->session, r);
-        if (rc != 0)
-            return rc;
-        o->session->offer = NULL;
-        lws_set_timeout(o->wsi, PENDING_TIMEOUT_HTTP_CONTENT, SEND_TIMEOUT_S);
-    }
-    offer_unlink(o);
-    free(o);
-    *offer = NULL;
-    return rc;
-}
-
-int sotto_signal_http_answer(sotto_signal_http_offer **offer, const char *sdp_answer,
-                             const char *call_id)
-{
-    char location[sizeof(CALLS_PATH) + SOTTO_SIGNAL_HTTP_MAX_CALL_ID + 1];
-    size_t max, len;
-    http_reply r = {.status = 201, .content_type = "application/sdp", .file_fd = -1};
-
-    if (!offer || !*offer || !sdp_answer || !sotto_http_call_id_valid(call_id))
-        return -EINVAL;
-    max = (*offer)->server ? (*offer)->server->max_body : SOTTO_SIGNAL_HTTP_DEFAULT_MAX_BODY;
-    len = strnlen(sdp_answer, max + 1);
-    if (len == 0 || len > max)
-        return -EINVAL;
-    snprintf(location, sizeof(location), CALLS_PATH "/%s", call_id);
-    r.body = sdp_answer;
-    r.body_len = len;
-    r.location = location;
-    return finish_offer(offer, &r);
-}
-
-int sotto_signal_http_fail(sotto_signal_http_offer **offer, int status, const char *reason)
-{
-    char text[MAX_REASON + 2];
-    http_reply r = {.content_type = "text/plain; charset=utf-8", .file_fd = -1};
-    int n;
-
-    if (!offer || !*offer || status < 400 || status > 599)
-        return -EINVAL;
-    if (!reason)
-        reason = status_text((unsigned)status);
-    n = (int)strnlen(reason, MAX_REASON + 1);
-    if (n > MAX_REASON)
-        return -EINVAL;
-    for (int i = 0; i < n; i++) {
-        if (reason[i] < 0x20 || reason[i] > 0x7e)
-            return -EINVAL;
-    }
-    n = snprintf(text, sizeof(text), "%s\n", reason);
-    r.status = (unsigned)status;
-    r.body = text;
-    r.body_len = (size_t)n;
-    return finish_offer(offer, &r);
+    s = *sig;
+    *sig = NULL;
+    s->closing = 1;
+    sotto_http_client_cancel_all(s);
+    sotto_http_server_orphan_offers(s);
+    sotto_lws_holder_release(s->lws);
+    if (s->static_fd >= 0)
+        close(s->static_fd);
+    free(s);
 }

@@ -1,14 +1,23 @@
-/* HTTP signalling for calls, WHIP-like (RFC 9725 style offer/answer over
- * HTTP), served and spoken on the daemon's libuv loop and thread through
+/* HTTP signalling for calls, WHIP-like (offer/answer over HTTP as in RFC
+ * 9725), served and spoken on the daemon's libuv loop and thread through
  * libwebsockets (its libuv event library, attached to our loop).
+ *
+ * One sotto_signal_http object per daemon: it always holds the client
+ * (post_offer, delete_call: to another daemon, host names resolved by
+ * libuv) and, with params.listen, the server. Create it at start and
+ * destroy it at shutdown, not per call: libwebsockets 4.1 closes one of
+ * its descriptors twice while a context is torn down, so a descriptor
+ * another thread opens at that instant can be closed under it (the loop
+ * thread is protected; see net/signal_http_lws.c).
  *
  * Server routes (HTTP/1.1 only; upgrades to WebSocket or h2c are refused):
  *   POST    /v1/calls        Content-Type application/sdp, body = offer.
  *                            The daemon answers later (on_offer gets a
  *                            handle): 201 Created, Content-Type
  *                            application/sdp, Location /v1/calls/<id>,
- *                            body = answer. Wrong type 415, no
- *                            Content-Length 411, body over max_body 413.
+ *                            body = answer. Wrong type 415, chunked
+ *                            (no Content-Length) 411, body over max_body
+ *                            413, empty or NUL-containing body 400.
  *   DELETE  /v1/calls/<id>   on_hangup(id): 200, or 404 when unknown.
  *   OPTIONS any route        204 with Allow.
  *   GET/HEAD /               <static_dir>/index.html      (when static_dir)
@@ -20,18 +29,15 @@
  * Every response carries Content-Security-Policy: default-src 'self';
  * frame-ancestors 'none', X-Content-Type-Options: nosniff, Referrer-Policy:
  * no-referrer, and Cache-Control: no-store (API, errors) or max-age=300
- * (static files). Static paths are walked one component at a time:
- * only [A-Za-z0-9._-] names not starting with '.', no symbolic links at
- * all, regular files only; anything else is 404.
- *
- * The client (post_offer, delete_call) speaks the same protocol to another
- * daemon on the same loop, with the host name resolved by libuv.
+ * (static files). Static paths are walked one component at a time: only
+ * [A-Za-z0-9._-] names not starting with '.', no symbolic links at all,
+ * regular files of at most 16 MiB; anything else is 404.
  *
  * Everything runs on the loop's thread; no function here is thread-safe.
- * Teardown is asynchronous, as libuv handle closes are: after a destroy or
- * a finished request, keep running the loop until it has nothing left (then
- * uv_loop_close() succeeds). libwebsockets sets SIGPIPE to ignored when
- * its first context is created. */
+ * Teardown is asynchronous, as libuv handle closes are: after destroy,
+ * keep running the loop until it has nothing left (then uv_loop_close()
+ * succeeds). libwebsockets sets SIGPIPE to ignored when its first context
+ * is created. */
 #ifndef SOTTO_NET_SIGNAL_HTTP_H
 #define SOTTO_NET_SIGNAL_HTTP_H
 
@@ -46,6 +52,7 @@
 #define SOTTO_SIGNAL_HTTP_MAX_CALL_ID 64            /* bytes of a call id: [A-Za-z0-9_-] */
 #define SOTTO_SIGNAL_HTTP_MAX_URL 2048              /* bytes of a client URL */
 
+/* The signalling object: the lws context, the server, the client. */
 typedef struct sotto_signal_http sotto_signal_http;
 /* One POST /v1/calls waiting for the daemon's answer. */
 typedef struct sotto_signal_http_offer sotto_signal_http_offer;
@@ -63,7 +70,9 @@ typedef void (*sotto_signal_http_offer_cb)(void *opaque, sotto_signal_http_offer
  * 404) or another negative errno (500). call_id is valid during the call. */
 typedef int (*sotto_signal_http_hangup_cb)(void *opaque, const char *call_id);
 
+/* With listen 0 every other field is ignored (client only). */
 typedef struct sotto_signal_http_params {
+    int listen;                 /* 1 = serve (default), 0 = client only */
     const char *bind_address;   /* numeric IPv4 or IPv6; NULL = SOTTO_SIGNAL_HTTP_DEFAULT_BIND */
     unsigned port;              /* TCP port; 0 = ephemeral (see sotto_signal_http_port) */
     const char *bearer_token;   /* NULL or "" = none (loopback clients only); else 1..255
@@ -72,40 +81,44 @@ typedef struct sotto_signal_http_params {
     unsigned answer_timeout_ms; /* an offer's connection is closed when unanswered this long;
                                    0 = 30000 */
     const char *static_dir;     /* directory served at / and /static/; NULL = none */
-    sotto_signal_http_offer_cb on_offer;   /* required */
-    sotto_signal_http_hangup_cb on_hangup; /* required */
+    sotto_signal_http_offer_cb on_offer;   /* required to listen */
+    sotto_signal_http_hangup_cb on_hangup; /* required to listen */
     void *opaque;               /* passed to callbacks; not owned */
 } sotto_signal_http_params;
 
 /* Zeroes *out and fills the defaults above. */
 void sotto_signal_http_params_default(sotto_signal_http_params *out);
 
-/* Starts listening. loop is kept (not owned) and must outlive the server's
- * teardown; strings in params are copied. Returns 0 and sets *out_server
- * (release with sotto_signal_http_destroy); -EINVAL for NULL or bad params;
+/* Creates the object and, with params->listen, starts listening. loop is
+ * kept (not owned) and must outlive the teardown; strings in params are
+ * copied. Returns 0 and sets *out_sig (release with
+ * sotto_signal_http_destroy); -EINVAL for NULL or bad params;
  * -ENOENT/-ENOTDIR/-EACCES for an unusable static_dir; -EADDRINUSE when
  * the address cannot be bound; -ENOMEM; -EIO when libwebsockets (or its
- * libuv plugin) fails. A one-line reason goes into err. On failure some
- * cleanup may still be queued on the loop: run it before closing it. */
-int sotto_signal_http_create(sotto_signal_http **out_server, uv_loop_t *loop,
+ * libuv event library) fails. A one-line reason goes into err. On failure
+ * some cleanup may still be queued on the loop: run it before closing it. */
+int sotto_signal_http_create(sotto_signal_http **out_sig, uv_loop_t *loop,
                              const sotto_signal_http_params *params, char *err, size_t errlen);
 
-/* The TCP port actually bound. Returns 0 and sets *out_port, or -EINVAL. */
-int sotto_signal_http_port(const sotto_signal_http *server, unsigned *out_port);
+/* The TCP port actually bound. Returns 0 and sets *out_port, -ENOTCONN
+ * when not listening, -EINVAL. */
+int sotto_signal_http_port(const sotto_signal_http *sig, unsigned *out_port);
 
-/* Stops serving: no callback is made after this returns, open connections
- * are dropped, pending offers become orphans (answer/fail then return
- * -ENOTCONN and free them). Safe inside this server's callbacks. The
- * listening socket and libwebsockets' state are released by the loop
- * shortly after. Accepts NULL and *server == NULL; sets *server to NULL. */
-void sotto_signal_http_destroy(sotto_signal_http **server);
+/* Stops everything. Every client request in flight gets its on_response
+ * with -ECANCELED before this returns; after it returns no callback is
+ * made. Open connections are dropped; pending offers become orphans
+ * (answer/fail then return -ENOTCONN and free them). Safe inside this
+ * object's callbacks. Sockets and libwebsockets' state are released by
+ * the loop shortly after. Accepts NULL and *sig == NULL; sets *sig to
+ * NULL. */
+void sotto_signal_http_destroy(sotto_signal_http **sig);
 
 /* Answers an offer: 201 with Location /v1/calls/<call_id> and sdp_answer
  * (NUL-terminated, 1..max_body bytes) as body. Returns 0, or -ENOTCONN
- * when the client is gone or the server destroyed; both free the offer and
- * set *offer to NULL. -EINVAL (NULL, empty, oversized or NUL-free
- * violations, bad call_id) and -ENOMEM leave the offer untouched: finish it
- * with sotto_signal_http_fail. */
+ * when the client is gone or the object destroyed; both free the offer and
+ * set *offer to NULL. -EINVAL (NULL, an empty or oversized answer, a bad
+ * call_id) and -ENOMEM leave the offer untouched: finish it with
+ * sotto_signal_http_fail. */
 int sotto_signal_http_answer(sotto_signal_http_offer **offer, const char *sdp_answer,
                              const char *call_id);
 
@@ -124,7 +137,7 @@ int sotto_signal_http_is_loopback(const struct sockaddr *addr, socklen_t len);
  * test) calls this once to keep only errors (errors_only 1) or nothing. */
 void sotto_signal_http_library_log(int errors_only);
 
-/* ---- client ---- */
+/* ---- client (works with or without listen) ---- */
 
 /* What came back. body is NUL-terminated (body_len bytes, may contain
  * NULs); location and content_type are "" when absent. All valid only
@@ -158,17 +171,18 @@ typedef struct sotto_signal_http_client_params {
 } sotto_signal_http_client_params;
 
 /* POSTs sdp (NUL-terminated, 1..SOTTO_SIGNAL_HTTP_DEFAULT_MAX_BODY bytes)
- * with Content-Type application/sdp to params->url. Strings are copied.
- * Returns 0 and sets *out_req (valid until on_response returns or
- * sotto_signal_http_request_cancel); -EINVAL for NULL, a bad URL or token;
- * -ENOTSUP for a scheme other than http; -ENOMEM; -EIO. Reason in err. */
-int sotto_signal_http_post_offer(sotto_signal_http_request **out_req, uv_loop_t *loop,
+ * with Content-Type application/sdp to params->url through sig. Strings
+ * are copied. Returns 0 and sets *out_req (valid until on_response
+ * returns or sotto_signal_http_request_cancel); -EINVAL for NULL, a bad
+ * URL or token; -ENOTSUP for a scheme other than http; -ESHUTDOWN while
+ * sig is being destroyed; -ENOMEM; -EIO. Reason in err. */
+int sotto_signal_http_post_offer(sotto_signal_http_request **out_req, sotto_signal_http *sig,
                                  const sotto_signal_http_client_params *params, const char *sdp,
                                  char *err, size_t errlen);
 
 /* DELETEs params->url (a call URL, see sotto_signal_http_call_url).
  * Returns as sotto_signal_http_post_offer. */
-int sotto_signal_http_delete_call(sotto_signal_http_request **out_req, uv_loop_t *loop,
+int sotto_signal_http_delete_call(sotto_signal_http_request **out_req, sotto_signal_http *sig,
                                   const sotto_signal_http_client_params *params, char *err,
                                   size_t errlen);
 

@@ -1,7 +1,11 @@
-/* The HTTP signalling client: one request (POST an offer, DELETE a call)
- * to another daemon. libuv resolves the host name (lws would block the
- * loop in getaddrinfo); lws, on its own small context on the same loop,
- * speaks HTTP/1.1 to each resolved address in turn until one connects. */
+/* The client half of net/signal_http: one request (POST an offer, DELETE
+ * a call) to another daemon. libuv resolves the host name (lws would block
+ * the loop in getaddrinfo); lws, on the signalling object's context,
+ * speaks HTTP/1.1 to each resolved address in turn until one connects.
+ *
+ * A connection finds its request through its opaque user data; finishing
+ * a request clears that link first, so lws callbacks that come later (the
+ * close, or a context teardown) find nothing and touch nothing. */
 #include "net/signal_http_internal.h"
 
 #include <errno.h>
@@ -19,8 +23,10 @@
 #define REASON_MAX 160                /* bytes of a failure reason, NUL included */
 
 struct sotto_signal_http_request {
-    uv_loop_t *loop;                  /* not owned */
-    sotto_lws_holder *lws;            /* the lws context; NULL once released */
+    sotto_signal_http *sig;           /* owner; NULL once finished */
+    sotto_signal_http_request *prev;  /* sig's list of requests in flight */
+    sotto_signal_http_request *next;
+    struct lws *wsi;                  /* connection in progress, or NULL */
     uv_getaddrinfo_t resolve;         /* name lookup; data = this */
     int resolving;                    /* resolve is in flight */
     struct addrinfo *addrs;           /* resolved addresses; freed with the request */
@@ -90,6 +96,33 @@ static void deadline_closed(uv_handle_t *h)
     maybe_free(req);
 }
 
+static void request_unlink(sotto_signal_http_request *req)
+{
+    if (!req->sig)
+        return;
+    if (req->prev)
+        req->prev->next = req->next;
+    else
+        req->sig->requests = req->next;
+    if (req->next)
+        req->next->prev = req->prev;
+    req->sig = NULL;
+    req->prev = req->next = NULL;
+}
+
+/* Cuts the link between req and its connection. Outside lws callbacks the
+ * connection is also closed (soon, by lws); inside one (in_callback) lws
+ * is closing it already or the callback returns -1. */
+static void detach_wsi(sotto_signal_http_request *req, int in_callback)
+{
+    if (!req->wsi)
+        return;
+    lws_set_opaque_user_data(req->wsi, NULL);
+    if (!in_callback)
+        lws_set_timeout(req->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    req->wsi = NULL;
+}
+
 /* Makes the one callback (unless cancelled) and starts the teardown. Must
  * not touch req afterwards: it may be freed from the loop's next turn. */
 static void finish(sotto_signal_http_request *req, int err, const char *reason)
@@ -97,6 +130,8 @@ static void finish(sotto_signal_http_request *req, int err, const char *reason)
     if (req->finished)
         return;
     req->finished = 1;
+    request_unlink(req);
+    detach_wsi(req, 0);
     if (!req->cancelled) {
         if (err == 0) {
             sotto_signal_http_response resp = {req->status, req->resp, req->resp_len,
@@ -107,8 +142,6 @@ static void finish(sotto_signal_http_request *req, int err, const char *reason)
             req->on_response(req->opaque, err, NULL, reason);
         }
     }
-    sotto_lws_holder_release(req->lws);
-    req->lws = NULL;
     if (req->resolving)
         uv_cancel((uv_req_t *)&req->resolve);
     uv_timer_stop(&req->deadline);
@@ -156,20 +189,20 @@ static int connect_next(sotto_signal_http_request *req)
         if (ok != 0)
             continue;
         memset(&ci, 0, sizeof(ci));
-        ci.context = sotto_lws_holder_context(req->lws);
+        ci.context = sotto_lws_holder_context(req->sig->lws);
         ci.address = req->address;
         ci.port = (int)req->url.port;
         ci.path = req->url.path;
         ci.host = req->host_header;
         ci.origin = req->host_header;
         ci.method = req->method;
-        ci.local_protocol_name = "sotto-signal-client";
+        ci.local_protocol_name = SOTTO_HTTP_CLIENT_PROTOCOL;
         ci.ssl_connection = LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
         ci.alpn = "http/1.1";
-        if (lws_client_connect_via_info(&ci))
-            return 0;
-        if (req->finished)
-            return 0;    /* lws already reported the failure */
+        ci.opaque_user_data = req;
+        req->wsi = lws_client_connect_via_info(&ci);
+        if (req->wsi || req->finished)
+            return 0;    /* connecting, or lws already reported the failure */
     }
     return -1;
 }
@@ -242,14 +275,12 @@ static int on_established(struct lws *wsi, sotto_signal_http_request *req)
     req->got_response = 1;
     req->status = (int)lws_http_client_http_response(wsi);
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_LOCATION) >= LOCATION_MAX
-        || lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE) >= CONTENT_TYPE_MAX) {
-        fail(req, -EPROTO, "response header too long");
-        return -1;
-    }
-    if (lws_hdr_copy(wsi, req->location, sizeof(req->location), WSI_TOKEN_HTTP_LOCATION) < 0
+        || lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE) >= CONTENT_TYPE_MAX
+        || lws_hdr_copy(wsi, req->location, sizeof(req->location), WSI_TOKEN_HTTP_LOCATION) < 0
         || lws_hdr_copy(wsi, req->content_type, sizeof(req->content_type),
                         WSI_TOKEN_HTTP_CONTENT_TYPE) < 0) {
-        fail(req, -EPROTO, "unreadable response header");
+        detach_wsi(req, 1);
+        fail(req, -EPROTO, "response header too long or unreadable");
         return -1;
     }
     return 0;
@@ -258,6 +289,7 @@ static int on_established(struct lws *wsi, sotto_signal_http_request *req)
 static int on_body_piece(sotto_signal_http_request *req, const void *in, size_t len)
 {
     if (len > req->max_response - req->resp_len) {
+        detach_wsi(req, 1);
         fail(req, -EMSGSIZE, "response body over %zu bytes", req->max_response);
         return -1;
     }
@@ -283,19 +315,19 @@ static int is_exchange_step(enum lws_callback_reasons reason)
     }
 }
 
-static int client_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-                           void *in, size_t len)
+int sotto_http_client_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                               void *in, size_t len)
 {
-    sotto_signal_http_request *req = sotto_lws_owner(wsi);
+    sotto_signal_http_request *req = lws_get_opaque_user_data(wsi);
     char buf[LWS_PRE + CHUNK], *px = buf + LWS_PRE;
     int lenx = CHUNK;
 
     (void)user;
-    fprintf(stderr, "DBG reason %d req %p len %zu\n", reason, (void*)req, len);
-    if (!req || req->finished)
+    if (!req)
         return is_exchange_step(reason) ? -1 : 0;
     switch (reason) {
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+        detach_wsi(req, 1);
         if (!req->connected && connect_next(req) == 0)
             return 0;
         fail(req, req->connected ? -EPROTO : -ECONNREFUSED, "%s port %u: %s", req->url.host,
@@ -313,9 +345,13 @@ static int client_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
     case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
         return on_body_piece(req, in, len);
     case LWS_CALLBACK_COMPLETED_CLIENT_HTTP:
+        detach_wsi(req, 1);
         finish(req, 0, NULL);
         return -1;
     case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
+    case LWS_CALLBACK_CLIENT_HTTP_DROP_PROTOCOL:
+    case LWS_CALLBACK_WSI_DESTROY:
+        detach_wsi(req, 1);
         fail(req, req->connected ? -ECONNRESET : -ECONNREFUSED,
              "connection closed before the response was complete");
         return 0;
@@ -323,11 +359,6 @@ static int client_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
         return 0;
     }
 }
-
-static const struct lws_protocols client_protocols[] = {
-    {"sotto-signal-client", client_callback, 0, 0, 0, NULL, 0},
-    {NULL, NULL, 0, 0, 0, NULL, 0},
-};
 
 static int check_client_params(const sotto_signal_http_client_params *p, sotto_http_url *url,
                                char *err, size_t errlen)
@@ -355,22 +386,22 @@ static int check_client_params(const sotto_signal_http_client_params *p, sotto_h
     return 0;
 }
 
-/* Builds the request and its lws context; nothing is sent yet. */
-static int request_new(sotto_signal_http_request **out_req, uv_loop_t *loop,
+/* Builds the request; nothing is sent yet. */
+static int request_new(sotto_signal_http_request **out_req,
                        const sotto_signal_http_client_params *p, const sotto_http_url *url,
-                       char *err, size_t errlen)
+                       const char *body, char *err, size_t errlen)
 {
     sotto_signal_http_request *req = calloc(1, sizeof(*req));
-    struct lws_context_creation_info vi;
 
     if (!req)
         goto oom;
-    req->loop = loop;
     req->url_text = strdup(p->url);
     req->max_response = p->max_response ? p->max_response : SOTTO_SIGNAL_HTTP_DEFAULT_MAX_BODY;
     req->resp = malloc(req->max_response + 1);
-    if (!req->url_text || !req->resp)
+    req->body = body ? strdup(body) : NULL;
+    if (!req->url_text || !req->resp || (body && !req->body))
         goto oom;
+    req->body_len = body ? strlen(body) : 0;
     req->url = *url;
     req->url.path = url->authority_end < strlen(p->url) ? req->url_text + url->authority_end : "/";
     snprintf(req->host_header, sizeof(req->host_header), url->host_is_ipv6 ? "[%s]:%u" : "%s:%u",
@@ -380,16 +411,6 @@ static int request_new(sotto_signal_http_request **out_req, uv_loop_t *loop,
     req->timeout_ms = p->timeout_ms ? p->timeout_ms : DEFAULT_TIMEOUT_MS;
     req->on_response = p->on_response;
     req->opaque = p->opaque;
-    if (sotto_lws_holder_create(&req->lws, loop, req, err, errlen) != 0)
-        goto fail;
-    memset(&vi, 0, sizeof(vi));
-    vi.vhost_name = "sotto-client";
-    vi.port = CONTEXT_PORT_NO_LISTEN;
-    vi.protocols = client_protocols;
-    if (!lws_create_vhost(sotto_lws_holder_context(req->lws), &vi)) {
-        set_err(err, errlen, "libwebsockets could not create a client");
-        goto fail;
-    }
     *out_req = req;
     return 0;
 
@@ -398,13 +419,9 @@ oom:
     if (req)
         request_free(req);
     return -ENOMEM;
-fail:
-    sotto_lws_holder_release(req->lws);
-    request_free(req);
-    return -EIO;
 }
 
-static int request_start(sotto_signal_http_request **out_req, uv_loop_t *loop,
+static int request_start(sotto_signal_http_request **out_req, sotto_signal_http *sig,
                          const sotto_signal_http_client_params *p, const char *method,
                          const char *body, char *err, size_t errlen)
 {
@@ -414,50 +431,46 @@ static int request_start(sotto_signal_http_request **out_req, uv_loop_t *loop,
     char port[8];
     int rc;
 
-    if (!out_req || !loop || !p) {
+    if (!out_req || !sig || !p) {
         set_err(err, errlen, "NULL argument");
         return -EINVAL;
     }
+    if (sig->closing) {
+        set_err(err, errlen, "the signalling service is shutting down");
+        return -ESHUTDOWN;
+    }
     rc = check_client_params(p, &url, err, errlen);
-    if (rc != 0)
-        return rc;
-    rc = request_new(&req, loop, p, &url, err, errlen);
+    if (rc == 0)
+        rc = request_new(&req, p, &url, body, err, errlen);
     if (rc != 0)
         return rc;
     req->method = method;
-    if (body) {
-        req->body_len = strlen(body);
-        req->body = malloc(req->body_len + 1);
-        if (!req->body) {
-            sotto_lws_holder_release(req->lws);
-            request_free(req);
-            set_err(err, errlen, "out of memory");
-            return -ENOMEM;
-        }
-        memcpy(req->body, body, req->body_len + 1);
-    }
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_NUMERICSERV;
     snprintf(port, sizeof(port), "%u", req->url.port);
     req->resolve.data = req;
-    rc = uv_getaddrinfo(loop, &req->resolve, on_resolved, req->url.host, port, &hints);
+    rc = uv_getaddrinfo(sig->loop, &req->resolve, on_resolved, req->url.host, port, &hints);
     if (rc != 0) {
-        sotto_lws_holder_release(req->lws);
         request_free(req);
         set_err(err, errlen, "name lookup failed to start: %s", uv_strerror(rc));
         return -EIO;
     }
     req->resolving = 1;
-    uv_timer_init(loop, &req->deadline);
+    uv_timer_init(sig->loop, &req->deadline);
     req->deadline.data = req;
     uv_timer_start(&req->deadline, on_deadline, req->timeout_ms, 0);
+    req->sig = sig;
+    req->next = sig->requests;
+    if (sig->requests)
+        sig->requests->prev = req;
+    sig->requests = req;
     *out_req = req;
     return 0;
 }
 
-int sotto_signal_http_post_offer(sotto_signal_http_request **out_req, uv_loop_t *loop,
+int sotto_signal_http_post_offer(sotto_signal_http_request **out_req, sotto_signal_http *sig,
                                  const sotto_signal_http_client_params *params, const char *sdp,
                                  char *err, size_t errlen)
 {
@@ -472,14 +485,14 @@ int sotto_signal_http_post_offer(sotto_signal_http_request **out_req, uv_loop_t 
         set_err(err, errlen, "SDP must be 1..%d bytes", SOTTO_SIGNAL_HTTP_DEFAULT_MAX_BODY);
         return -EINVAL;
     }
-    return request_start(out_req, loop, params, "POST", sdp, err, errlen);
+    return request_start(out_req, sig, params, "POST", sdp, err, errlen);
 }
 
-int sotto_signal_http_delete_call(sotto_signal_http_request **out_req, uv_loop_t *loop,
+int sotto_signal_http_delete_call(sotto_signal_http_request **out_req, sotto_signal_http *sig,
                                   const sotto_signal_http_client_params *params, char *err,
                                   size_t errlen)
 {
-    return request_start(out_req, loop, params, "DELETE", NULL, err, errlen);
+    return request_start(out_req, sig, params, "DELETE", NULL, err, errlen);
 }
 
 void sotto_signal_http_request_cancel(sotto_signal_http_request **req)
@@ -494,4 +507,10 @@ void sotto_signal_http_request_cancel(sotto_signal_http_request **req)
         return;
     r->cancelled = 1;
     finish(r, -ECANCELED, NULL);
+}
+
+void sotto_http_client_cancel_all(sotto_signal_http *sig)
+{
+    while (sig->requests)
+        finish(sig->requests, -ECANCELED, "the signalling service is shutting down");
 }

@@ -2,14 +2,16 @@
 #ifndef SOTTO_NET_SIGNAL_HTTP_INTERNAL_H
 #define SOTTO_NET_SIGNAL_HTTP_INTERNAL_H
 
+#include <libwebsockets.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
 
 #include "net/signal_http.h"
 
-struct lws;
-struct lws_context;
+#define SOTTO_HTTP_SERVER_PROTOCOL "sotto-signal-http"
+#define SOTTO_HTTP_CLIENT_PROTOCOL "sotto-signal-client"
+#define SOTTO_HTTP_CSP "default-src 'self'; frame-ancestors 'none'"
 
 /* ---- a libwebsockets context on a foreign libuv loop (signal_http_lws.c)
  *
@@ -28,6 +30,38 @@ struct lws_context *sotto_lws_holder_context(const sotto_lws_holder *holder);
 void *sotto_lws_owner(struct lws *wsi);
 /* Detaches the owner and starts the teardown; the holder frees itself. */
 void sotto_lws_holder_release(sotto_lws_holder *holder);
+
+/* ---- the signalling object (signal_http.c) ---- */
+
+struct sotto_signal_http {
+    sotto_lws_holder *lws;              /* the one lws context; released at destroy */
+    uv_loop_t *loop;                    /* not owned */
+    int listening;                      /* the server part is on */
+    int closing;                        /* destroy has begun: no new requests */
+    unsigned port;                      /* bound TCP port; 0 when not listening */
+    char token[SOTTO_SIGNAL_HTTP_MAX_TOKEN + 1]; /* bearer token; "" = loopback only */
+    size_t token_len;                   /* bytes */
+    size_t max_body;                    /* bytes of request body accepted */
+    unsigned answer_timeout_s;          /* an offer's connection lives this long unanswered */
+    int static_fd;                      /* static root directory; -1 = none */
+    sotto_signal_http_offer_cb on_offer;
+    sotto_signal_http_hangup_cb on_hangup;
+    void *opaque;                       /* for the callbacks; not owned */
+    sotto_signal_http_offer *offers;    /* pending offers, orphaned at destroy */
+    sotto_signal_http_request *requests; /* client requests in flight, cancelled at destroy */
+};
+
+/* The vhost's protocols: the server's, then the client's (signal_http_server.c). */
+extern const struct lws_protocols sotto_http_protocols[];
+
+/* Orphans every pending offer of sig (signal_http_server.c). */
+void sotto_http_server_orphan_offers(sotto_signal_http *sig);
+
+/* The client's lws callback, and the end of every request in flight with
+ * -ECANCELED (signal_http_client.c). */
+int sotto_http_client_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                               void *in, size_t len);
+void sotto_http_client_cancel_all(sotto_signal_http *sig);
 
 /* ---- pure helpers (signal_http_util.c) ---- */
 

@@ -12,15 +12,25 @@
  * timer handles appear on the loop while lws_create_context() runs (they
  * live inside the context and are the last to close) and wait until none
  * of them is left in uv_walk(). All of this runs from our own timer, never
- * from inside an lws callback. */
+ * from inside an lws callback.
+ *
+ * lws 4.1 also closes the descriptor of its event pipe twice: in the first
+ * destroy, and again when the pipe's libuv handle has closed (later in the
+ * same loop turn). Whatever the loop opened in between would be closed
+ * under its owner, so we fill that descriptor number with a placeholder
+ * right after the first destroy; the second close then hits the
+ * placeholder. */
 #include "net/signal_http_internal.h"
 
 #include <errno.h>
 #include <libwebsockets.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #if !defined(LWS_WITH_LIBUV)
 #error "libwebsockets must be built with libuv support (LWS_WITH_LIBUV)"
@@ -46,6 +56,10 @@ struct sotto_lws_holder {
     void *owner;                    /* server or request; NULL once released */
     enum holder_stage stage;        /* see above */
     uint64_t closing_since;         /* uv_now() at the first destroy, ms */
+    int pipe_fd;                    /* lws' event pipe descriptor; -1 = unknown */
+    int placeholder_fd;             /* holds pipe_fd's number after the first destroy; -1 */
+    dev_t placeholder_dev;          /* identity of the placeholder (a pipe of ours) */
+    ino_t placeholder_ino;
 };
 
 typedef struct handle_set {
@@ -95,19 +109,64 @@ static int set_contains(const handle_set *set, const uv_handle_t *h)
     return 0;
 }
 
-/* Records the idle and timer handles lws added between the two walks. */
+/* Records the idle and timer handles lws added between the two walks, and
+ * the descriptor of its event pipe (the only poll handle at this point). */
 static void note_lws_handles(sotto_lws_holder *h, uv_loop_t *loop, const handle_set *before)
 {
     handle_set after = {0};
+    uv_os_fd_t fd;
 
     uv_walk(loop, collect_handle, &after);
     for (size_t i = 0; i < after.count; i++) {
         uv_handle_t *u = after.items[i];
-        if ((u->type == UV_IDLE || u->type == UV_TIMER) && u != (uv_handle_t *)&h->reaper
-            && !set_contains(before, u) && h->lws_handle_count < MAX_LWS_HANDLES)
+        if (u == (uv_handle_t *)&h->reaper || set_contains(before, u))
+            continue;
+        if ((u->type == UV_IDLE || u->type == UV_TIMER) && h->lws_handle_count < MAX_LWS_HANDLES)
             h->lws_handles[h->lws_handle_count++] = u;
+        if (u->type == UV_POLL && h->pipe_fd < 0 && uv_fileno(u, &fd) == 0)
+            h->pipe_fd = fd;
     }
     free(after.items);
+}
+
+/* The first destroy, then the pipe's descriptor number is taken if lws
+ * freed it. The placeholder pipe is made first so that it cannot land on
+ * that number itself; F_DUPFD gives the lowest free number from pipe_fd
+ * up, so a number someone else holds is never touched. */
+static void first_destroy(sotto_lws_holder *h)
+{
+    struct stat st;
+    int p[2] = {-1, -1}, fd;
+
+    if (h->pipe_fd >= 0 && pipe2(p, O_CLOEXEC) != 0)
+        p[0] = p[1] = -1;
+    lws_context_destroy(h->ctx);
+    if (p[0] < 0)
+        return;
+    fd = fcntl(p[0], F_DUPFD_CLOEXEC, h->pipe_fd);
+    if (fd >= 0 && (fd != h->pipe_fd || fstat(fd, &st) != 0)) {
+        close(fd);
+        fd = -1;
+    }
+    if (fd >= 0) {
+        h->placeholder_fd = fd;
+        h->placeholder_dev = st.st_dev;
+        h->placeholder_ino = st.st_ino;
+    }
+    close(p[0]);
+    close(p[1]);
+}
+
+/* After teardown: closes the placeholder if lws did not (a release that
+ * closes once); leaves the number alone when it now names something else. */
+static void drop_placeholder(sotto_lws_holder *h)
+{
+    struct stat st;
+
+    if (h->placeholder_fd >= 0 && fstat(h->placeholder_fd, &st) == 0
+        && st.st_dev == h->placeholder_dev && st.st_ino == h->placeholder_ino)
+        close(h->placeholder_fd);
+    h->placeholder_fd = -1;
 }
 
 typedef struct handle_probe {
@@ -147,7 +206,7 @@ static void reaper_tick(uv_timer_t *t)
     if (h->stage == STAGE_RELEASED && h->ctx) {
         h->stage = STAGE_CLOSING;
         h->closing_since = uv_now(t->loop);
-        lws_context_destroy(h->ctx);
+        first_destroy(h);
         return;
     }
     if (h->stage == STAGE_CLOSING && h->ctx) {
@@ -158,6 +217,7 @@ static void reaper_tick(uv_timer_t *t)
     }
     if (h->ctx)
         return;
+    drop_placeholder(h);
     uv_timer_stop(t);
     uv_close((uv_handle_t *)t, holder_free);
 }
@@ -180,6 +240,8 @@ int sotto_lws_holder_create(sotto_lws_holder **out_holder, uv_loop_t *loop, void
         return -ENOMEM;
     }
     h->owner = owner;
+    h->pipe_fd = -1;
+    h->placeholder_fd = -1;
     uv_timer_init(loop, &h->reaper);
     h->reaper.data = h;
     uv_walk(loop, collect_handle, &before);

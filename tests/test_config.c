@@ -1,4 +1,6 @@
-/* Check suite for config/: defaults, parsing, errors, formatting, docs. */
+/* Check suite for config/: defaults, parsing, errors, formatting, docs.
+ * Formatting is tested in test_config_format.c, the [network], [call] and
+ * [codec] keys in test_config_webrtc.c. */
 #include <check.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -10,15 +12,16 @@
 
 #include "config/config.h"
 #include "config/keys.h"
+#include "tests/test_config.h"
 
 #define FILE_MAX (1024 * 1024)
 
-static int parse_text(const char *text, sotto_config *out, char *err)
+int parse_text(const char *text, sotto_config *out, char *err)
 {
     return sotto_config_parse(text, strlen(text), "test.conf", out, err, SOTTO_CONFIG_ERROR_MAX);
 }
 
-static void assert_contains(const char *text, const char *part)
+void assert_contains(const char *text, const char *part)
 {
     ck_assert_msg(strstr(text, part) != NULL, "expected \"%s\" in \"%s\"", part, text);
 }
@@ -259,7 +262,7 @@ START_TEST(longest_file_name_still_formats_to_a_parseable_line)
 {
     /* 182 characters is the most input_file takes, so that
      * `input_file = "..."` from sotto_config_format fits in one line. */
-    char text[400], err[SOTTO_CONFIG_ERROR_MAX], formatted[8192];
+    char text[400], err[SOTTO_CONFIG_ERROR_MAX], formatted[CONFIG_TEXT_MAX];
     char name[184];
     sotto_config cfg, back;
     memset(name, 'f', sizeof name - 1);
@@ -299,7 +302,8 @@ START_TEST(unknown_section_is_rejected_even_when_empty)
     sotto_config cfg;
     char err[SOTTO_CONFIG_ERROR_MAX];
     ck_assert_int_eq(parse_text("[audio]\n\n[foo]\n", &cfg, err), -EINVAL);
-    ck_assert_str_eq(err, "test.conf:3: unknown section [foo] (known sections: audio, control, log)");
+    ck_assert_str_eq(err, "test.conf:3: unknown section [foo] (known sections: audio, control, log, "
+                          "network, call, codec)");
     ck_assert_int_eq(parse_text("[Audio]\nbackend = null\n", &cfg, err), -EINVAL);
     assert_contains(err, "test.conf:1: unknown section [Audio]");
     ck_assert_int_eq(parse_text("[]\n", &cfg, err), -EINVAL);
@@ -318,7 +322,7 @@ START_TEST(key_outside_section_is_rejected)
     char err[SOTTO_CONFIG_ERROR_MAX];
     ck_assert_int_eq(parse_text("# top\nbackend = null\n", &cfg, err), -EINVAL);
     ck_assert_str_eq(err, "test.conf:2: key \"backend\" is outside any section (known sections: "
-                          "audio, control, log)");
+                          "audio, control, log, network, call, codec)");
 }
 END_TEST
 
@@ -562,90 +566,6 @@ START_TEST(indentation_quotes_and_comments)
 }
 END_TEST
 
-static void fill_non_defaults(sotto_config *cfg)
-{
-    sotto_config_default(cfg);
-    cfg->audio.backend = SOTTO_AUDIO_WAV;
-    snprintf(cfg->audio.capture_device, sizeof cfg->audio.capture_device, " Mic \"2\" ");
-    snprintf(cfg->audio.playback_device, sizeof cfg->audio.playback_device, "\"Speakers");
-    cfg->audio.device_rate = 44100;
-    cfg->audio.frame_ms = 10;
-    cfg->audio.buffer_ms = 1999;
-    snprintf(cfg->audio.input_file, sizeof cfg->audio.input_file, "/srv/in put.wav");
-    snprintf(cfg->audio.output_file, sizeof cfg->audio.output_file, "#out;put.wav");
-    cfg->audio.loopback = 1;
-    snprintf(cfg->control.socket, sizeof cfg->control.socket, "@abstract=name:1");
-    cfg->control.max_clients = 1;
-    cfg->control.max_line = 4096;
-    cfg->control.max_queue = 4096;
-    cfg->log.level = SOTTO_LOG_WARNING;
-}
-
-START_TEST(format_then_parse_round_trips)
-{
-    sotto_config configs[2];
-    sotto_config_default(&configs[0]);
-    fill_non_defaults(&configs[1]);
-    for (size_t i = 0; i < 2; i++) {
-        char text[8192], err[SOTTO_CONFIG_ERROR_MAX];
-        size_t need = sotto_config_format(&configs[i], text, sizeof text);
-        ck_assert_uint_gt(need, 0);
-        ck_assert_uint_lt(need, sizeof text);
-        ck_assert_uint_eq(strlen(text), need);
-        sotto_config back;
-        memset(&back, 0x33, sizeof back);
-        ck_assert_msg(sotto_config_parse(text, need, "formatted", &back, err, sizeof err) == 0,
-                      "config %zu: %s\n%s", i, err, text);
-        ck_assert_msg(sotto_config_equal(&back, &configs[i]), "config %zu:\n%s", i, text);
-        ck_assert_str_eq(back.audio.capture_device, configs[i].audio.capture_device);
-        ck_assert_int_eq(back.audio.buffer_ms, configs[i].audio.buffer_ms);
-    }
-}
-END_TEST
-
-START_TEST(format_writes_every_key_and_commented_headers)
-{
-    sotto_config cfg;
-    fill_non_defaults(&cfg);
-    char text[8192], line[700];
-    sotto_config_format(&cfg, text, sizeof text);
-    for (size_t i = 0; i < sotto_config_key_count; i++) {
-        const sotto_config_key *key = &sotto_config_keys[i];
-        char value[600];
-        sotto_config_key_format(key, &cfg, value, sizeof value);
-        snprintf(line, sizeof line, "\n%s = %s\n", key->name, value);
-        assert_contains(text, line);
-    }
-    for (size_t i = 0; i < sotto_config_section_count; i++) {
-        snprintf(line, sizeof line, "\n# [%s] %s\n[%s]\n", sotto_config_sections[i].name,
-                 sotto_config_sections[i].help, sotto_config_sections[i].name);
-        assert_contains(text, line);
-    }
-    assert_contains(text, "\nbackend = wav\n");
-    assert_contains(text, "\nframe_ms = 10\n");
-    assert_contains(text, "\nloopback = true\n");
-    assert_contains(text, "\nlevel = warning\n");
-    assert_contains(text, "\ninput_file = \"/srv/in put.wav\"\n");
-    assert_contains(text, "# Accepted: 10, 20, 40. Default: 20.\n");
-}
-END_TEST
-
-START_TEST(format_truncates_like_snprintf)
-{
-    sotto_config cfg;
-    sotto_config_default(&cfg);
-    char full[8192], small[40];
-    size_t need = sotto_config_format(&cfg, full, sizeof full);
-    ck_assert_uint_eq(sotto_config_format(&cfg, NULL, 0), need);
-    memset(small, 'z', sizeof small);
-    ck_assert_uint_eq(sotto_config_format(&cfg, small, sizeof small), need);
-    ck_assert_uint_eq(strlen(small), sizeof small - 1);
-    ck_assert(strncmp(small, full, sizeof small - 1) == 0);
-    ck_assert_uint_eq(sotto_config_format(NULL, full, sizeof full), 0);
-    ck_assert_str_eq(full, "");
-}
-END_TEST
-
 START_TEST(bad_arguments_are_einval)
 {
     sotto_config cfg;
@@ -723,11 +643,11 @@ START_TEST(example_file_parses_and_matches_format)
     /* Below its own header, the example is sotto_config_format(defaults)
      * with each setting commented out: keys, help, accepted values and
      * defaults cannot drift from the table. */
-    char formatted[8192];
+    char formatted[CONFIG_TEXT_MAX];
     sotto_config_format(&defaults, formatted, sizeof formatted);
     char *body = strstr(formatted, "\n\n");
     ck_assert_ptr_nonnull(body);
-    char expected[8192];
+    char expected[CONFIG_TEXT_MAX];
     size_t o = 0;
     for (const char *p = body + 2; *p != '\0'; p++) {
         bool line_start = p[-1] == '\n';
@@ -807,14 +727,13 @@ static Suite *config_suite(void)
     tcase_add_test(tc, max_line_must_fit_in_max_queue);
     tcase_add_test(tc, duplicate_key_last_wins_and_sections_merge);
     tcase_add_test(tc, indentation_quotes_and_comments);
-    tcase_add_test(tc, format_then_parse_round_trips);
-    tcase_add_test(tc, format_writes_every_key_and_commented_headers);
-    tcase_add_test(tc, format_truncates_like_snprintf);
     tcase_add_test(tc, bad_arguments_are_einval);
     tcase_add_test(tc, enum_names_match_values);
     tcase_add_test(tc, example_file_parses_and_matches_format);
     tcase_add_test(tc, man_page_names_every_key_and_section);
     suite_add_tcase(s, tc);
+    suite_add_tcase(s, config_format_tcase());
+    suite_add_tcase(s, config_webrtc_tcase());
     return s;
 }
 

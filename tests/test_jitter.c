@@ -1,0 +1,1141 @@
+/* Unit tests for the receive side of a call: the adaptive jitter buffer
+ * (net/jitter.h) driven by simulated networks on a virtual clock, and the
+ * RTCP receive/send statistics (net/rtp_stats.h). */
+#include <check.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/jitter.h"
+#include "net/rtp_stats.h"
+
+#define T0_US 1000000000ull         /* arbitrary origin of the virtual monotonic clock */
+#define FRAME_US 20000u             /* 20 ms frames */
+#define FRAME_TS 960u               /* 20 ms at 48 kHz */
+#define PULL_PHASE_US 7000u         /* pulls are not aligned with sends */
+#define MS 1000ull
+#define SEC 1000000ull
+#define SSRC_A 0x11223344u
+#define SSRC_B 0x55667788u
+#define MARK_PRIMARY 0xAB
+#define MARK_REDUNDANT 0xEE
+#define MAX_FPP 6
+#define MAX_CONCEAL 64
+#define NEVER_US UINT64_MAX         /* a packet that is lost */
+
+enum { PKT_PRIMARY, PKT_REDUNDANT };
+
+typedef struct sim_packet {
+    uint64_t arrival_us;    /* when it reaches the buffer */
+    uint32_t index;         /* payload index of its first frame */
+    uint32_t ssrc;          /* source */
+    uint16_t seq;           /* RTP sequence number */
+    uint32_t ts;            /* RTP timestamp of its first frame */
+    int kind;               /* PKT_PRIMARY or PKT_REDUNDANT (one frame) */
+    size_t order;           /* insertion order, breaks arrival ties */
+} sim_packet;
+
+/* A simulated call: packets with arrival times, pulled every 20 ms. */
+typedef struct sim {
+    sotto_jitter *jb;
+    uint16_t seq0;          /* sequence number of packet 0 */
+    uint32_t ts0;           /* timestamp of frame 0 */
+    size_t fpp;             /* frames per packet */
+    int silent;             /* mark every frame silent */
+    sim_packet *pkts;
+    size_t npkts, cap_pkts, next_pkt;
+    uint64_t next_pull_us;
+    uint64_t pull_period_us;    /* FRAME_US unless the playout clock drifts */
+    uint64_t measure_from_us;   /* counts below cover pulls from this time on */
+    size_t n_pulls, n_play, n_conceal, n_expand, n_compress, n_prebuffer;
+    int64_t last_index;         /* payload index handed out last */
+    size_t disorder;            /* payloads handed out not after the previous one */
+    size_t marker_errors;       /* recovered flag disagreeing with the payload */
+    size_t ts_errors;           /* PLAY timestamp not ts0 + index * FRAME_TS */
+    size_t last_adjust_pull;    /* pull number of the last EXPAND or COMPRESS */
+    size_t min_adjust_gap;      /* fewest pulls from one adjustment to the next */
+    size_t min_compress_gap;    /* fewest pulls from one COMPRESS to the next */
+    size_t last_compress_pull;  /* pull number of the last COMPRESS */
+    size_t pull_no;             /* pulls so far */
+    uint8_t *handed;            /* per payload index: times handed out */
+    size_t max_index;
+    size_t n_recovered_idx;
+    uint32_t recovered_idx[MAX_CONCEAL];
+    size_t n_conceal_ts;
+    uint32_t conceal_ts[MAX_CONCEAL];       /* CONCEAL timestamps, in order */
+    int64_t conceal_next[MAX_CONCEAL];      /* index in next_payload, -1 when none */
+} sim;
+
+/* xorshift32: the same "random" network on every run. */
+static uint32_t prng_next(uint32_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 17;
+    *state ^= *state << 5;
+    return *state;
+}
+
+static void sim_init(sim *s, const sotto_jitter_config *cfg, size_t max_index, size_t fpp)
+{
+    memset(s, 0, sizeof(*s));
+    ck_assert_int_eq(sotto_jitter_create(&s->jb, cfg), 0);
+    s->seq0 = 1000;
+    s->ts0 = 123456;
+    s->fpp = fpp;
+    s->cap_pkts = max_index * 3 + 16;
+    s->pkts = calloc(s->cap_pkts, sizeof(*s->pkts));
+    s->max_index = max_index;
+    s->handed = calloc(max_index, 1);
+    ck_assert_ptr_nonnull(s->pkts);
+    ck_assert_ptr_nonnull(s->handed);
+    s->last_index = -1;
+    s->next_pull_us = T0_US + PULL_PHASE_US;
+    s->pull_period_us = FRAME_US;
+    s->min_adjust_gap = s->min_compress_gap = SIZE_MAX;
+}
+
+static void sim_free(sim *s)
+{
+    sotto_jitter_destroy(&s->jb);
+    ck_assert_ptr_null(s->jb);
+    free(s->pkts);
+    free(s->handed);
+}
+
+/* When packet k leaves the sender: once its last frame is complete. */
+static uint64_t sim_send_us(const sim *s, size_t k)
+{
+    return T0_US + (uint64_t)(k + 1) * s->fpp * FRAME_US;
+}
+
+static sim_packet *sim_add(sim *s, uint64_t arrival_us, uint32_t index, int kind)
+{
+    ck_assert_uint_lt(s->npkts, s->cap_pkts);
+    sim_packet *p = &s->pkts[s->npkts];
+    p->arrival_us = arrival_us;
+    p->index = index;
+    p->ssrc = SSRC_A;
+    p->seq = (uint16_t)(s->seq0 + index / s->fpp);
+    p->ts = s->ts0 + index * FRAME_TS;
+    p->kind = kind;
+    p->order = s->npkts++;
+    return p;
+}
+
+/* Packet k (frames k*fpp...) arriving transit_us after it was sent. */
+static sim_packet *sim_add_packet(sim *s, size_t k, uint64_t transit_us)
+{
+    return sim_add(s, sim_send_us(s, k) + transit_us, (uint32_t)(k * s->fpp), PKT_PRIMARY);
+}
+
+static int sim_cmp(const void *a, const void *b)
+{
+    const sim_packet *x = a, *y = b;
+    if (x->arrival_us != y->arrival_us)
+        return x->arrival_us < y->arrival_us ? -1 : 1;
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+/* Arrival order; call after adding packets and before running. */
+static void sim_sort(sim *s)
+{
+    qsort(s->pkts + s->next_pkt, s->npkts - s->next_pkt, sizeof(*s->pkts), sim_cmp);
+}
+
+static void put_index(uint8_t *buf, uint32_t index, uint8_t mark)
+{
+    buf[0] = (uint8_t)(index >> 24);
+    buf[1] = (uint8_t)(index >> 16);
+    buf[2] = (uint8_t)(index >> 8);
+    buf[3] = (uint8_t)index;
+    buf[4] = mark;
+}
+
+static uint32_t get_index(const uint8_t *buf)
+{
+    return ((uint32_t)buf[0] << 24) | ((uint32_t)buf[1] << 16) | ((uint32_t)buf[2] << 8) | buf[3];
+}
+
+static void sim_insert(sim *s, const sim_packet *p)
+{
+    uint8_t bufs[MAX_FPP][5];
+    sotto_jitter_frame frames[MAX_FPP];
+    size_t count = p->kind == PKT_PRIMARY ? s->fpp : 1;
+
+    for (size_t i = 0; i < count; i++) {
+        put_index(bufs[i], p->index + (uint32_t)i,
+                  p->kind == PKT_PRIMARY ? MARK_PRIMARY : MARK_REDUNDANT);
+        frames[i] = (sotto_jitter_frame){.payload = bufs[i], .len = 5, .silent = s->silent};
+    }
+    if (p->kind == PKT_REDUNDANT) {
+        ck_assert_int_eq(sotto_jitter_insert_redundant(s->jb, p->ssrc, p->ts, &frames[0],
+                                                       p->arrival_us), 0);
+        return;
+    }
+    sotto_jitter_packet pkt = {.ssrc = p->ssrc, .seq = p->seq, .timestamp = p->ts,
+                               .frame_duration = FRAME_TS, .frames = frames,
+                               .frame_count = count};
+    ck_assert_int_eq(sotto_jitter_insert(s->jb, &pkt, p->arrival_us), 0);
+}
+
+static void sim_hand_out(sim *s, const uint8_t *payload, size_t len, int recovered)
+{
+    ck_assert_ptr_nonnull(payload);
+    ck_assert_uint_eq(len, 5);
+    uint32_t idx = get_index(payload);
+    if ((int64_t)idx <= s->last_index)
+        s->disorder++;
+    s->last_index = idx;
+    if (idx < s->max_index)
+        s->handed[idx]++;
+    if ((payload[4] == MARK_REDUNDANT) != (recovered != 0))
+        s->marker_errors++;
+    if (recovered && s->n_recovered_idx < MAX_CONCEAL)
+        s->recovered_idx[s->n_recovered_idx++] = idx;
+}
+
+/* Pulls between adjustments, to check the configured spacing. */
+static void sim_note_adjust(sim *s, int compress)
+{
+    if (s->last_adjust_pull > 0 && s->pull_no - s->last_adjust_pull < s->min_adjust_gap)
+        s->min_adjust_gap = s->pull_no - s->last_adjust_pull;
+    s->last_adjust_pull = s->pull_no;
+    if (!compress)
+        return;
+    if (s->last_compress_pull > 0 && s->pull_no - s->last_compress_pull < s->min_compress_gap)
+        s->min_compress_gap = s->pull_no - s->last_compress_pull;
+    s->last_compress_pull = s->pull_no;
+}
+
+static void sim_record(sim *s, const sotto_jitter_out *o, int measured)
+{
+    s->pull_no++;
+    if (o->action == SOTTO_JITTER_EXPAND || o->action == SOTTO_JITTER_COMPRESS)
+        sim_note_adjust(s, o->action == SOTTO_JITTER_COMPRESS);
+    switch (o->action) {
+    case SOTTO_JITTER_PREBUFFER: s->n_prebuffer += (size_t)measured; break;
+    case SOTTO_JITTER_EXPAND: s->n_expand += (size_t)measured; break;
+    case SOTTO_JITTER_PLAY:
+        s->n_play += (size_t)measured;
+        sim_hand_out(s, o->payload, o->payload_len, o->recovered);
+        if (o->timestamp != s->ts0 + get_index(o->payload) * FRAME_TS)
+            s->ts_errors++;
+        break;
+    case SOTTO_JITTER_COMPRESS:
+        s->n_compress += (size_t)measured;
+        sim_hand_out(s, o->payload, o->payload_len, o->recovered);
+        sim_hand_out(s, o->next_payload, o->next_payload_len, 0);
+        break;
+    case SOTTO_JITTER_CONCEAL:
+        s->n_conceal += (size_t)measured;
+        if (measured && s->n_conceal_ts < MAX_CONCEAL) {
+            s->conceal_next[s->n_conceal_ts] =
+                o->next_payload ? (int64_t)get_index(o->next_payload) : -1;
+            s->conceal_ts[s->n_conceal_ts++] = o->timestamp;
+        }
+        break;
+    }
+}
+
+/* Delivers packets and pulls every frame period up to until_us. */
+static void sim_run(sim *s, uint64_t until_us)
+{
+    sotto_jitter_out out;
+
+    while (s->next_pull_us <= until_us) {
+        while (s->next_pkt < s->npkts && s->pkts[s->next_pkt].arrival_us <= s->next_pull_us)
+            sim_insert(s, &s->pkts[s->next_pkt++]);
+        ck_assert_int_eq(sotto_jitter_pull(s->jb, s->next_pull_us, &out), 0);
+        int measured = s->next_pull_us >= s->measure_from_us;
+        s->n_pulls += (size_t)measured;
+        sim_record(s, &out, measured);
+        s->next_pull_us += s->pull_period_us;
+    }
+}
+
+/* Runs until the payload with the highest index has been handed out. */
+static void sim_run_until_done(sim *s, uint64_t limit_us)
+{
+    while (s->handed[s->max_index - 1] == 0 && s->next_pull_us <= limit_us)
+        sim_run(s, s->next_pull_us);
+    ck_assert_msg(s->handed[s->max_index - 1] > 0, "last frame never played");
+}
+
+static sotto_jitter_stats sim_stats(const sim *s)
+{
+    sotto_jitter_stats st;
+    ck_assert_int_eq(sotto_jitter_get_stats(s->jb, &st), 0);
+    return st;
+}
+
+/* Every index in [from, to) handed out exactly once, in order. */
+static void assert_handed_once(const sim *s, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        ck_assert_msg(s->handed[i] == 1, "frame %zu handed out %u times", i, s->handed[i]);
+    ck_assert_uint_eq(s->disorder, 0);
+    ck_assert_uint_eq(s->marker_errors, 0);
+}
+
+static void cfg_with_min(sotto_jitter_config *cfg, uint32_t min_delay_ms)
+{
+    sotto_jitter_config_default(cfg);
+    cfg->min_delay_ms = min_delay_ms;
+}
+
+START_TEST(jitter_in_order_stream_plays_exactly)
+{
+    sim s;
+    sim_init(&s, NULL, 200, 1);
+    for (size_t k = 0; k < 200; k++)
+        sim_add_packet(&s, k, 30 * MS);
+    sim_run_until_done(&s, T0_US + 10 * SEC);
+    assert_handed_once(&s, 0, 200);
+    ck_assert_uint_eq(s.ts_errors, 0);
+    ck_assert_uint_eq(s.n_play, 200);
+    ck_assert_uint_eq(s.n_conceal + s.n_expand + s.n_compress, 0);
+    ck_assert_uint_ge(s.n_prebuffer, 1);
+    sotto_jitter_stats st = sim_stats(&s);
+    ck_assert_uint_eq(st.packets_received, 200);
+    ck_assert_uint_eq(st.frames_played, 200);
+    ck_assert_uint_eq(st.packets_duplicate + st.packets_late + st.packets_lost, 0);
+    ck_assert_uint_eq(st.concealed_ms, 0);
+    ck_assert_uint_eq(st.target_delay_ms, 30);     /* one frame + 10 ms margin */
+    ck_assert_int_ge(st.current_delay_ms, 30);
+    ck_assert_int_lt(st.current_delay_ms, 50);
+    ck_assert_uint_eq(st.buffered_frames, 0);
+    ck_assert_int_eq(st.playing, 1);
+    sim_free(&s);
+}
+END_TEST
+
+/* A device asking for 60 ms at a time pulls three frames with one time. */
+START_TEST(jitter_bursts_of_pulls_at_one_time)
+{
+    sim s;
+    sotto_jitter_out out;
+    sim_init(&s, NULL, 300, 1);
+    for (size_t k = 0; k < 300; k++)
+        sim_add_packet(&s, k, 30 * MS);
+    uint64_t now = T0_US + PULL_PHASE_US;
+    while (s.handed[299] == 0 && now < T0_US + 10 * SEC) {
+        while (s.next_pkt < s.npkts && s.pkts[s.next_pkt].arrival_us <= now)
+            sim_insert(&s, &s.pkts[s.next_pkt++]);
+        for (int i = 0; i < 3; i++) {
+            ck_assert_int_eq(sotto_jitter_pull(s.jb, now, &out), 0);
+            s.n_pulls++;
+            sim_record(&s, &out, 1);
+        }
+        now += 3 * FRAME_US;
+    }
+    assert_handed_once(&s, 0, 300);
+    /* It grows by the 40 ms lead once at the start, and stays put. */
+    ck_assert_uint_eq(s.n_conceal + s.n_compress, 0);
+    ck_assert_uint_le(s.n_expand, 2);
+    ck_assert_int_ge(sim_stats(&s).current_delay_ms, 70);
+    sim_free(&s);
+}
+END_TEST
+
+START_TEST(jitter_reordered_pairs_and_bursts_play_in_order)
+{
+    sotto_jitter_config cfg;
+    sim s;
+    cfg_with_min(&cfg, 60);
+    sim_init(&s, &cfg, 300, 1);
+    for (size_t k = 0; k < 150; k++)        /* swapped pairs: 1, 0, 3, 2, ... */
+        sim_add_packet(&s, k, k % 2 == 0 ? 51 * MS : 30 * MS);
+    for (size_t k = 150; k < 300; k++) {    /* reversed bursts of three: 152, 151, 150, ... */
+        size_t last = 150 + (k - 150) / 3 * 3 + 2;
+        sim_add(&s, sim_send_us(&s, last) + 30 * MS + (last - k) * 1000, (uint32_t)k,
+                PKT_PRIMARY);
+    }
+    sim_sort(&s);
+    sim_run_until_done(&s, T0_US + 10 * SEC);
+    assert_handed_once(&s, 0, 300);
+    ck_assert_uint_eq(s.n_conceal + s.n_expand + s.n_compress, 0);
+    sotto_jitter_stats st = sim_stats(&s);
+    ck_assert_uint_eq(st.packets_late + st.packets_lost + st.packets_duplicate, 0);
+    ck_assert_uint_eq(st.target_delay_ms, 60);
+    sim_free(&s);
+}
+END_TEST
+
+START_TEST(jitter_duplicates_dropped_and_counted)
+{
+    sim s;
+    sim_init(&s, NULL, 100, 1);
+    for (size_t k = 0; k < 100; k++) {
+        sim_add_packet(&s, k, 30 * MS);
+        sim_add_packet(&s, k, 33 * MS);
+    }
+    sim_add_packet(&s, 10, 400 * MS);       /* long after frame 10 was played */
+    sim_add_packet(&s, 20, 400 * MS);
+    sim_sort(&s);
+    sim_run_until_done(&s, T0_US + 10 * SEC);
+    assert_handed_once(&s, 0, 100);
+    ck_assert_uint_eq(s.n_conceal, 0);
+    sotto_jitter_stats st = sim_stats(&s);
+    ck_assert_uint_eq(st.packets_received, 202);
+    ck_assert_uint_eq(st.packets_duplicate, 102);
+    ck_assert_uint_eq(st.packets_late + st.packets_lost, 0);
+    sim_free(&s);
+}
+END_TEST
+
+START_TEST(jitter_late_packet_counted_not_played)
+{
+    sim s;
+    sim_init(&s, NULL, 100, 1);
+    for (size_t k = 0; k < 100; k++)
+        sim_add_packet(&s, k, k == 50 ? 300 * MS : 30 * MS);
+    sim_sort(&s);
+    sim_run_until_done(&s, T0_US + 10 * SEC);
+    ck_assert_uint_eq(s.handed[50], 0);
+    for (size_t k = 0; k < 100; k++)
+        ck_assert_uint_eq(s.handed[k], k == 50 ? 0 : 1);
+    ck_assert_uint_eq(s.n_conceal_ts, 1);
+    ck_assert_uint_eq(s.conceal_ts[0], s.ts0 + 50 * FRAME_TS);
+    sotto_jitter_stats st = sim_stats(&s);
+    ck_assert_uint_eq(st.packets_late, 1);
+    ck_assert_uint_eq(st.packets_lost, 0);      /* it did arrive */
+    ck_assert_uint_eq(st.frames_concealed, 1);
+    ck_assert_uint_ge(st.target_delay_ms, 280); /* grown at once: 270 ms late + margin */
+    ck_assert_uint_ge(st.expands, 1);
+    sim_free(&s);
+}
+END_TEST
+
+START_TEST(jitter_losses_conceal_exactly_the_missing_frames)
+{
+    sim s;
+    sim_init(&s, NULL, 200, 1);
+    for (size_t k = 0; k < 200; k++)
+        if (k != 20 && (k < 100 || k > 104))
+            sim_add_packet(&s, k, 30 * MS);
+    sim_run_until_done(&s, T0_US + 10 * SEC);
+    ck_assert_uint_eq(s.n_conceal_ts, 6);
+    const uint32_t lost[6] = {20, 100, 101, 102, 103, 104};
+    const int64_t next[6] = {21, -1, -1, -1, -1, 105};   /* FEC source when held */
+    for (size_t i = 0; i < 6; i++) {
+        ck_assert_uint_eq(s.conceal_ts[i], s.ts0 + lost[i] * FRAME_TS);
+        ck_assert_int_eq(s.conceal_next[i], next[i]);
+    }
+    for (size_t k = 0; k < 200; k++)
+        ck_assert_uint_eq(s.handed[k], k == 20 || (k >= 100 && k <= 104) ? 0 : 1);
+    ck_assert_uint_eq(s.disorder, 0);
+    ck_assert_uint_eq(s.n_expand + s.n_compress, 0);
+    sotto_jitter_stats st = sim_stats(&s);
+    ck_assert_uint_eq(st.packets_lost, 6);
+    ck_assert_uint_eq(st.frames_concealed, 6);
+    ck_assert_uint_eq(st.concealed_ms, 120);
+    ck_assert_uint_eq(st.packets_late, 0);
+    sim_free(&s);
+}
+END_TEST
+
+START_TEST(jitter_redundant_copy_fills_gap)
+{
+    sim s;
+    sim_init(&s, NULL, 100, 1);
+    for (size_t k = 0; k < 100; k++) {
+        if (k != 20)
+            sim_add_packet(&s, k, k == 30 ? 55 * MS : 30 * MS);
+        if (k > 0)      /* every packet also carries the frame before it */
+            sim_add(&s, sim_send_us(&s, k) + 30 * MS, (uint32_t)(k - 1), PKT_REDUNDANT);
+    }
+    sim_sort(&s);
+    sim_run_until_done(&s, T0_US + 10 * SEC);
+    assert_handed_once(&s, 0, 100);
+    ck_assert_uint_eq(s.n_recovered_idx, 1);
+    ck_assert_uint_eq(s.recovered_idx[0], 20);  /* 30 came late but its primary won */
+    ck_assert_uint_eq(s.n_conceal, 0);
+    sotto_jitter_stats st = sim_stats(&s);
+    ck_assert_uint_eq(st.frames_recovered, 1);
+    ck_assert_uint_eq(st.frames_concealed, 0);
+    ck_assert_uint_eq(st.packets_lost, 1);
+
+    /* A "redundant" frame from the future must not push anything out, and
+     * one from another source is ignored. */
+    uint8_t b[5];
+    put_index(b, 7, MARK_REDUNDANT);
+    sotto_jitter_frame f = {.payload = b, .len = 5, .silent = 0};
+    ck_assert_int_eq(sotto_jitter_insert_redundant(s.jb, SSRC_A, s.ts0 + 5000 * FRAME_TS, &f,
+                                                   s.next_pull_us), 0);
+    ck_assert_int_eq(sotto_jitter_insert_redundant(s.jb, SSRC_B, s.ts0, &f, s.next_pull_us), 0);
+    sotto_jitter_stats after = sim_stats(&s);
+    ck_assert_uint_eq(after.buffered_frames, st.buffered_frames);
+    ck_assert_uint_eq(after.frames_overflow, 0);
+    sim_free(&s);
+}
+END_TEST
+
+START_TEST(jitter_sequence_and_timestamp_wrap_without_glitch)
+{
+    sotto_jitter_config cfg;
+    sim s;
+    cfg_with_min(&cfg, 60);
+    sim_init(&s, &cfg, 100, 1);
+    s.seq0 = 65531;                              /* packet 4 is 65535, packet 5 is 0 */
+    s.ts0 = 0xFFFFFFFFu - 4 * FRAME_TS - 500;    /* frame 5 wraps to 459 */
+    for (size_t k = 0; k < 100; k++)         /* 4 and 5 swapped across both wraps */
+        sim_add_packet(&s, k, k == 4 ? 51 * MS : 30 * MS);
+    sim_sort(&s);
+    sim_run_until_done(&s, T0_US + 10 * SEC);
+    assert_handed_once(&s, 0, 100);
+    ck_assert_uint_eq(s.ts_errors, 0);
+    ck_assert_uint_eq(s.n_conceal + s.n_expand + s.n_compress, 0);
+    sotto_jitter_stats st = sim_stats(&s);
+    ck_assert_uint_eq(st.packets_lost + st.packets_late + st.packets_duplicate, 0);
+    ck_assert_uint_eq(st.resets, 0);
+    sim_free(&s);
+}
+END_TEST
+
+START_TEST(jitter_ssrc_change_resets)
+{
+    sim s;
+    sim_init(&s, NULL, 1100, 1);
+    for (size_t k = 0; k < 60; k++)         /* A's last two come after B has begun */
+        sim_add_packet(&s, k, k >= 58 ? 130 * MS : 30 * MS);
+    for (size_t j = 0; j < 100; j++) {
+        sim_packet *p = sim_add_packet(&s, 60 + j, 30 * MS);
+        p->ssrc = SSRC_B;
+        p->index = 1000 + (uint32_t)j;
+        p->seq = (uint16_t)(40000 + j);
+        p->ts = 777777u + (uint32_t)j * FRAME_TS;
+    }
+    sim_sort(&s);
+    s.measure_from_us = sim_send_us(&s, 60) + 30 * MS;  /* B's first packet comes */
+    sim_run(&s, s.measure_from_us + FRAME_US);
+    ck_assert_uint_eq(sim_stats(&s).resets, 1);
+    sim_run_until_done(&s, T0_US + 10 * SEC);
+    ck_assert_uint_ge(s.n_prebuffer, 1);            /* B prebuffers from scratch */
+    assert_handed_once(&s, 1000, 1100);             /* and nothing of A after B */
+    ck_assert_uint_eq(s.handed[58] + s.handed[59], 0);
+    ck_assert_uint_eq(s.n_conceal, 0);
+    sotto_jitter_stats st = sim_stats(&s);
+    ck_assert_uint_eq(st.resets, 1);                /* A's stragglers did not switch back */
+    ck_assert_uint_eq(st.packets_late, 2);
+    sim_free(&s);
+}
+END_TEST
+
+START_TEST(jitter_grows_to_cover_random_jitter)
+{
+    sim s;
+    uint32_t prng = 0xC0FFEE;
+    sim_init(&s, NULL, 3000, 1);
+    for (size_t k = 0; k < 3000; k++)           /* 100 ms +- 60 ms, uniform */
+        sim_add_packet(&s, k, 40 * MS + prng_next(&prng) % (120 * MS + 1));
+    sim_sort(&s);
+    s.measure_from_us = T0_US + 10 * SEC;
+    sim_run(&s, T0_US + 58 * SEC);
+    sotto_jitter_stats st = sim_stats(&s);
+    ck_assert_uint_ge(st.target_delay_ms, 100);
+    ck_assert_uint_le(st.target_delay_ms, 200);
+    ck_assert_uint_ge(st.expands, 1);
+    ck_assert_msg(s.n_conceal * 100 < s.n_pulls, "concealed %zu of %zu", s.n_conceal, s.n_pulls);
+    ck_assert_uint_gt(s.n_play + s.n_compress, s.n_pulls * 9 / 10);
+    ck_assert_uint_eq(s.disorder, 0);
+    for (size_t k = 0; k < 3000; k++)
+        ck_assert_uint_le(s.handed[k], 1);
+    sim_free(&s);
+}
+END_TEST
+
+START_TEST(jitter_target_follows_jitter_down_slowly)
+{
+    sim s;
+    uint32_t prng = 0xBEEF;
+    sim_init(&s, NULL, 2000, 1);
+    for (size_t k = 0; k < 2000; k++) {     /* 0..120 ms extra for 20 s, then 0..40 ms */
+        uint64_t spread = k < 1000 ? 120 * MS : 40 * MS;
+        sim_add_packet(&s, k, 40 * MS + prng_next(&prng) % (spread + 1));
+    }
+    sim_sort(&s);
+    s.measure_from_us = T0_US + 30 * SEC;
+    sim_run(&s, T0_US + 21 * SEC);
+    ck_assert_uint_ge(sim_stats(&s).target_delay_ms, 100);  /* still remembered */
+    for (uint64_t t = 30 * SEC; t <= 39 * SEC; t += SEC) {
+        sim_run(&s, T0_US + t);
+        sotto_jitter_stats st = sim_stats(&s);
+        /* The 95th percentile of 0..40 ms plus the margin: about 48 ms. */
+        ck_assert_uint_ge(st.target_delay_ms, 40);
+        ck_assert_uint_le(st.target_delay_ms, 55);
+        ck_assert_int_lt(st.current_delay_ms, 90);
+    }
+    ck_assert_msg(s.n_conceal * 100 < s.n_pulls, "concealed %zu of %zu", s.n_conceal, s.n_pulls);
+    ck_assert_uint_eq(s.disorder, 0);
+    sim_free(&s);
+}
+END_TEST
+
+/* A 500 ms network freeze at 10 s, then a burst; returns the time after
+ * the freeze until the delay is back within the band over the minimum. */
+static uint64_t spike_recovery_us(int silent)
+{
+    sim s;
+    uint64_t freeze = T0_US + 10 * SEC, recovered_at = 0;
+    sim_init(&s, NULL, 1500, 1);
+    s.silent = silent;
+    for (size_t k = 0; k < 1500; k++) {
+        uint64_t send = sim_send_us(&s, k);
+        uint64_t arrival = send + 40 * MS;
+        if (send >= freeze && send < freeze + 500 * MS)
+            arrival = freeze + 540 * MS;
+        sim_add(&s, arrival, (uint32_t)k, PKT_PRIMARY);
+    }
+    sim_sort(&s);
+    sim_run(&s, freeze + SEC);
+    sotto_jitter_stats st = sim_stats(&s);
+    ck_assert_uint_ge(st.target_delay_ms, 450);     /* grew within a second */
+    ck_assert_uint_ge(st.packets_late, 15);
+    while (s.next_pull_us < T0_US + 29 * SEC) {
+        sim_run(&s, s.next_pull_us);
+        st = sim_stats(&s);
+        ck_assert_uint_le(st.target_delay_ms, 1000);
+        if (!recovered_at && st.target_delay_ms == 30 && st.current_delay_ms < 60)
+            recovered_at = s.next_pull_us;
+    }
+    ck_assert_msg(recovered_at > 0, "delay never came back");
+    /* Frames were there all along the adjustments: the spacing held. */
+    ck_assert_uint_ge(s.min_adjust_gap, 3);
+    ck_assert_uint_ge(s.min_compress_gap, silent ? 3 : 10);
+    st = sim_stats(&s);
+    ck_assert_uint_ge(st.compresses, 20);
+    /* After recovery the stream plays cleanly again. */
+    s.measure_from_us = recovered_at;
+    s.n_conceal = s.n_expand = 0;
+    sim_run(&s, T0_US + 30 * SEC);
+    ck_assert_uint_eq(s.n_conceal + s.n_expand, 0);
+    ck_assert_uint_eq(s.disorder, 0);
+    sim_free(&s);
+    return recovered_at - freeze;
+}
+
+START_TEST(jitter_recovers_after_delay_spike)
+{
+    uint64_t speech = spike_recovery_us(0);
+    ck_assert_msg(speech <= 14 * SEC, "speech recovery took %llu us", (unsigned long long)speech);
+}
+END_TEST
+
+START_TEST(jitter_shrinks_faster_on_silent_frames)
+{
+    uint64_t speech = spike_recovery_us(0);
+    uint64_t silence = spike_recovery_us(1);
+    ck_assert_msg(silence + 2 * SEC < speech, "silent %llu vs speech %llu",
+                  (unsigned long long)silence, (unsigned long long)speech);
+}
+END_TEST
+
+START_TEST(jitter_constant_delay_keeps_minimum_target)
+{
+    sim s;
+    sim_init(&s, NULL, 3000, 1);
+    for (size_t k = 0; k < 3000; k++)
+        sim_add_packet(&s, k, 80 * MS);
+    for (int step = 1; step <= 30; step++) {
+        sim_run(&s, T0_US + (uint64_t)step * 2 * SEC);
+        sotto_jitter_stats st = sim_stats(&s);
+        ck_assert_uint_eq(st.target_delay_ms, 30);
+        ck_assert_int_lt(st.current_delay_ms, 50);
+    }
+    ck_assert_uint_eq(s.n_conceal + s.n_expand + s.n_compress, 0);
+    sim_free(&s);
+}
+END_TEST
+
+START_TEST(jitter_delay_step_and_drift_do_not_accumulate)
+{
+    sim s;
+    sim_init(&s, NULL, 3000, 1);
+    for (size_t k = 0; k < 3000; k++) {
+        uint64_t t = (uint64_t)k * FRAME_US;             /* since the start */
+        uint64_t transit = 80 * MS + t / 2000;          /* drifts 0.5 ms per second */
+        if (t >= 20 * SEC)
+            transit += 300 * MS;                        /* and steps up for good */
+        sim_add_packet(&s, k, transit);
+    }
+    sim_sort(&s);
+    s.measure_from_us = T0_US + 40 * SEC;
+    sim_run(&s, s.measure_from_us);
+    for (int step = 0; step < 10; step++) {
+        sim_run(&s, T0_US + 40 * SEC + (uint64_t)step * 2 * SEC);
+        sotto_jitter_stats st = sim_stats(&s);
+        ck_assert_uint_le(st.target_delay_ms, 35);
+        ck_assert_int_lt(st.current_delay_ms, 70);
+    }
+    ck_assert_uint_eq(s.n_conceal, 0);
+    ck_assert_uint_eq(s.disorder, 0);
+    sim_free(&s);
+}
+END_TEST
+
+/* The sound card's clock runs 1% fast, then 1% slow, against the sender's. */
+START_TEST(jitter_follows_playout_clock_drift)
+{
+    for (int dir = -1; dir <= 1; dir += 2) {
+        sim s;
+        sim_init(&s, NULL, 3000, 1);
+        s.pull_period_us = (uint64_t)((int64_t)FRAME_US + dir * (int64_t)FRAME_US / 100);
+        for (size_t k = 0; k < 3000; k++)
+            sim_add_packet(&s, k, 30 * MS);
+        for (int step = 1; step <= 25; step++) {
+            sim_run(&s, T0_US + (uint64_t)step * 2 * SEC);
+            sotto_jitter_stats st = sim_stats(&s);
+            ck_assert_uint_eq(st.target_delay_ms, 30);
+            ck_assert_int_ge(st.current_delay_ms, 20);
+            ck_assert_int_lt(st.current_delay_ms, 70);
+        }
+        ck_assert_uint_eq(s.n_conceal, 0);
+        ck_assert_uint_eq(s.disorder, 0);
+        /* About 25 frames in 50 s to make up, one way or the other. */
+        ck_assert_uint_ge(dir < 0 ? s.n_expand : s.n_compress, 20);
+        ck_assert_uint_eq(dir < 0 ? s.n_compress : s.n_expand, 0);
+        sim_free(&s);
+    }
+}
+END_TEST
+
+START_TEST(jitter_overflow_drops_oldest)
+{
+    sotto_jitter_config cfg;
+    sim s;
+    sotto_jitter_config_default(&cfg);
+    cfg.capacity_frames = 16;
+    cfg.max_delay_ms = 200;
+    sim_init(&s, &cfg, 40, 1);
+    for (size_t k = 0; k < 40; k++)
+        sim_add_packet(&s, k, 30 * MS);
+    s.next_pull_us = sim_send_us(&s, 40) + 30 * MS;  /* nobody pulled until all were in */
+    sim_run_until_done(&s, T0_US + 10 * SEC);
+    sotto_jitter_stats st = sim_stats(&s);
+    ck_assert_uint_eq(st.frames_overflow, 24);
+    for (size_t k = 0; k < 24; k++)
+        ck_assert_uint_eq(s.handed[k], 0);
+    assert_handed_once(&s, 24, 40);
+    ck_assert_uint_eq(s.n_conceal, 0);
+    sim_free(&s);
+}
+END_TEST
+
+START_TEST(jitter_multi_frame_packets)
+{
+    sim s;
+    sim_init(&s, NULL, 300, 3);
+    for (size_t k = 0; k < 100; k++)
+        if (k != 50)
+            sim_add_packet(&s, k, 30 * MS);
+    sim_run_until_done(&s, T0_US + 10 * SEC);
+    ck_assert_uint_eq(s.n_conceal_ts, 3);
+    for (uint32_t i = 0; i < 3; i++)
+        ck_assert_uint_eq(s.conceal_ts[i], s.ts0 + (150 + i) * FRAME_TS);
+    for (size_t f = 0; f < 300; f++)
+        ck_assert_uint_eq(s.handed[f], f >= 150 && f < 153 ? 0 : 1);
+    ck_assert_uint_eq(s.disorder + s.ts_errors, 0);
+    ck_assert_uint_eq(s.n_expand + s.n_compress, 0);
+    sotto_jitter_stats st = sim_stats(&s);
+    ck_assert_uint_eq(st.packets_received, 99);
+    ck_assert_uint_eq(st.packets_lost, 1);
+    ck_assert_uint_eq(st.frames_played, 297);
+    sim_free(&s);
+}
+END_TEST
+
+START_TEST(jitter_timestamp_jump_needs_confirmation)
+{
+    sim s;
+    sim_init(&s, NULL, 100, 1);
+    for (size_t k = 0; k < 100; k++) {
+        sim_packet *p = sim_add_packet(&s, k, 30 * MS);
+        if (k == 30 || k == 32)
+            p->ts += 10000000u;                 /* wild timestamps, not back to back */
+        if (k >= 60)
+            p->ts += 50000000u;                 /* the sender really jumped */
+    }
+    sim_run_until_done(&s, T0_US + 10 * SEC);
+    sotto_jitter_stats st = sim_stats(&s);
+    ck_assert_uint_eq(st.packets_discarded, 3);     /* 30, 32, and 60 until 61 confirmed */
+    ck_assert_uint_eq(st.resets, 1);
+    ck_assert_uint_eq(s.handed[30] + s.handed[32] + s.handed[60], 0);
+    assert_handed_once(&s, 61, 100);
+    assert_handed_once(&s, 0, 30);
+    ck_assert_uint_eq(s.handed[31], 1);
+    sim_free(&s);
+}
+END_TEST
+
+START_TEST(jitter_sequence_jump_restarts_loss_count)
+{
+    sim s;
+    sim_init(&s, NULL, 100, 1);
+    for (size_t k = 0; k < 100; k++) {
+        sim_packet *p = sim_add_packet(&s, k, 30 * MS);
+        if (k >= 50)
+            p->seq = (uint16_t)(p->seq + 20000);    /* sender renumbered, timing intact */
+        if (k == 70)
+            p->arrival_us = NEVER_US;
+    }
+    sim_sort(&s);
+    sim_run_until_done(&s, T0_US + 10 * SEC);
+    sotto_jitter_stats st = sim_stats(&s);
+    ck_assert_uint_eq(st.packets_lost, 1);
+    ck_assert_uint_eq(st.resets, 0);
+    ck_assert_uint_eq(s.n_conceal, 1);
+    sim_free(&s);
+}
+END_TEST
+
+START_TEST(jitter_rejects_bad_config)
+{
+    sotto_jitter_config cfg;
+    sotto_jitter *jb = NULL;
+
+    ck_assert_int_eq(sotto_jitter_create(NULL, NULL), -EINVAL);
+    const struct { size_t off; uint32_t value; } broken[] = {
+        {offsetof(sotto_jitter_config, frame_us), 1100},      /* 52.8 timestamp units */
+        {offsetof(sotto_jitter_config, capacity_frames), 0},
+        {offsetof(sotto_jitter_config, min_delay_ms), 2000},  /* above max */
+        {offsetof(sotto_jitter_config, max_delay_ms), 6000},  /* beyond the 5.12 s span */
+        {offsetof(sotto_jitter_config, quantile_pct), 101},
+        {offsetof(sotto_jitter_config, adjust_interval_frames), 0},
+        {offsetof(sotto_jitter_config, speech_compress_interval_frames), 2},
+        {offsetof(sotto_jitter_config, clock_rate), 0},
+    };
+    for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+        sotto_jitter_config_default(&cfg);
+        memcpy((char *)&cfg + broken[i].off, &broken[i].value, sizeof(uint32_t));
+        ck_assert_msg(sotto_jitter_create(&jb, &cfg) == -EINVAL, "case %zu accepted", i);
+        ck_assert_ptr_null(jb);
+    }
+    sotto_jitter_config_default(&cfg);
+    cfg.max_frame_bytes = 0;
+    ck_assert_int_eq(sotto_jitter_create(&jb, &cfg), -EINVAL);
+    ck_assert_ptr_null(jb);
+    sotto_jitter_config_default(&cfg);          /* 8 kHz, 2.5 ms: 20 units, fine */
+    cfg.clock_rate = 8000;
+    cfg.frame_us = 2500;
+    cfg.max_delay_ms = 500;                     /* below the 640 ms span */
+    cfg.margin_ms = 0;
+    ck_assert_int_eq(sotto_jitter_create(&jb, &cfg), 0);
+    sotto_jitter_destroy(&jb);
+}
+END_TEST
+
+START_TEST(jitter_rejects_bad_arguments)
+{
+    sotto_jitter *jb = NULL;
+    uint8_t big[1501] = {0};
+    sotto_jitter_frame ok = {.payload = big, .len = 10, .silent = 0};
+    sotto_jitter_frame bad[3] = {{.payload = big, .len = 1501, .silent = 0},
+                                 {.payload = NULL, .len = 4, .silent = 0},
+                                 {.payload = NULL, .len = 0, .silent = 0}};
+    sotto_jitter_out out;
+    sotto_jitter_stats st;
+
+    ck_assert_int_eq(sotto_jitter_create(&jb, NULL), 0);
+    sotto_jitter_packet pkt = {.ssrc = SSRC_A, .seq = 1, .timestamp = 0,
+                               .frame_duration = FRAME_TS, .frames = &ok, .frame_count = 1};
+    sotto_jitter_packet p = pkt;
+    ck_assert_int_eq(sotto_jitter_insert(NULL, &p, 0), -EINVAL);
+    ck_assert_int_eq(sotto_jitter_insert(jb, NULL, 0), -EINVAL);
+    p.frame_duration = 480;
+    ck_assert_int_eq(sotto_jitter_insert(jb, &p, 0), -EINVAL);
+    p = pkt;
+    p.frame_count = 0;
+    ck_assert_int_eq(sotto_jitter_insert(jb, &p, 0), -EINVAL);
+    p.frame_count = 257;
+    ck_assert_int_eq(sotto_jitter_insert(jb, &p, 0), -EINVAL);
+    p = pkt;
+    p.frames = NULL;
+    ck_assert_int_eq(sotto_jitter_insert(jb, &p, 0), -EINVAL);
+    p.frames = bad;
+    ck_assert_int_eq(sotto_jitter_insert(jb, &p, 0), -EINVAL);
+    p.frames = &bad[1];
+    ck_assert_int_eq(sotto_jitter_insert(jb, &p, 0), -EINVAL);
+    ck_assert_int_eq(sotto_jitter_insert_redundant(jb, SSRC_A, 0, &bad[0], 0), -EINVAL);
+    ck_assert_int_eq(sotto_jitter_insert_redundant(jb, SSRC_A, 0, NULL, 0), -EINVAL);
+    ck_assert_int_eq(sotto_jitter_insert_redundant(NULL, SSRC_A, 0, &ok, 0), -EINVAL);
+    ck_assert_int_eq(sotto_jitter_pull(jb, 0, NULL), -EINVAL);
+    ck_assert_int_eq(sotto_jitter_pull(NULL, 0, &out), -EINVAL);
+    ck_assert_int_eq(sotto_jitter_pull(jb, 1ull << 62, &out), -EINVAL);
+    ck_assert_int_eq(sotto_jitter_insert(jb, &pkt, 1ull << 62), -EINVAL);
+    ck_assert_int_eq(sotto_jitter_get_stats(jb, NULL), -EINVAL);
+    ck_assert_int_eq(sotto_jitter_get_stats(NULL, &st), -EINVAL);
+    ck_assert_int_eq(sotto_jitter_reset(NULL), -EINVAL);
+    ck_assert_int_eq(sotto_jitter_get_stats(jb, &st), 0);
+    ck_assert_uint_eq(st.packets_received, 0);      /* nothing above was taken */
+
+    /* An empty frame is fine (codecs use it for "no data"). */
+    p = pkt;
+    p.frames = &bad[2];
+    ck_assert_int_eq(sotto_jitter_insert(jb, &p, T0_US), 0);
+    ck_assert_int_eq(sotto_jitter_pull(jb, T0_US, &out), 0);
+    ck_assert_int_eq(out.action, SOTTO_JITTER_PREBUFFER);
+    ck_assert_int_eq(sotto_jitter_pull(jb, T0_US + 40 * MS, &out), 0);
+    ck_assert_int_eq(out.action, SOTTO_JITTER_PLAY);
+    ck_assert_ptr_null(out.payload);
+    ck_assert_uint_eq(out.payload_len, 0);
+    ck_assert_int_eq(sotto_jitter_reset(jb), 0);
+    ck_assert_int_eq(sotto_jitter_pull(jb, T0_US + 60 * MS, &out), 0);
+    ck_assert_int_eq(out.action, SOTTO_JITTER_PREBUFFER);
+    sotto_jitter_destroy(&jb);
+    ck_assert_ptr_null(jb);
+    sotto_jitter_destroy(&jb);
+    sotto_jitter_destroy(NULL);
+}
+END_TEST
+
+/* ---- RTP statistics ---- */
+
+static sotto_rtp_stats *stats_new(uint32_t clock_rate, uint32_t min_sequential)
+{
+    sotto_rtp_stats_config cfg;
+    sotto_rtp_stats *st = NULL;
+    sotto_rtp_stats_config_default(&cfg);
+    cfg.clock_rate = clock_rate;
+    cfg.min_sequential = min_sequential;
+    ck_assert_int_eq(sotto_rtp_stats_create(&st, &cfg), 0);
+    return st;
+}
+
+START_TEST(rtp_stats_fraction_lost_for_known_pattern)
+{
+    sotto_rtp_stats *st = stats_new(8000, 1);
+    sotto_rtcp_report_block b;
+    size_t n = 0;
+    uint64_t t = T0_US;
+
+    for (uint32_t i = 0; i < 200; i++, t += FRAME_US)  /* every tenth lost */
+        if (i % 10 != 9)
+            ck_assert_int_eq(sotto_rtp_stats_on_receive(st, SSRC_A, (uint16_t)(65500 + i),
+                                                        i * 160, 160, 200, t), 0);
+    ck_assert_int_eq(sotto_rtp_stats_report_blocks(st, t, &b, 1, &n), 0);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(b.ssrc, SSRC_A);
+    /* The 200th is lost too but not yet expected: 19 of 199, 24.4/256. */
+    ck_assert_uint_eq(b.fraction_lost, 24);
+    ck_assert_int_eq(b.cumulative_lost, 19);
+    ck_assert_uint_eq(b.ext_highest_seq, 65500u + 198u);    /* across the wrap */
+    for (uint32_t i = 200; i < 300; i++, t += FRAME_US)
+        sotto_rtp_stats_on_receive(st, SSRC_A, (uint16_t)(65500 + i), i * 160, 160, 200, t);
+    ck_assert_int_eq(sotto_rtp_stats_report_blocks(st, t, &b, 1, &n), 0);
+    ck_assert_uint_eq(b.fraction_lost, 2);              /* the 200th: 1 of 101, 2.5/256 */
+    ck_assert_int_eq(b.cumulative_lost, 20);
+    ck_assert_uint_eq(b.ext_highest_seq, 65500u + 299u);
+    /* Duplicates make up for losses within an interval: fraction 0. */
+    for (uint32_t i = 300; i < 350; i++, t += FRAME_US) {
+        if (i % 10 == 0)
+            continue;
+        sotto_rtp_stats_on_receive(st, SSRC_A, (uint16_t)(65500 + i), i * 160, 160, 200, t);
+        if (i % 10 == 1)
+            sotto_rtp_stats_on_receive(st, SSRC_A, (uint16_t)(65500 + i), i * 160, 160, 200, t);
+    }
+    ck_assert_int_eq(sotto_rtp_stats_report_blocks(st, t, &b, 1, &n), 0);
+    ck_assert_uint_eq(b.fraction_lost, 0);
+    ck_assert_int_eq(b.cumulative_lost, 20);
+    sotto_rtp_source_stats src;
+    ck_assert_int_eq(sotto_rtp_stats_source(st, SSRC_A, &src), 0);
+    ck_assert_uint_eq(src.expected, 350);
+    ck_assert_uint_eq(src.received, 330);
+    ck_assert_uint_eq(src.packets, 330);
+    ck_assert_uint_eq(src.octets, 330 * 160);
+    ck_assert_uint_eq(src.wire_bytes, 330 * 200);
+    sotto_rtp_stats_destroy(&st);
+    ck_assert_ptr_null(st);
+}
+END_TEST
+
+START_TEST(rtp_stats_jitter_for_known_arrivals)
+{
+    sotto_rtp_stats *st = stats_new(8000, 1);
+    sotto_rtp_source_stats src;
+    double expect = 0;
+
+    /* 20 ms packets; every odd one 5 ms (40 units) late: |D| = 40 each time. */
+    for (uint32_t i = 0; i < 300; i++) {
+        uint64_t arrival = T0_US + i * 20 * MS + (i % 2) * 5 * MS;
+        sotto_rtp_stats_on_receive(st, SSRC_A, (uint16_t)i, 4000000000u + i * 160, 160, 200,
+                                   arrival);
+        if (i > 0)
+            expect += (40.0 - expect) / 16.0;
+        if (i == 2) {
+            ck_assert_int_eq(sotto_rtp_stats_source(st, SSRC_A, &src), 0);
+            ck_assert_uint_eq(src.jitter, (uint32_t)expect);    /* 4.84 -> 4 */
+        }
+    }
+    ck_assert_int_eq(sotto_rtp_stats_source(st, SSRC_A, &src), 0);
+    /* The integer form of A.8 settles half a unit under the real 40. */
+    ck_assert_double_eq_tol(expect, 40.0, 0.01);
+    ck_assert_uint_eq(src.jitter, 39);
+    ck_assert_double_eq_tol(src.jitter_ms, 39 * 1000.0 / 8000, 1e-9);
+    sotto_rtcp_report_block b;
+    size_t n = 0;
+    ck_assert_int_eq(sotto_rtp_stats_report_blocks(st, T0_US + 7 * SEC, &b, 1, &n), 0);
+    ck_assert_uint_eq(b.jitter, 39);
+    sotto_rtp_stats_destroy(&st);
+}
+END_TEST
+
+START_TEST(rtp_stats_bitrate_window)
+{
+    sotto_rtp_stats *st = stats_new(48000, 2);
+    sotto_rtp_send_stats snd;
+    uint64_t bps = 0;
+
+    for (uint32_t i = 0; i < 100; i++) {       /* 200 wire bytes every 10 ms: 160 kbit/s */
+        uint64_t t = T0_US + i * 10 * MS;
+        ck_assert_int_eq(sotto_rtp_stats_on_send(st, 172, 200, t), 0);
+        ck_assert_int_eq(sotto_rtp_stats_on_receive(st, SSRC_A, (uint16_t)i, i * 480, 100, 150,
+                                                    t), 0);
+    }
+    ck_assert_int_eq(sotto_rtp_stats_send(st, T0_US + 990 * MS, &snd), 0);
+    ck_assert_uint_eq(snd.packets, 100);
+    ck_assert_uint_eq(snd.octets, 17200);
+    ck_assert_uint_eq(snd.wire_bytes, 20000);
+    ck_assert_uint_eq(snd.bitrate_bps, 160000);
+    ck_assert_int_eq(sotto_rtp_stats_receive_bitrate(st, T0_US + 990 * MS, &bps), 0);
+    ck_assert_uint_eq(bps, 120000);
+    /* Half a second later only [550 ms, 1 s) is in the window: 45 packets. */
+    ck_assert_int_eq(sotto_rtp_stats_send(st, T0_US + 1500 * MS, &snd), 0);
+    ck_assert_uint_eq(snd.bitrate_bps, 45 * 200 * 8);
+    ck_assert_int_eq(sotto_rtp_stats_receive_bitrate(st, T0_US + 3 * SEC, &bps), 0);
+    ck_assert_uint_eq(bps, 0);
+    ck_assert_int_eq(sotto_rtp_stats_send(st, T0_US + 3 * SEC, &snd), 0);
+    ck_assert_uint_eq(snd.bitrate_bps, 0);
+    sotto_rtp_stats_destroy(&st);
+}
+END_TEST
+
+START_TEST(rtp_stats_report_blocks_lsr_dlsr_and_sources)
+{
+    sotto_rtp_stats_config cfg;
+    sotto_rtp_stats *st = NULL;
+    sotto_rtcp_report_block b[4];
+    sotto_rtp_source_stats src;
+    size_t n = 9;
+
+    sotto_rtp_stats_config_default(&cfg);
+    cfg.max_sources = 2;
+    ck_assert_int_eq(sotto_rtp_stats_create(&st, &cfg), 0);
+    ck_assert_int_eq(sotto_rtp_stats_on_sender_report(st, SSRC_A, 1, T0_US), -ENOENT);
+    sotto_rtp_stats_on_receive(st, SSRC_A, 10, 0, 50, 90, T0_US);
+    /* On probation (RFC 3550 A.1 default of two in sequence): no block yet. */
+    ck_assert_int_eq(sotto_rtp_stats_report_blocks(st, T0_US, b, 4, &n), 0);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(sotto_rtp_stats_source(st, SSRC_A, &src), 0);
+    ck_assert_int_eq(src.valid, 0);
+    sotto_rtp_stats_on_receive(st, SSRC_A, 11, 960, 50, 90, T0_US + 20 * MS);
+    sotto_rtp_stats_on_receive(st, SSRC_B, 500, 0, 50, 90, T0_US + 20 * MS);
+    sotto_rtp_stats_on_receive(st, SSRC_B, 501, 960, 50, 90, T0_US + 40 * MS);
+    uint64_t ntp = 0x0123456789ABCDEFull;
+    ck_assert_int_eq(sotto_rtp_stats_on_sender_report(st, SSRC_A, ntp, T0_US + 100 * MS), 0);
+    /* Room for one block: A now, B at the next report. */
+    ck_assert_int_eq(sotto_rtp_stats_report_blocks(st, T0_US + 1600 * MS, b, 1, &n), 0);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(b[0].ssrc, SSRC_A);
+    ck_assert_uint_eq(b[0].lsr, 0x456789ABu);
+    ck_assert_uint_eq(b[0].dlsr, 98304);              /* 1.5 s in 1/65536 s */
+    ck_assert_uint_eq(b[0].ext_highest_seq, 11);
+    ck_assert_int_eq(b[0].cumulative_lost, 0);
+    ck_assert_int_eq(sotto_rtp_stats_report_blocks(st, T0_US + 1700 * MS, b, 4, &n), 0);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(b[0].ssrc, SSRC_B);
+    ck_assert_uint_eq(b[0].lsr, 0);
+    ck_assert_uint_eq(b[0].dlsr, 0);
+    ck_assert_int_eq(sotto_rtp_stats_report_blocks(st, T0_US + 1800 * MS, b, 4, &n), 0);
+    ck_assert_uint_eq(n, 0);                          /* nobody heard since */
+    /* A third source takes the place of the one heard least recently (A). */
+    sotto_rtp_stats_on_receive(st, 0x99u, 7, 0, 50, 90, T0_US + 2 * SEC);
+    ck_assert_int_eq(sotto_rtp_stats_source(st, SSRC_A, &src), -ENOENT);
+    ck_assert_int_eq(sotto_rtp_stats_source(st, SSRC_B, &src), 0);
+    ck_assert_int_eq(sotto_rtp_stats_source(st, 0x99u, &src), 0);
+    ck_assert_uint_eq(src.packets, 1);
+    sotto_rtp_stats_destroy(&st);
+}
+END_TEST
+
+START_TEST(rtp_stats_rejects_bad_arguments)
+{
+    sotto_rtp_stats_config cfg;
+    sotto_rtp_stats *st = NULL;
+    sotto_rtcp_report_block b[1];
+    size_t n = 0;
+    uint64_t bps = 0;
+
+    ck_assert_int_eq(sotto_rtp_stats_create(&st, NULL), 0);
+    ck_assert_int_eq(sotto_rtp_stats_report_blocks(st, 0, NULL, 1, &n), -EINVAL);
+    ck_assert_int_eq(sotto_rtp_stats_report_blocks(st, 0, NULL, 0, &n), 0);
+    ck_assert_int_eq(sotto_rtp_stats_report_blocks(st, 0, b, 1, NULL), -EINVAL);
+    ck_assert_int_eq(sotto_rtp_stats_on_receive(NULL, 1, 1, 1, 1, 1, 0), -EINVAL);
+    ck_assert_int_eq(sotto_rtp_stats_on_send(NULL, 1, 1, 0), -EINVAL);
+    ck_assert_int_eq(sotto_rtp_stats_on_sender_report(NULL, 1, 1, 0), -EINVAL);
+    ck_assert_int_eq(sotto_rtp_stats_source(st, SSRC_B, NULL), -EINVAL);
+    ck_assert_int_eq(sotto_rtp_stats_source(NULL, SSRC_B, NULL), -EINVAL);
+    ck_assert_int_eq(sotto_rtp_stats_send(st, 0, NULL), -EINVAL);
+    ck_assert_int_eq(sotto_rtp_stats_receive_bitrate(NULL, 0, &bps), -EINVAL);
+    ck_assert_int_eq(sotto_rtp_stats_receive_bitrate(st, 0, NULL), -EINVAL);
+    ck_assert_int_eq(sotto_rtp_stats_create(NULL, NULL), -EINVAL);
+    sotto_rtp_stats_destroy(&st);
+    ck_assert_ptr_null(st);
+    sotto_rtp_stats_config_default(&cfg);
+    cfg.max_sources = 0;
+    ck_assert_int_eq(sotto_rtp_stats_create(&st, &cfg), -EINVAL);
+    sotto_rtp_stats_config_default(&cfg);
+    cfg.window_ms = 50;
+    ck_assert_int_eq(sotto_rtp_stats_create(&st, &cfg), -EINVAL);
+    ck_assert_ptr_null(st);
+    sotto_rtp_stats_destroy(NULL);
+}
+END_TEST
+
+static Suite *jitter_suite(void)
+{
+    Suite *s = suite_create("jitter");
+    TCase *jb = tcase_create("buffer");
+    tcase_set_timeout(jb, 60);
+    tcase_add_test(jb, jitter_in_order_stream_plays_exactly);
+    tcase_add_test(jb, jitter_bursts_of_pulls_at_one_time);
+    tcase_add_test(jb, jitter_reordered_pairs_and_bursts_play_in_order);
+    tcase_add_test(jb, jitter_duplicates_dropped_and_counted);
+    tcase_add_test(jb, jitter_late_packet_counted_not_played);
+    tcase_add_test(jb, jitter_losses_conceal_exactly_the_missing_frames);
+    tcase_add_test(jb, jitter_redundant_copy_fills_gap);
+    tcase_add_test(jb, jitter_sequence_and_timestamp_wrap_without_glitch);
+    tcase_add_test(jb, jitter_ssrc_change_resets);
+    tcase_add_test(jb, jitter_grows_to_cover_random_jitter);
+    tcase_add_test(jb, jitter_target_follows_jitter_down_slowly);
+    tcase_add_test(jb, jitter_recovers_after_delay_spike);
+    tcase_add_test(jb, jitter_shrinks_faster_on_silent_frames);
+    tcase_add_test(jb, jitter_constant_delay_keeps_minimum_target);
+    tcase_add_test(jb, jitter_delay_step_and_drift_do_not_accumulate);
+    tcase_add_test(jb, jitter_follows_playout_clock_drift);
+    tcase_add_test(jb, jitter_overflow_drops_oldest);
+    tcase_add_test(jb, jitter_multi_frame_packets);
+    tcase_add_test(jb, jitter_timestamp_jump_needs_confirmation);
+    tcase_add_test(jb, jitter_sequence_jump_restarts_loss_count);
+    tcase_add_test(jb, jitter_rejects_bad_config);
+    tcase_add_test(jb, jitter_rejects_bad_arguments);
+    suite_add_tcase(s, jb);
+
+    TCase *rs = tcase_create("rtp_stats");
+    tcase_add_test(rs, rtp_stats_fraction_lost_for_known_pattern);
+    tcase_add_test(rs, rtp_stats_jitter_for_known_arrivals);
+    tcase_add_test(rs, rtp_stats_bitrate_window);
+    tcase_add_test(rs, rtp_stats_report_blocks_lsr_dlsr_and_sources);
+    tcase_add_test(rs, rtp_stats_rejects_bad_arguments);
+    suite_add_tcase(s, rs);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(jitter_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
