@@ -11,11 +11,17 @@
 #           reported as unknown), and made-up names must be rejected;
 #   --help  the Options, Commands and Command options lists, which must
 #           also be sorted, as the table is;
-#   man     the .TP tags of the OPTIONS and COMMANDS sections (command
-#           options are .TP tags nested under their command) and SYNOPSIS.
-# Every subcommand and every long option must appear in all three. Each
-# mismatch is named on stderr; the exit status is 1 when there is any,
-# 2 for bad usage of this script.
+#   man     the .TP tags of the OPTIONS and COMMANDS sections and SYNOPSIS.
+#           A command's tag is its words and its positional argument, if
+#           any: NAME when required, [NAME] when optional ("stats [ID]");
+#           its options are .TP tags nested under it, with their value's
+#           placeholder ("--token TOKEN").
+# Every subcommand, positional argument and long option must appear in all
+# three, with the same argument names and kinds and option placeholders;
+# the binary must refuse a missing required argument, an extra argument,
+# a command option without its value and a value for an option taking
+# none. Each mismatch is named on stderr; the exit status is 1 when there
+# is any, 2 for bad usage of this script.
 set -u
 
 if [ "$#" -ne 2 ]; then
@@ -53,8 +59,10 @@ if ! env -u SOTTO_SOCKET "$bin" --help >"$tmp/help" 2>"$tmp/help.err"; then
     cat "$tmp/help.err" >&2
     exit 1
 fi
-# Prints "option NAME", "command WORDS" and "cmdopt COMMAND|NAME" lines,
-# in the order --help lists them. Columns are separated by two spaces.
+# Prints "option NAME", "command WORDS", "arg COMMAND|NAME|required" (or
+# optional) and "cmdopt COMMAND|NAME|VALUE" lines (VALUE: the placeholder
+# of the option's value, - when it takes none), in the order --help lists
+# them. Columns are separated by two spaces.
 awk '
     /^Options:$/         { block = "option"; next }
     /^Commands:$/        { block = "command"; next }
@@ -71,25 +79,42 @@ awk '
         sub(/^--/, "", head); sub(/ .*/, "", head)
         print "option " head
     }
+    # Command words, then an optional ARG or [ARG], then [--opt] or
+    # [--opt VALUE] for each option of the command.
     block == "command" {
-        n = split(head, words, / +/); name = ""
-        for (i = 1; i <= n; i++) {
+        n = split(head, words, / +/); name = ""; stage = 0; bad = 0
+        for (i = 1; i <= n && !bad; i++) {
             w = words[i]
-            if (w ~ /^\[--[a-z][a-z0-9-]*/) {
-                gsub(/^\[--|[] ].*$/, "", w); print "cmdopt-inline " name "|" w
-            } else if (w ~ /^[a-z][a-z0-9-]*$/) {
+            if (stage == 0 && w ~ /^[a-z][a-z0-9-]*$/) {
                 name = name == "" ? w : name " " w
-            } else { print "bad-line " $0; break }
+            } else if (name == "") {
+                bad = 1
+            } else if (stage == 0 && w ~ /^[A-Z][A-Z0-9_-]*$/) {
+                print "arg " name "|" w "|required"; stage = 1
+            } else if (stage == 0 && w ~ /^\[[A-Z][A-Z0-9_-]*\]$/) {
+                print "arg " name "|" substr(w, 2, length(w) - 2) "|optional"; stage = 1
+            } else if (w ~ /^\[--[a-z][a-z0-9-]*\]$/) {
+                print "cmdopt-inline " name "|" substr(w, 4, length(w) - 4) "|-"; stage = 2
+            } else if (w ~ /^\[--[a-z][a-z0-9-]*$/ && i < n &&
+                       words[i + 1] ~ /^[A-Z][A-Z0-9_-]*\]$/) {
+                v = words[++i]
+                print "cmdopt-inline " name "|" substr(w, 4) "|" substr(v, 1, length(v) - 1)
+                stage = 2
+            } else {
+                bad = 1
+            }
         }
-        print "command " name
+        if (bad) print "bad-line " $0
+        else print "command " name
     }
     block == "cmdopt" {
-        if (head !~ /^--[a-z][a-z0-9-]*$/) { print "bad-line " $0; next }
-        sub(/^--/, "", head)
+        if (head !~ /^--[a-z][a-z0-9-]*( [A-Z][A-Z0-9_-]*)?$/) { print "bad-line " $0; next }
+        opt = substr(head, 3); value = "-"
+        if (opt ~ / /) { value = opt; sub(/^[^ ]* /, "", value); sub(/ .*/, "", opt) }
         rest = parts[2]
         if (rest !~ /^[a-z][a-z0-9 -]*:/) { print "bad-line " $0; next }
         sub(/:.*/, "", rest)
-        print "cmdopt " rest "|" head
+        print "cmdopt " rest "|" opt "|" value
     }
 ' "$tmp/help" >"$tmp/help.items"
 
@@ -117,25 +142,36 @@ awk '
         next
     }
     !tag { next }
-    { tag = 0; t = plain($0); sub(/^[ \t]+/, "", t) }
+    { tag = 0; t = plain($0); sub(/^[ \t]+/, "", t); sub(/[ \t]+$/, "", t) }
     section == "OPTIONS" {
         if (match(t, /^--[a-z][a-z0-9-]*/)) print "option " substr(t, 3, RLENGTH - 2)
         else print "bad-tag OPTIONS: " t
     }
     section == "COMMANDS" {
         if (match(t, /^--[a-z][a-z0-9-]*/)) {
+            opt = substr(t, 3, RLENGTH - 2); value = substr(t, RLENGTH + 1)
+            sub(/^[ \t]+/, "", value)
+            if (value == "") value = "-"
             if (command == "") print "bad-tag COMMANDS (option before any command): " t
-            else print "cmdopt " command "|" substr(t, 3, RLENGTH - 2)
+            else if (value != "-" && value !~ /^[A-Z][A-Z0-9_-]*$/) print "bad-tag COMMANDS: " t
+            else print "cmdopt " command "|" opt "|" value
             next
         }
         n = split(t, words, /[ \t]+/); command = ""
         for (i = 1; i <= n && words[i] ~ /^[a-z][a-z0-9-]*$/; i++)
             command = command == "" ? words[i] : command " " words[i]
         if (command == "") { print "bad-tag COMMANDS: " t; next }
+        if (i <= n && words[i] ~ /^[A-Z][A-Z0-9_-]*$/) {
+            print "arg " command "|" words[i] "|required"; i++
+        } else if (i <= n && words[i] ~ /^\[[A-Z][A-Z0-9_-]*\]$/) {
+            print "arg " command "|" substr(words[i], 2, length(words[i]) - 2) "|optional"; i++
+        }
+        if (i <= n) {
+            print "bad-tag COMMANDS (command options go in nested .TP tags): " t
+            command = ""
+            next
+        }
         print "command " command
-        for (; i <= n; i++)
-            if (match(words[i], /--[a-z][a-z0-9-]*/))
-                print "cmdopt " command "|" substr(words[i], RSTART + 2, RLENGTH - 2)
     }
 ' "$man" | sort -u >"$tmp/man.items"
 
@@ -163,10 +199,10 @@ done
 # Command options shown inline ("events [--follow]") and in their own list agree.
 items cmdopt "$tmp/help.items" >"$tmp/a"
 items cmdopt-inline "$tmp/help.items" >"$tmp/b"
-comm -23 "$tmp/a" "$tmp/b" | while IFS='|' read -r cmd opt; do
+comm -23 "$tmp/a" "$tmp/b" | while IFS="|" read -r cmd opt _; do
     echo "MISMATCH: --help: --$opt (of '$cmd') missing from the Commands list" >&2
 done
-comm -13 "$tmp/a" "$tmp/b" | while IFS='|' read -r cmd opt; do
+comm -13 "$tmp/a" "$tmp/b" | while IFS="|" read -r cmd opt _; do
     echo "MISMATCH: --help: --$opt (of '$cmd') missing from the Command options list" >&2
 done
 cmp -s "$tmp/a" "$tmp/b" || failures=$((failures + 1))
@@ -175,7 +211,7 @@ cmp -s "$tmp/a" "$tmp/b" || failures=$((failures + 1))
 compare() {
     items "$1" "$tmp/help.items" >"$tmp/a"
     items "$1" "$tmp/man.items" >"$tmp/b"
-    if [ ! -s "$tmp/a" ] && [ "$1" != cmdopt ]; then
+    if [ ! -s "$tmp/a" ] && [ "$1" != cmdopt ] && [ "$1" != arg ]; then
         fail "--help lists no $1 entries at all"
     fi
     comm -23 "$tmp/a" "$tmp/b" | while IFS= read -r x; do
@@ -188,7 +224,8 @@ compare() {
 }
 compare option "option (OPTIONS section)"
 compare command "command (COMMANDS section)"
-compare cmdopt "command option (command|option, COMMANDS section)"
+compare arg "positional argument (command|name|kind, COMMANDS section)"
+compare cmdopt "command option (command|option|value, COMMANDS section)"
 
 # Every global option also appears in the SYNOPSIS.
 items synopsis "$tmp/man.items" >"$tmp/b"
@@ -228,26 +265,70 @@ while IFS= read -r opt; do
 done >"$tmp/bad"
 [ -s "$tmp/bad" ] && failures=$((failures + 1))
 
-{ items command "$tmp/help.items"; items command "$tmp/man.items"; } | sort -u |
-while IFS= read -r cmd; do
-    # shellcheck disable=SC2086 # a command is several words on purpose
-    run $cmd
-    if [ "$status" -ne 3 ]; then
-        echo "MISMATCH: command '$cmd' is not accepted by sottoctl" \
-            "(exit $status, expected 3 = cannot connect): $(head -n 1 "$tmp/err")" >&2
+# expect STATUS WHAT ARGS...: runs the binary; a mismatch unless it exits
+# with STATUS. Prints x on stdout for each mismatch.
+expect() {
+    want=$1
+    what=$2
+    shift 2
+    run "$@"
+    if [ "$status" -ne "$want" ]; then
+        echo "MISMATCH: $what: 'sottoctl $*' exits $status, expected $want:" \
+            "$(head -n 1 "$tmp/err")" >&2
         echo x
     fi
+}
+
+# arg_spec COMMAND: "NAME KIND" of its positional argument in --help, or nothing.
+arg_spec() {
+    sed -n "s/^arg $1|\([^|]*\)|\(.*\)\$/\1 \2/p" "$tmp/help.items"
+}
+
+# Commands reach the socket (exit 3) exactly when given the arguments
+# their spec asks for; otherwise they are usage errors (exit 2).
+{ items command "$tmp/help.items"; items command "$tmp/man.items"; } | sort -u |
+while IFS= read -r cmd; do
+    # shellcheck disable=SC2046 # "NAME KIND" splits into two words on purpose
+    set -- $(arg_spec "$cmd")
+    # shellcheck disable=SC2086 # a command is several words on purpose
+    case ${2:-none} in
+    required)
+        expect 2 "missing $1 of '$cmd' is not refused" $cmd
+        if ! grep -q "$1" "$tmp/err"; then
+            echo "MISMATCH: the error for '$cmd' without its argument does not name $1" >&2
+            echo x
+        fi
+        expect 3 "command '$cmd $1' is not accepted" $cmd docs-check-arg
+        expect 2 "an extra argument of '$cmd' is not refused" $cmd docs-check-arg docs-check-extra
+        ;;
+    optional)
+        expect 3 "command '$cmd' is not accepted" $cmd
+        expect 3 "command '$cmd [$1]' is not accepted" $cmd docs-check-arg
+        expect 2 "an extra argument of '$cmd' is not refused" $cmd docs-check-arg docs-check-extra
+        ;;
+    *)
+        expect 3 "command '$cmd' is not accepted" $cmd
+        expect 2 "an argument to '$cmd' (which takes none) is not refused" $cmd docs-check-extra
+        ;;
+    esac
 done >"$tmp/bad"
 [ -s "$tmp/bad" ] && failures=$((failures + 1))
 
+# Command options: accepted with their value, refused without it (or,
+# when they take none, with one).
 { items cmdopt "$tmp/help.items"; items cmdopt "$tmp/man.items"; } | sort -u |
-while IFS='|' read -r cmd opt; do
-    # shellcheck disable=SC2086 # a command is several words on purpose
-    run $cmd "--$opt"
-    if [ "$status" -ne 3 ]; then
-        echo "MISMATCH: '$cmd --$opt' is not accepted by sottoctl" \
-            "(exit $status, expected 3 = cannot connect): $(head -n 1 "$tmp/err")" >&2
-        echo x
+while IFS='|' read -r cmd opt value; do
+    arg=
+    case $(arg_spec "$cmd") in
+    *" required") arg=docs-check-arg ;;
+    esac
+    # shellcheck disable=SC2086 # a command is several words; $arg may be empty
+    if [ "$value" = - ]; then
+        expect 3 "'$cmd --$opt' is not accepted" $cmd $arg "--$opt"
+        expect 2 "'$cmd --$opt' accepts a value it should not take" $cmd $arg "--$opt=x"
+    else
+        expect 3 "'$cmd --$opt $value' is not accepted" $cmd $arg "--$opt" docs-check-value
+        expect 2 "'$cmd --$opt' is accepted without its $value" $cmd $arg "--$opt"
     fi
 done >"$tmp/bad"
 [ -s "$tmp/bad" ] && failures=$((failures + 1))
@@ -259,5 +340,6 @@ fi
 echo "sottoctl table, --help and man page agree:" \
     "$(items option "$tmp/help.items" | wc -l) options," \
     "$(items command "$tmp/help.items" | wc -l) commands," \
+    "$(items arg "$tmp/help.items" | wc -l) positional arguments," \
     "$(items cmdopt "$tmp/help.items" | wc -l) command options"
 exit 0
