@@ -295,6 +295,7 @@ static int transport_params(sottod_call *call, sotto_transport_params *tp, char 
                                         : SOTTO_ICE_RELAY_UDP;
         tp->ice.turn_count = 1;
     }
+    tp->ice.force_relay = cfg->network.relay_only;
     return 0;
 }
 

@@ -258,6 +258,10 @@ int sotto_ice_create(sotto_ice **out_ice, sotto_glib_uv *glue, const sotto_ice_p
      * are of little use for voice: UDP host, srflx and relays suffice. */
     g_object_set(ice->agent, "controlling-mode", params->controlling ? TRUE : FALSE,
                  "upnp", FALSE, "ice-tcp", FALSE, NULL);
+    /* Relay-only: every candidate pair goes through the TURN server, for
+     * networks where direct paths must not be used (and for testing). */
+    if (params->config.force_relay)
+        g_object_set(ice->agent, "force-relay", TRUE, NULL);
     ice->stream_id = nice_agent_add_stream(ice->agent, 1);
     if (ice->stream_id == 0) {
         errf(err, errlen, "ICE: libnice could not add a stream");

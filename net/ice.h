@@ -75,6 +75,7 @@ typedef struct sotto_ice_config {
     uint16_t min_port;                        /* local UDP port range; 0/0 = any (default) */
     uint16_t max_port;
     int consent_freshness;                    /* 1 = RFC 7675 consent checks (default 1) */
+    int force_relay;                          /* 1 = only relayed candidates (default 0) */
 } sotto_ice_config;
 
 typedef struct sotto_ice_params {

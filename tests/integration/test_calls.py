@@ -53,12 +53,13 @@ def block_power(samples, rate, freq):
     return p / total if total else 0.0
 
 
-def call_config(workdir, tone_file, order="opus,pcmu,pcma", backend="wav"):
+def call_config(workdir, tone_file, order="opus,pcmu,pcma", backend="wav", network_extra=""):
     audio = ("[audio]\nbackend = wav\ninput_file = %s\noutput_file = %s\n"
              % (tone_file, os.path.join(workdir, "received.wav"))
              if backend == "wav" else "[audio]\nbackend = null\n")
     return (audio + "[network]\nice_address = 127.0.0.1\nsignal_address =\n"
-            "state_dir = %s\n[codec]\norder = %s\n" % (os.path.join(workdir, "state"), order))
+            "state_dir = %s\n%s[codec]\norder = %s\n"
+            % (os.path.join(workdir, "state"), network_extra, order))
 
 
 def rpc(d, cmd, args=None, timeout=20):
@@ -91,7 +92,8 @@ def decode_token(token):
 class Pair:
     """Caller A and callee B, each with its own tone."""
 
-    def __init__(self, order="opus,pcmu,pcma", backend="wav", freqs=(440.0, 1000.0)):
+    def __init__(self, order="opus,pcmu,pcma", backend="wav", freqs=(440.0, 1000.0),
+                 network_extra=""):
         self.a = Daemon(extra_args=[])
         self.b = Daemon(extra_args=[])
         self.freqs = freqs
@@ -100,7 +102,7 @@ class Pair:
             write_tone(tone, f)
             d.config = os.path.join(d.dir, "sotto.conf")
             with open(d.config, "w") as fh:
-                fh.write(call_config(d.dir, tone, order, backend))
+                fh.write(call_config(d.dir, tone, order, backend, network_extra))
             d.start()
 
     def connect_by_token(self):

@@ -1,0 +1,96 @@
+"""A call forced through a real TURN server (coturn, started here) works:
+only relayed candidates are signalled, and audio arrives."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from daemon_harness import wait_for  # noqa: E402
+from test_calls import Pair, decode_token, read_wav, rpc, tone_power  # noqa: E402
+
+TURNSERVER = shutil.which("turnserver")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Coturn:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="sotto-turn-")
+        self.port = free_port()
+        self.log = open(os.path.join(self.dir, "turn.log"), "w")
+        self.proc = subprocess.Popen(
+            [TURNSERVER, "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
+             "--listening-port=%d" % self.port, "--min-port=49160", "--max-port=49999",
+             "--lt-cred-mech", "--user=sotto:relay-secret", "--realm=sotto.test",
+             "--no-tls", "--no-dtls", "--no-cli", "--allow-loopback-peers",
+             "--pidfile=%s/turn.pid" % self.dir, "--log-file=stdout", "--simple-log"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        ok = wait_for(self.listening, 10)
+        if not ok:
+            self.stop()
+            raise RuntimeError("coturn did not start")
+
+    def listening(self):
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", self.port)) == 0
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+@unittest.skipUnless(TURNSERVER, "coturn is not installed")
+class RelayOnly(unittest.TestCase):
+    def relay_call(self, transport):
+        turn = Coturn()
+        p = None
+        try:
+            extra = ("turn_server = 127.0.0.1:%d\nturn_transport = %s\nturn_username = sotto\n"
+                     "turn_password = relay-secret\nrelay_only = true\n" % (turn.port, transport))
+            p = Pair(network_extra=extra)
+            offer = rpc(p.a, "offer", timeout=30)
+            cands = [l for l in decode_token(offer["token"]).split("\r\n")
+                     if l.startswith("a=candidate:")]
+            self.assertTrue(cands, "no candidates in the offer")
+            for c in cands:
+                self.assertIn(" typ relay", c)
+            answer = rpc(p.b, "accept", {"token": offer["token"]}, timeout=30)
+            rpc(p.a, "complete", {"token": answer["token"]})
+            self.assertTrue(wait_for(lambda: Pair.state(p.a) == "active" and
+                                     Pair.state(p.b) == "active", 20),
+                            p.a.read_log() + p.b.read_log())
+            time.sleep(2)
+            self.assertGreater(rpc(p.b, "stats")["calls"][0]["media"]["packets_received"], 40)
+        finally:
+            if p:
+                p.stop()
+            turn.stop()
+        rate, x = read_wav(os.path.join(p.b.dir, "received.wav"))
+        loud = [i for i, v in enumerate(x) if abs(v) > 3000]
+        self.assertTrue(loud, "nothing arrived through the relay")
+        seg = x[loud[0] + rate // 2: loud[0] + rate // 2 + rate]
+        self.assertGreater(tone_power(seg, rate, p.freqs[0]), 0.8)
+
+    def test_relay_only_call_over_turn_udp(self):
+        self.relay_call("udp")
+
+    def test_relay_only_call_over_turn_tcp(self):
+        self.relay_call("tcp")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
