@@ -23,7 +23,7 @@ def wait_for(predicate, timeout=5.0, step=0.02):
 class Daemon:
     """One sottod with its own temporary directory, socket and log."""
 
-    def __init__(self, config_text=None, extra_args=(), workdir=None):
+    def __init__(self, config_text=None, extra_args=(), workdir=None, prefix=()):
         self.dir = workdir or tempfile.mkdtemp(prefix="sotto-test-")
         self.socket = os.path.join(self.dir, "ctl.sock")
         self.config = None
@@ -33,10 +33,11 @@ class Daemon:
                 f.write(config_text)
         self.log_path = os.path.join(self.dir, "sottod.log")
         self.extra_args = list(extra_args)
+        self.prefix = list(prefix)
         self.proc = None
 
     def args(self):
-        a = [SOTTOD, "--socket", self.socket, "--log-level", "debug"]
+        a = self.prefix + [SOTTOD, "--socket", self.socket, "--log-level", "debug"]
         if self.config:
             a += ["--config", self.config]
         return a + self.extra_args
