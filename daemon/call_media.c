@@ -342,7 +342,7 @@ void sottod_media_receive(sottod_media *m, const uint8_t *pkt, size_t len, int i
     if (!m->have_remote || rtp.ssrc != m->remote_ssrc) {
         m->have_remote = 1;
         m->remote_ssrc = rtp.ssrc;
-        sotto_rtp_seq_init(&m->rx_seq, rtp.seq, 0);
+        sotto_rtp_seq_init(&m->rx_seq, rtp.seq, 1);
         sotto_rtp_jitter_init(&m->rx_jitter);
     }
     sotto_rtp_seq_update(&m->rx_seq, rtp.seq, &ext);

@@ -114,7 +114,8 @@ typedef struct sotto_jitter_stats {
     uint64_t compresses;          /* COMPRESS results (delay shrunk by one frame each) */
     uint64_t resets;              /* restarts: new SSRC, confirmed timestamp jump, reset call */
     uint32_t target_delay_ms;     /* delay the buffer steers towards */
-    int32_t current_delay_ms;     /* delay at the last pull, relative to the fastest packet */
+    int32_t current_delay_ms;     /* at the last pull: from when the frame would have come
+                                   * with the fastest transit to when it is heard */
     uint32_t buffered_frames;     /* frames held now, not yet played */
     uint32_t buffered_ms;         /* buffered_frames in milliseconds */
     int playing;                  /* 1 once prebuffering has ended */
@@ -156,8 +157,11 @@ int sotto_jitter_insert_redundant(sotto_jitter *jb, uint32_t ssrc, uint32_t time
                                   const sotto_jitter_frame *frame, uint64_t now_us);
 
 /* Asks what to output for the next frame period, at now_us. Call once per
- * period. Returns 0 and fills *out (see sotto_jitter_out for how long its
- * pointers live), or -EINVAL for NULL arguments. */
+ * period; a caller that fetches several periods at once may pull them back
+ * to back with the same now_us: each is then taken to be heard one frame
+ * after the one before, and the delay grows to cover that lead. Returns 0
+ * and fills *out (see sotto_jitter_out for how long its pointers live), or
+ * -EINVAL for NULL arguments. */
 int sotto_jitter_pull(sotto_jitter *jb, uint64_t now_us, sotto_jitter_out *out);
 
 /* Drops every held frame, the stream's timing and its delay history, as
