@@ -51,12 +51,13 @@ static sottod_call *target_call(sottod_calls *mgr, json_t *args, sotto_control_r
 
 static json_t *call_json(const sottod_call *c)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:f}", "id", c->id, "direction",
+    return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s?, s:f}", "id", c->id, "direction",
                      c->outgoing ? "outgoing" : "incoming", "state",
                      sottod__call_state_name(c->state), "signalling",
                      c->signalling == SIGNAL_HTTP ? "http" : "token", "codec",
                      c->codec ? c->codec->name : NULL, "remote_fingerprint",
-                     c->remote_fingerprint, "age_s",
+                     c->remote_fingerprint, "contact", c->contact[0] ? c->contact : NULL,
+                     "age_s",
                      (double)(uv_now(c->mgr->loop) - c->created_ms) / 1000.0);
 }
 
@@ -135,7 +136,8 @@ static void cmd_accept(sottod_calls *mgr, json_t *args, sotto_control_reply *rep
     }
     snprintf(call->peer, sizeof(call->peer), "token");
     if (sottod__call_parse_remote(call, sdp, len, err, sizeof(err)) < 0 ||
-        sottod__apply_remote(call, 1, err, sizeof(err)) < 0) {
+        sottod__apply_remote(call, 1, err, sizeof(err)) < 0 ||
+        sottod__call_check_peer(call, err, sizeof(err)) < 0) {
         free(sdp);
         sottod__call_end(call, err);
         fail(reply, "failed", "cannot accept this offer: %s", err);

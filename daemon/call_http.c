@@ -66,11 +66,17 @@ static void on_http_offer(void *opaque, sotto_signal_http_offer *offer, const ch
         sottod__call_end(call, err);
         return;
     }
+    if (sottod__call_check_peer(call, err, sizeof(err)) < 0) {
+        refuse(&offer, 403, err);
+        sottod__call_end(call, err);
+        return;
+    }
     call->http_request = offer;
     sotto_control_emit(mgr->control, "call-incoming",
-                       json_pack("{s:s, s:s, s:s, s:s}", "id", call->id, "direction",
+                       json_pack("{s:s, s:s, s:s, s:s, s:s?}", "id", call->id, "direction",
                                  "incoming", "from", call->peer, "fingerprint",
-                                 call->remote_fingerprint));
+                                 call->remote_fingerprint, "contact",
+                                 call->contact[0] ? call->contact : NULL));
     if (cfg->call.incoming == SOTTO_INCOMING_RING) {
         sottod__call_set_state(call, CALL_RINGING);
         uv_timer_start(&call->ring_timer, on_ring_timeout,

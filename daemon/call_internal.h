@@ -58,6 +58,7 @@ struct sottod_call {
     int gathering_done;
     char remote_fingerprint[160];       /* "sha-256 AB:..." */
     char peer[128];                     /* who: URL or remote address */
+    char contact[64];                   /* the peer's name in contacts; "" = unknown */
     sotto_control_deferred *pending;    /* a sottoctl request waiting on this call */
     void *http_request;                 /* an HTTP offer waiting for our answer */
     char remote_url[512];               /* HTTP: the offer URL, then the call URL to DELETE */
@@ -86,6 +87,7 @@ struct sottod_calls {
     void *http;                         /* the HTTP signalling server, when enabled */
     uint16_t http_port;
     http_slot http_slots[SOTTOD_MAX_HTTP_REQUESTS];
+    char contacts_path[SOTTO_CONFIG_PATH_MAX + 16]; /* the state directory's "contacts" */
     int closing_http;
     int16_t play_buf[4096];
 };
@@ -111,6 +113,9 @@ uint64_t sottod__now_us(void);
 /* Parses remote SDP text into call->remote. */
 int sottod__call_parse_remote(sottod_call *call, const char *sdp, size_t len, char *err,
                               size_t errlen);
+/* Looks the peer's fingerprint up in contacts (call->contact) and applies
+ * [call] unknown_peer: -EPERM with a reason when the call must be refused. */
+int sottod__call_check_peer(sottod_call *call, char *err, size_t errlen);
 /* Starts gathering; when done, the call's description is sent on. */
 int sottod__call_start(sottod_call *call, char *err, size_t errlen);
 

@@ -12,6 +12,7 @@
 
 #include "daemon/call_http.h"
 #include "daemon/call_internal.h"
+#include "daemon/contacts.h"
 #include "daemon/log.h"
 #include "net/token.h"
 
@@ -355,6 +356,19 @@ int sottod__call_parse_remote(sottod_call *call, const char *sdp, size_t len, ch
     return sotto_sdp_parse(sdp, len, call->remote, err, errlen);
 }
 
+int sottod__call_check_peer(sottod_call *call, char *err, size_t errlen)
+{
+    call->contact[0] = '\0';
+    if (sottod_contacts_lookup(call->mgr->contacts_path, call->remote_fingerprint, call->contact,
+                               sizeof(call->contact)) == 0)
+        return 0;
+    if (call->mgr->cfg->call.unknown_peer == SOTTO_UNKNOWN_PEER_REJECT) {
+        snprintf(err, errlen, "the caller's certificate is not in contacts");
+        return -EPERM;
+    }
+    return 0;
+}
+
 int sottod__call_start(sottod_call *call, char *err, size_t errlen)
 {
     int rc = sotto_transport_gather(call->transport);
@@ -424,6 +438,7 @@ int sottod_calls_create(sottod_calls **out, const sottod_calls_params *p, char *
             snprintf(dir, sizeof(dir), "%s/.local/state/sotto", home ? home : "/tmp");
         state = dir;
     }
+    snprintf(mgr->contacts_path, sizeof(mgr->contacts_path), "%s/contacts", state);
     rc = sotto_identity_load_or_create(&mgr->identity, state, err, errlen);
     if (rc == 0)
         rc = sottod__http_start(mgr, err, errlen);

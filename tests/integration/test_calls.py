@@ -228,6 +228,28 @@ class TokenCall(unittest.TestCase):
         finally:
             p.stop()
 
+    def test_unknown_peers_are_refused_and_contacts_are_named(self):
+        p = Pair(backend="null")
+        try:
+            with open(p.b.config, "a") as fh:
+                fh.write("[call]\nunknown_peer = reject\n")
+            p.b.stop()
+            p.b.start()
+            offer = rpc(p.a, "offer")
+            c = Client(p.b.socket)
+            r = c.request("accept", {"token": offer["token"]})
+            self.assertFalse(r["ok"])
+            self.assertIn("not in contacts", r["error"]["message"])
+            fingerprint = rpc(p.a, "status")["calls"]["fingerprint"]
+            with open(os.path.join(p.b.dir, "state", "contacts"), "w") as fh:
+                fh.write("# name fingerprint\nbob 00:11\nalice %s\n" % fingerprint.lower())
+            r = c.request("accept", {"token": offer["token"]})
+            c.close()
+            self.assertTrue(r["ok"], r)
+            self.assertEqual(rpc(p.b, "calls")["calls"][0]["contact"], "alice")
+        finally:
+            p.stop()
+
     def test_bad_tokens_are_refused(self):
         d = Daemon()
         with open(os.path.join(d.dir, "sotto.conf"), "w") as fh:
