@@ -133,15 +133,14 @@ static int create_vhost(sotto_signal_http *sig, const char *bind_address, unsign
 
 static void copy_server_params(sotto_signal_http *sig, const sotto_signal_http_params *p)
 {
-    unsigned timeout_ms = p->answer_timeout_ms ? p->answer_timeout_ms : DEFAULT_ANSWER_TIMEOUT_MS;
-
     sig->listening = p->listen != 0;
     if (p->bearer_token) {
         sig->token_len = strlen(p->bearer_token);
         memcpy(sig->token, p->bearer_token, sig->token_len + 1);
     }
     sig->max_body = p->max_body ? p->max_body : SOTTO_SIGNAL_HTTP_DEFAULT_MAX_BODY;
-    sig->answer_timeout_s = (timeout_ms + 999) / 1000;
+    sig->answer_timeout_ms = p->answer_timeout_ms ? p->answer_timeout_ms
+                                                  : DEFAULT_ANSWER_TIMEOUT_MS;
     sig->on_offer = p->on_offer;
     sig->on_hangup = p->on_hangup;
     sig->opaque = p->opaque;

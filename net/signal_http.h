@@ -17,7 +17,8 @@
  *                            application/sdp, Location /v1/calls/<id>,
  *                            body = answer. Wrong type 415, chunked
  *                            (no Content-Length) 411, body over max_body
- *                            413, empty or NUL-containing body 400.
+ *                            413, empty or NUL-containing body 400,
+ *                            no answer within answer_timeout_ms 504.
  *   DELETE  /v1/calls/<id>   on_hangup(id): 200, or 404 when unknown.
  *   OPTIONS any route        204 with Allow.
  *   GET/HEAD /               <static_dir>/index.html      (when static_dir)
@@ -78,8 +79,8 @@ typedef struct sotto_signal_http_params {
     const char *bearer_token;   /* NULL or "" = none (loopback clients only); else 1..255
                                    RFC 6750 b64token characters */
     size_t max_body;            /* bytes; 0 = SOTTO_SIGNAL_HTTP_DEFAULT_MAX_BODY */
-    unsigned answer_timeout_ms; /* an offer's connection is closed when unanswered this long;
-                                   0 = 30000 */
+    unsigned answer_timeout_ms; /* an offer unanswered this long gets 504 and its handle
+                                   becomes an orphan; 0 = 30000 */
     const char *static_dir;     /* directory served at / and /static/; NULL = none */
     sotto_signal_http_offer_cb on_offer;   /* required to listen */
     sotto_signal_http_hangup_cb on_hangup; /* required to listen */

@@ -36,7 +36,6 @@ struct sotto_signal_http_request {
     int finished;                     /* on_response made, or cancelled */
     int cancelled;                    /* cancelled: no callback */
     int connected;                    /* TCP up: the request headers are being sent */
-    int got_response;                 /* status line and headers seen */
     unsigned timeout_ms;              /* for the reason text */
     const char *method;               /* "POST" or "DELETE" (static) */
     sotto_http_url url;               /* host, port; path points into url_text */
@@ -194,7 +193,6 @@ static int connect_next(sotto_signal_http_request *req)
         ci.port = (int)req->url.port;
         ci.path = req->url.path;
         ci.host = req->host_header;
-        ci.origin = req->host_header;
         ci.method = req->method;
         ci.local_protocol_name = SOTTO_HTTP_CLIENT_PROTOCOL;
         ci.ssl_connection = LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
@@ -229,6 +227,7 @@ static void on_resolved(uv_getaddrinfo_t *resolve, int status, struct addrinfo *
 static int append_headers(struct lws *wsi, sotto_signal_http_request *req, unsigned char **p,
                           unsigned char *end)
 {
+    static const char sdp_type[] = "application/sdp";
     char length[24];
 
     if (req->auth[0]
@@ -240,7 +239,8 @@ static int append_headers(struct lws *wsi, sotto_signal_http_request *req, unsig
         return 0;
     snprintf(length, sizeof(length), "%zu", req->body_len);
     if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
-                                     (const unsigned char *)"application/sdp", 15, p, end)
+                                     (const unsigned char *)sdp_type, (int)sizeof(sdp_type) - 1,
+                                     p, end)
         || lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH,
                                         (const unsigned char *)length, (int)strlen(length), p,
                                         end))
@@ -272,7 +272,6 @@ static int write_body(struct lws *wsi, sotto_signal_http_request *req)
 
 static int on_established(struct lws *wsi, sotto_signal_http_request *req)
 {
-    req->got_response = 1;
     req->status = (int)lws_http_client_http_response(wsi);
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_LOCATION) >= LOCATION_MAX
         || lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE) >= CONTENT_TYPE_MAX

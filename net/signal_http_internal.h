@@ -42,7 +42,7 @@ struct sotto_signal_http {
     char token[SOTTO_SIGNAL_HTTP_MAX_TOKEN + 1]; /* bearer token; "" = loopback only */
     size_t token_len;                   /* bytes */
     size_t max_body;                    /* bytes of request body accepted */
-    unsigned answer_timeout_s;          /* an offer's connection lives this long unanswered */
+    unsigned answer_timeout_ms;         /* an offer unanswered this long gets 504 */
     int static_fd;                      /* static root directory; -1 = none */
     sotto_signal_http_offer_cb on_offer;
     sotto_signal_http_hangup_cb on_hangup;

@@ -16,17 +16,19 @@
  *
  * lws 4.1 also closes the descriptor of its event pipe twice: in the first
  * destroy, and again when the pipe's libuv handle has closed (later in the
- * same loop turn). Whatever the loop opened in between would be closed
- * under its owner, so we fill that descriptor number with a placeholder
- * right after the first destroy; the second close then hits the
- * placeholder. */
+ * same loop turn). A descriptor the loop opened in between would be closed
+ * under its owner (seen: a new client socket, then libuv aborting on
+ * EBADF), so we fill that number with a placeholder right after the first
+ * destroy and the second close hits the placeholder. Another thread that
+ * opens a descriptor in the few microseconds before we do can still lose
+ * it: hence one long-lived context per daemon (net/signal_http.h). */
 #include "net/signal_http_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libwebsockets.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -53,7 +55,7 @@ struct sotto_lws_holder {
     uv_timer_t reaper;              /* drives the teardown; data = this holder */
     uv_handle_t *lws_handles[MAX_LWS_HANDLES]; /* lws' idle/timer handles, closed last */
     size_t lws_handle_count;        /* entries in lws_handles */
-    void *owner;                    /* server or request; NULL once released */
+    void *owner;                    /* the signalling object; NULL once released */
     enum holder_stage stage;        /* see above */
     uint64_t closing_since;         /* uv_now() at the first destroy, ms */
     int pipe_fd;                    /* lws' event pipe descriptor; -1 = unknown */

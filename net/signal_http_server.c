@@ -60,13 +60,14 @@ typedef struct http_session {
     uint64_t file_len;                  /* bytes of the file to send */
     uint64_t file_sent;                 /* bytes of the file sent */
     int close_after;                    /* drop the connection after this reply */
+    int head_request;                   /* HEAD: every reply goes without its body */
 } http_session;
 
 struct sotto_signal_http_offer {
-    sotto_signal_http *server;          /* NULL once the object is destroyed */
+    sotto_signal_http *sig;             /* NULL once the object is destroyed */
     struct lws *wsi;                    /* the client's connection; NULL once gone */
     http_session *session;              /* that connection's state; NULL once gone */
-    sotto_signal_http_offer *prev;      /* server's list of pending offers */
+    sotto_signal_http_offer *prev;      /* sig's list of pending offers */
     sotto_signal_http_offer *next;
 };
 
@@ -81,7 +82,6 @@ typedef struct http_reply {
     int static_file;             /* Cache-Control max-age=300 instead of no-store */
     int file_fd;                 /* -1, or a file whose ownership passes on success */
     uint64_t file_len;           /* bytes of file_fd to send */
-    int head_only;               /* HEAD: Content-Length of the body, no body */
     int close;                   /* Connection: close, then close */
 } http_reply;
 
@@ -142,15 +142,15 @@ static void session_cleanup(http_session *s)
 
 static void offer_unlink(sotto_signal_http_offer *o)
 {
-    if (o->server) {
+    if (o->sig) {
         if (o->prev)
             o->prev->next = o->next;
         else
-            o->server->offers = o->next;
+            o->sig->offers = o->next;
         if (o->next)
             o->next->prev = o->prev;
     }
-    o->server = NULL;
+    o->sig = NULL;
     o->prev = o->next = NULL;
 }
 
@@ -196,7 +196,7 @@ static int write_head(struct lws *wsi, http_session *s, const http_reply *r, uin
  * owns r->file_fd; on failure nothing changed and the caller keeps it. */
 static int prepare_reply(struct lws *wsi, http_session *s, const http_reply *r)
 {
-    int has_file = r->file_fd >= 0;
+    int has_file = r->file_fd >= 0, head_only = s->head_request;
     uint64_t body_len = has_file ? r->file_len : r->body_len;
     unsigned char *copy = NULL;
     int rc;
@@ -205,7 +205,7 @@ static int prepare_reply(struct lws *wsi, http_session *s, const http_reply *r)
     rc = write_head(wsi, s, r, body_len);
     if (rc != 0)
         return rc;
-    if (!has_file && !r->head_only && r->body_len > 0) {
+    if (!has_file && !head_only && r->body_len > 0) {
         copy = malloc(r->body_len);
         if (!copy) {
             s->head_len = 0;
@@ -217,17 +217,20 @@ static int prepare_reply(struct lws *wsi, http_session *s, const http_reply *r)
     s->out_len = copy ? r->body_len : 0;
     s->has_file = has_file;
     s->file_fd = r->file_fd;
-    s->file_len = has_file && !r->head_only ? r->file_len : 0;
+    s->file_len = has_file && !head_only ? r->file_len : 0;
     s->close_after = r->close;
     s->state = SESSION_SENDING;
     lws_callback_on_writable(wsi);
     return 0;
 }
 
-static int reply_status(struct lws *wsi, http_session *s, unsigned status, int close_after)
+/* A reply without a payload of its own: the status text as body for
+ * errors, Allow on 204/405, WWW-Authenticate on 401. 0, or -1 to close. */
+static int reply_plain(struct lws *wsi, http_session *s, unsigned status, const char *allow,
+                       int close_after)
 {
     char text[64];
-    http_reply r = {.status = status, .file_fd = -1, .close = close_after};
+    http_reply r = {.status = status, .allow = allow, .file_fd = -1, .close = close_after};
 
     if (status >= 300) {
         int n = snprintf(text, sizeof(text), "%s\n", status_text(status));
@@ -239,18 +242,14 @@ static int reply_status(struct lws *wsi, http_session *s, unsigned status, int c
     return prepare_reply(wsi, s, &r) == 0 ? 0 : -1;
 }
 
+static int reply_status(struct lws *wsi, http_session *s, unsigned status, int close_after)
+{
+    return reply_plain(wsi, s, status, NULL, close_after);
+}
+
 static int reply_allow(struct lws *wsi, http_session *s, unsigned status, const char *allow)
 {
-    char text[64];
-    http_reply r = {.status = status, .allow = allow, .file_fd = -1};
-
-    if (status >= 300) {
-        int n = snprintf(text, sizeof(text), "%s\n", status_text(status));
-        r.content_type = "text/plain; charset=utf-8";
-        r.body = text;
-        r.body_len = (size_t)n;
-    }
-    return prepare_reply(wsi, s, &r) == 0 ? 0 : -1;
+    return reply_plain(wsi, s, status, allow, 0);
 }
 
 /* Writes the next piece of the prepared reply; 0 to go on, -1 to close. */
@@ -337,7 +336,7 @@ static int copy_header(struct lws *wsi, enum lws_token_indexes token, char *buf,
 
 /* 0 with *out_len (0 = no body), or the status to refuse the request with
  * (the connection is then closed: its framing cannot be trusted). */
-static unsigned body_framing(struct lws *wsi, const sotto_signal_http *srv, uint64_t *out_len)
+static unsigned body_framing(struct lws *wsi, const sotto_signal_http *sig, uint64_t *out_len)
 {
     char text[32];
     int n, rc;
@@ -349,7 +348,7 @@ static unsigned body_framing(struct lws *wsi, const sotto_signal_http *srv, uint
     if (n == 0)
         return 0;
     rc = n < 0 ? -ERANGE : sotto_http_parse_length(text, (size_t)n, out_len);
-    if (rc == -ERANGE || (rc == 0 && *out_len > srv->max_body))
+    if (rc == -ERANGE || (rc == 0 && *out_len > sig->max_body))
         return 413;
     return rc == 0 ? 0 : 400;
 }
@@ -365,15 +364,15 @@ static int peer_is_loopback(struct lws *wsi)
     return sotto_signal_http_is_loopback((const struct sockaddr *)&ss, len);
 }
 
-static int authorized(struct lws *wsi, const sotto_signal_http *srv)
+static int authorized(struct lws *wsi, const sotto_signal_http *sig)
 {
     char auth[SOTTO_SIGNAL_HTTP_MAX_TOKEN + 64];
     int n;
 
-    if (srv->token_len == 0)
+    if (sig->token_len == 0)
         return peer_is_loopback(wsi);
     n = copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, auth, sizeof(auth));
-    return n > 0 && sotto_http_bearer_matches(auth, (size_t)n, srv->token, srv->token_len);
+    return n > 0 && sotto_http_bearer_matches(auth, (size_t)n, sig->token, sig->token_len);
 }
 
 static int route_calls(struct lws *wsi, http_session *s, enum http_method m, uint64_t body_len)
@@ -400,7 +399,7 @@ static int route_calls(struct lws *wsi, http_session *s, enum http_method m, uin
     return 0;
 }
 
-static int route_call(struct lws *wsi, sotto_signal_http *srv, http_session *s,
+static int route_call(struct lws *wsi, sotto_signal_http *sig, http_session *s,
                       enum http_method m, const char *id)
 {
     int rc;
@@ -411,12 +410,12 @@ static int route_call(struct lws *wsi, sotto_signal_http *srv, http_session *s,
         return reply_allow(wsi, s, 204, "DELETE, OPTIONS");
     if (m != METHOD_DELETE)
         return reply_allow(wsi, s, 405, "DELETE, OPTIONS");
-    rc = srv->on_hangup(srv->opaque, id);
-    /* srv may be destroyed by now: only the session is used below. */
+    rc = sig->on_hangup(sig->opaque, id);
+    /* sig may be destroyed by now: only the session is used below. */
     return reply_status(wsi, s, rc == 0 ? 200 : rc == -ENOENT ? 404 : 500, 0);
 }
 
-static int route_static(struct lws *wsi, const sotto_signal_http *srv, http_session *s,
+static int route_static(struct lws *wsi, const sotto_signal_http *sig, http_session *s,
                         enum http_method m, const char *rel)
 {
     http_reply r = {.status = 200, .static_file = 1};
@@ -429,12 +428,11 @@ static int route_static(struct lws *wsi, const sotto_signal_http *srv, http_sess
     if (m != METHOD_GET && m != METHOD_HEAD)
         return reply_allow(wsi, s, 405, "GET, HEAD, OPTIONS");
     /* Every failure is the same 404: no hint what exists or why. */
-    if (sotto_http_open_static(srv->static_fd, rel, MAX_STATIC_FILE, &fd, &size) != 0)
+    if (sotto_http_open_static(sig->static_fd, rel, MAX_STATIC_FILE, &fd, &size) != 0)
         return reply_status(wsi, s, 404, 0);
     r.content_type = sotto_http_content_type(name ? name + 1 : rel);
     r.file_fd = fd;
     r.file_len = size;
-    r.head_only = m == METHOD_HEAD;
     if (prepare_reply(wsi, s, &r) != 0) {
         close(fd);
         return -1;
@@ -442,26 +440,28 @@ static int route_static(struct lws *wsi, const sotto_signal_http *srv, http_sess
     return 0;
 }
 
-static int on_request(struct lws *wsi, sotto_signal_http *srv, http_session *s, const char *path)
+static int on_request(struct lws *wsi, sotto_signal_http *sig, http_session *s, const char *path)
 {
+    static const char call_prefix[] = CALLS_PATH "/";
     enum http_method m = request_method(wsi);
     uint64_t body_len = 0;
     unsigned refuse;
 
     session_cleanup(s);
-    refuse = body_framing(wsi, srv, &body_len);
+    s->head_request = m == METHOD_HEAD;
+    refuse = body_framing(wsi, sig, &body_len);
     if (refuse)
         return reply_status(wsi, s, refuse, 1);
-    if (!authorized(wsi, srv))
+    if (!authorized(wsi, sig))
         return reply_status(wsi, s, 401, 0);
     if (strcmp(path, CALLS_PATH) == 0)
         return route_calls(wsi, s, m, body_len);
-    if (strncmp(path, CALLS_PATH "/", sizeof(CALLS_PATH)) == 0)
-        return route_call(wsi, srv, s, m, path + sizeof(CALLS_PATH));
-    if (srv->static_fd >= 0 && strcmp(path, "/") == 0)
-        return route_static(wsi, srv, s, m, "index.html");
-    if (srv->static_fd >= 0 && strncmp(path, "/static/", 8) == 0)
-        return route_static(wsi, srv, s, m, path + 8);
+    if (strncmp(path, call_prefix, sizeof(call_prefix) - 1) == 0)
+        return route_call(wsi, sig, s, m, path + sizeof(call_prefix) - 1);
+    if (sig->static_fd >= 0 && strcmp(path, "/") == 0)
+        return route_static(wsi, sig, s, m, "index.html");
+    if (sig->static_fd >= 0 && strncmp(path, "/static/", 8) == 0)
+        return route_static(wsi, sig, s, m, path + 8);
     return reply_status(wsi, s, 404, 0);
 }
 
@@ -476,30 +476,30 @@ static int on_body(http_session *s, const void *in, size_t len)
     return 0;
 }
 
-static int start_offer(struct lws *wsi, sotto_signal_http *srv, http_session *s)
+static int start_offer(struct lws *wsi, sotto_signal_http *sig, http_session *s)
 {
     sotto_signal_http_offer *o = calloc(1, sizeof(*o));
 
     if (!o)
         return reply_status(wsi, s, 503, 1);
-    o->server = srv;
+    o->sig = sig;
     o->wsi = wsi;
     o->session = s;
-    o->next = srv->offers;
-    if (srv->offers)
-        srv->offers->prev = o;
-    srv->offers = o;
+    o->next = sig->offers;
+    if (sig->offers)
+        sig->offers->prev = o;
+    sig->offers = o;
     s->offer = o;
     s->state = SESSION_WAITING_ANSWER;
-    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, (int)srv->answer_timeout_s);
-    srv->on_offer(srv->opaque, o, (const char *)s->body, s->body_len);
-    /* srv (and o) may be gone by now: only the session is used below. */
+    lws_set_timer_usecs(wsi, (lws_usec_t)sig->answer_timeout_ms * 1000);
+    sig->on_offer(sig->opaque, o, (const char *)s->body, s->body_len);
+    /* sig (and o) may be gone by now: only the session is used below. */
     free(s->body);
     s->body = NULL;
     return 0;
 }
 
-static int on_body_done(struct lws *wsi, sotto_signal_http *srv, http_session *s)
+static int on_body_done(struct lws *wsi, sotto_signal_http *sig, http_session *s)
 {
     if (s->state != SESSION_READING_OFFER)
         return 0;
@@ -511,22 +511,37 @@ static int on_body_done(struct lws *wsi, sotto_signal_http *srv, http_session *s
         session_cleanup(s);
         return reply_status(wsi, s, 400, 0);
     }
-    return start_offer(wsi, srv, s);
+    return start_offer(wsi, sig, s);
+}
+
+/* The daemon did not answer in time: 504, and the offer is an orphan. */
+static int on_answer_timeout(struct lws *wsi, http_session *s)
+{
+    if (s->state != SESSION_WAITING_ANSWER)
+        return 0;
+    session_cleanup(s);
+    return reply_status(wsi, s, 504, 0);
 }
 
 static int server_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
                            void *in, size_t len)
 {
     http_session *s = user;
-    sotto_signal_http *srv;
+    sotto_signal_http *sig;
 
     switch (reason) {
+    case LWS_CALLBACK_WSI_DESTROY:
+        /* Comes to the first protocol for every connection, client ones too
+         * (lws keeps its own copy of the protocols: compare callbacks). */
+        if (lws_get_protocol(wsi)
+            && lws_get_protocol(wsi)->callback == sotto_http_client_callback)
+            return sotto_http_client_callback(wsi, reason, user, in, len);
+        if (s && lws_get_protocol(wsi) && lws_get_protocol(wsi)->callback == server_callback)
+            session_cleanup(s);
+        return 0;
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     case LWS_CALLBACK_CLOSED_HTTP:
-    case LWS_CALLBACK_WSI_DESTROY:
-        /* WSI_DESTROY comes here for client connections too (lws keeps its
-         * own copy of the protocols: compare the callback). */
-        if (s && lws_get_protocol(wsi) && lws_get_protocol(wsi)->callback == server_callback)
+        if (s)
             session_cleanup(s);
         return 0;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
@@ -535,22 +550,24 @@ static int server_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
     default:
         break;
     }
-    srv = sotto_lws_owner(wsi);
+    sig = sotto_lws_owner(wsi);
     switch (reason) {
     case LWS_CALLBACK_HTTP:
-        if (!srv || !s || !in)
+        if (!sig || !s || !in)
             return -1;
-        return on_request(wsi, srv, s, in);
+        return on_request(wsi, sig, s, in);
     case LWS_CALLBACK_HTTP_BODY:
         return s ? on_body(s, in, len) : -1;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         if (!s)
             return -1;
-        if (!srv)
+        if (!sig)
             return s->state == SESSION_READING_OFFER ? -1 : 0;
-        return on_body_done(wsi, srv, s);
+        return on_body_done(wsi, sig, s);
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return s ? on_writeable(wsi, s) : -1;
+    case LWS_CALLBACK_TIMER:
+        return s ? on_answer_timeout(wsi, s) : 0;
     default:
         return 0;
     }
@@ -572,7 +589,7 @@ void sotto_http_server_orphan_offers(sotto_signal_http *sig)
             o->session->offer = NULL;
         o->session = NULL;
         o->wsi = NULL;
-        o->server = NULL;
+        o->sig = NULL;
         o->prev = o->next = NULL;
     }
     sig->offers = NULL;
@@ -590,6 +607,7 @@ static int finish_offer(sotto_signal_http_offer **offer, const http_reply *r)
         if (rc != 0)
             return rc;
         o->session->offer = NULL;
+        lws_set_timer_usecs(o->wsi, LWS_SET_TIMER_USEC_CANCEL);
         lws_set_timeout(o->wsi, PENDING_TIMEOUT_HTTP_CONTENT, SEND_TIMEOUT_S);
     }
     offer_unlink(o);
@@ -607,7 +625,7 @@ int sotto_signal_http_answer(sotto_signal_http_offer **offer, const char *sdp_an
 
     if (!offer || !*offer || !sdp_answer || !sotto_http_call_id_valid(call_id))
         return -EINVAL;
-    max = (*offer)->server ? (*offer)->server->max_body : SOTTO_SIGNAL_HTTP_DEFAULT_MAX_BODY;
+    max = (*offer)->sig ? (*offer)->sig->max_body : SOTTO_SIGNAL_HTTP_DEFAULT_MAX_BODY;
     len = strnlen(sdp_answer, max + 1);
     if (len == 0 || len > max)
         return -EINVAL;

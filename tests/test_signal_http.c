@@ -47,7 +47,8 @@ static void client_delete_twice(fixture *fx)
     int fd = conn_open(fx->port);
 
     /* Both on one keep-alive connection. */
-    ck_assert_int_ge(fd, 0);
+    if (fd < 0)
+        return;
     if (send_all(fd, req, strlen(req)) == 0)
         read_response(fd, &fx->res[0], 0);
     if (send_all(fd, req, strlen(req)) == 0)
@@ -158,7 +159,8 @@ static void client_content_types(fixture *fx)
     int fd = conn_open(fx->port);
 
     /* A refused body is discarded and the connection stays usable. */
-    ck_assert_int_ge(fd, 0);
+    if (fd < 0)
+        return;
     if (send_all(fd, plain, strlen(plain)) == 0)
         read_response(fd, &fx->res[0], 0);
     if (send_all(fd, none, strlen(none)) == 0)
@@ -414,6 +416,8 @@ START_TEST(http_garbage_and_oversized_headers_refused_server_survives)
 
     run_client(fx, client_garbage);
     ck_assert_int_eq(fx->flags[0], 1);
+    if (fx->res[0].status != 0)    /* written by libwebsockets: still our headers */
+        expect_security_headers(&fx->res[0], "no-store");
     ck_assert_int_eq(fx->flags[1], 1);
     ck_assert_int_eq(fx->flags[2], 1);
     ck_assert_int_eq(fx->flags[3], 1);
@@ -468,16 +472,34 @@ START_TEST(http_answer_after_client_left_is_enotconn)
 }
 END_TEST
 
+/* Posts an offer and returns with the connection still open (its fd in
+ * flags[0]), so that teardown destroys the object under it. */
+static void client_post_and_stay(fixture *fx)
+{
+    char req[1024];
+    struct timespec ts = {0, 200 * 1000 * 1000};
+    int fd = conn_open(fx->port);
+
+    fx->flags[0] = fd;
+    post_offer_request(req, sizeof(req), "", OFFER);
+    if (fd >= 0 && send_all(fd, req, strlen(req)) == 0)
+        nanosleep(&ts, NULL);    /* the offer reaches the daemon */
+}
+
 START_TEST(http_pending_offer_orphaned_by_destroy)
 {
     fixture *fx = fixture_new(NULL, NULL);
 
     fx->mode = NEVER;
-    run_client(fx, client_post_then_leave);
+    run_client(fx, client_post_and_stay);
+    ck_assert_int_ge(fx->flags[0], 0);
     ck_assert_int_eq(fx->offers, 1);
-    /* teardown answered the orphan after destroy */
+    /* Teardown answered the offer after destroy: an orphan, only freed. */
     ck_assert_ptr_null(fx->pending);
     ck_assert_int_eq(fx->answer_rc, -ENOTCONN);
+    /* The loop has run the teardown: the client's connection was dropped. */
+    ck_assert_int_eq(peer_closed(fx->flags[0]), 1);
+    close(fx->flags[0]);
     fixture_free(fx);
 }
 END_TEST
