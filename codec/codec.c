@@ -17,6 +17,7 @@ struct sotto_codec {
 };
 
 static const sotto_codec_desc *const codec_table[] = {
+    &sotto_codec_sotto_desc,
     &sotto_codec_opus_desc,
     &sotto_codec_pcmu_desc,
     &sotto_codec_pcma_desc,

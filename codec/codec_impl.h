@@ -7,6 +7,7 @@
 extern const sotto_codec_desc sotto_codec_pcmu_desc;
 extern const sotto_codec_desc sotto_codec_pcma_desc;
 extern const sotto_codec_desc sotto_codec_opus_desc;
+extern const sotto_codec_desc sotto_codec_sotto_desc;
 
 /* 1 when frame_ms is one of the packet durations every codec accepts. */
 int sotto_codec_frame_ms_valid(int frame_ms);

@@ -86,7 +86,7 @@ static int g711_create(void **out_state, const sotto_codec_params *p, int alaw)
     if (!st)
         return -ENOMEM;
     st->alaw = alaw;
-    sotto_plc_reset(&st->plc);
+    sotto__g711_plc_reset(&st->plc);
     *out_state = st;
     return 0;
 }
@@ -126,7 +126,7 @@ static int g711_decode(void *state, const uint8_t *payload, size_t len,
         return -ENOBUFS;
     for (size_t i = 0; i < len; i++)
         out_pcm[i] = st->alaw ? sotto_g711_alaw_decode(payload[i]) : sotto_g711_ulaw_decode(payload[i]);
-    sotto_plc_good_frame(&st->plc, out_pcm, len);
+    sotto__g711_plc_good_frame(&st->plc, out_pcm, len);
     *out_samples = len;
     return 0;
 }
@@ -134,7 +134,7 @@ static int g711_decode(void *state, const uint8_t *payload, size_t len,
 static int g711_conceal(void *state, int16_t *out_pcm, size_t samples, size_t *out_samples)
 {
     g711_state *st = state;
-    sotto_plc_conceal(&st->plc, out_pcm, samples);
+    sotto__g711_plc_conceal(&st->plc, out_pcm, samples);
     *out_samples = samples;
     return 0;
 }
@@ -142,7 +142,7 @@ static int g711_conceal(void *state, int16_t *out_pcm, size_t samples, size_t *o
 static void g711_reset(void *state)
 {
     g711_state *st = state;
-    sotto_plc_reset(&st->plc);
+    sotto__g711_plc_reset(&st->plc);
 }
 
 static int g711_fmtp(const sotto_codec_params *p, char *buf, size_t buflen)

@@ -9,12 +9,12 @@
 #define PLC_OLA_MAX 80     /* samples (10 ms): longest recovery cross-fade */
 #define PLC_ERASED_CAP 1000000 /* stops the loss counter from overflowing in long outages */
 
-void sotto_plc_reset(sotto_plc *plc)
+void sotto__g711_plc_reset(sotto_plc *plc)
 {
     memset(plc, 0, sizeof(*plc));
 }
 
-int sotto_plc_find_pitch(const int16_t *history)
+int sotto__g711_plc_find_pitch(const int16_t *history)
 {
     const int16_t *ref = history + SOTTO_PLC_HISTORY - PLC_CORR_LEN;
     int best_pitch = SOTTO_PLC_PITCH_MIN;
@@ -102,7 +102,7 @@ static void plc_push_history(sotto_plc *plc, const int16_t *pcm, size_t samples)
     memcpy(plc->history + keep, pcm, samples * sizeof(int16_t));
 }
 
-void sotto_plc_good_frame(sotto_plc *plc, int16_t *pcm, size_t samples)
+void sotto__g711_plc_good_frame(sotto_plc *plc, int16_t *pcm, size_t samples)
 {
     if (plc->erased > 0) {
         size_t ola = (size_t)(plc->pitch / 4)
@@ -123,10 +123,10 @@ void sotto_plc_good_frame(sotto_plc *plc, int16_t *pcm, size_t samples)
     plc_push_history(plc, pcm, samples);
 }
 
-void sotto_plc_conceal(sotto_plc *plc, int16_t *out, size_t samples)
+void sotto__g711_plc_conceal(sotto_plc *plc, int16_t *out, size_t samples)
 {
     if (plc->erased == 0) {
-        plc->pitch = sotto_plc_find_pitch(plc->history);
+        plc->pitch = sotto__g711_plc_find_pitch(plc->history);
         plc->periods = 1;
         plc->phase = 0;
         for (int i = 0; i < SOTTO_PLC_HISTORY; i++)

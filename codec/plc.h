@@ -30,17 +30,17 @@ typedef struct sotto_plc {
 } sotto_plc;
 
 /* Clears the history: the stream starts from silence. */
-void sotto_plc_reset(sotto_plc *plc);
+void sotto__g711_plc_reset(sotto_plc *plc);
 
 /* Takes one decoded frame (in place): cross-fades its start when it ends a
  * loss, then records it as history. */
-void sotto_plc_good_frame(sotto_plc *plc, int16_t *pcm, size_t samples);
+void sotto__g711_plc_good_frame(sotto_plc *plc, int16_t *pcm, size_t samples);
 
 /* Writes samples of concealment into out and records them as history. */
-void sotto_plc_conceal(sotto_plc *plc, int16_t *out, size_t samples);
+void sotto__g711_plc_conceal(sotto_plc *plc, int16_t *out, size_t samples);
 
 /* The pitch period (samples, PITCH_MIN..PITCH_MAX) that best explains the
  * end of history, by normalised cross-correlation. */
-int sotto_plc_find_pitch(const int16_t *history);
+int sotto__g711_plc_find_pitch(const int16_t *history);
 
 #endif

@@ -17,6 +17,7 @@ typedef struct known_codec {
 } known_codec;
 
 static const known_codec known_codecs[] = {
+    {"sotto", "SOTTO", 16000, 1, 100},
     {"opus", "opus", 48000, 2, 111},
     {"pcmu", "PCMU", 8000, 1, 0},
     {"pcma", "PCMA", 8000, 1, 8},

@@ -296,7 +296,10 @@ START_TEST(codec_find_by_name)
         ck_assert_ptr_eq(sotto_codec_find(list[n]->name), list[n]);
         n++;
     }
-    ck_assert_uint_eq(n, 3);
+    ck_assert_uint_eq(n, 4);
+    ck_assert_ptr_eq(list[0], sotto_codec_find("sotto"));
+    ck_assert_int_eq(list[0]->clock_rate, 16000);
+    ck_assert_int_eq(list[0]->static_pt, -1);
 }
 END_TEST
 

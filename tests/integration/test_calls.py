@@ -271,6 +271,30 @@ class TokenCall(unittest.TestCase):
             self.assertEqual(d.stop(), 0)
 
 
+class SottoCodecCall(unittest.TestCase):
+    def test_two_sottods_use_the_sotto_codec_at_3200_bits(self):
+        # Pitch-range tones: the codec models voiced speech (f0 62-500 Hz).
+        p = Pair(order="sotto,opus,pcmu", freqs=(180.0, 260.0))
+        try:
+            p.connect_by_token()
+            time.sleep(3)
+            for d in (p.a, p.b):
+                s = rpc(d, "stats")["calls"][0]
+                self.assertEqual(s["codec"], "SOTTO")
+                m = s["media"]
+                self.assertGreater(m["packets_received"], 100)
+                # 8 payload bytes per 20 ms packet.
+                self.assertEqual(m["payload_bytes_sent"], 8 * m["packets_sent"])
+        finally:
+            self.assertEqual(p.stop(), (0, 0))
+        for d, freq in ((p.a, p.freqs[1]), (p.b, p.freqs[0])):
+            rate, x = read_wav(os.path.join(d.dir, "received.wav"))
+            loud = [i for i, v in enumerate(x) if abs(v) > 1000]
+            self.assertTrue(loud, "nothing arrived at " + d.dir)
+            seg = x[loud[0] + rate // 2: loud[0] + rate // 2 + 2 * rate]
+            self.assertGreater(tone_power(seg, rate, freq), 0.8)
+
+
 class HttpCall(unittest.TestCase):
     def test_call_over_http_and_hangup_by_delete(self):
         p = Pair(backend="wav")

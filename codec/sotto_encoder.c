@@ -1,0 +1,104 @@
+/* Sotto encoder: feature analysis, quantisation and packing per packet.
+ *
+ * The envelope window of the last subframe reaches 80 samples (5 ms) past
+ * the packet end, so the encoder analyses its input delayed by 80 samples:
+ * packet k describes input samples [P k - 80, P k + P - 80) (P = packet
+ * samples). This is the 5 ms look-ahead of the algorithmic delay. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec/sotto.h"
+#include "codec/sotto_features.h"
+#include "codec/sotto_quant.h"
+#include "codec/sotto_weights.h"
+
+#define HISTORY SOTTO_FEAT_LAG_MAX                 /* past samples YIN reads */
+#define MAX_FRAME (SOTTO_MAX_SUBFRAMES * SOTTO_FEAT_SUB)
+#define BUF_LEN (HISTORY + MAX_FRAME + SOTTO_FEAT_LOOKAHEAD)
+
+struct sotto_encoder {
+    sotto_mode mode;            /* bit rate mode, fixed at create */
+    size_t frame;               /* input samples per packet: 320 or 640 */
+    sotto_weights *weights;     /* the embedded blob's "quant." tensors */
+    sotto_codebooks books;      /* borrowed from weights */
+    sotto_vq_norms norms;       /* codeword norms of this mode's stages */
+    sotto_features *features;   /* analyser and pitch tracker */
+    /* delayed signal y[t] = x[t - 80] for t in [P k - 256, P k + P + 80):
+     * history, the packet, then the look-ahead; zero at reset */
+    float buf[BUF_LEN];
+};
+
+int sotto_encoder_create(sotto_encoder **out, sotto_mode mode)
+{
+    if (out == NULL || sotto__mode_layout(mode) == NULL)
+        return -EINVAL;
+    sotto_encoder *e = calloc(1, sizeof(*e));
+    if (e == NULL)
+        return -ENOMEM;
+    e->mode = mode;
+    e->frame = sotto_mode_frame_samples(mode);
+    const uint8_t *blob;
+    size_t len;
+    static const char *const prefixes[] = {"quant.", NULL};
+    sotto_weights_embedded(&blob, &len);
+    int rc = sotto_weights_parse(&e->weights, blob, len, prefixes, NULL, 0);
+    if (rc == 0)
+        rc = sotto__codebooks_from_weights(&e->books, e->weights, NULL, 0) ? -EINVAL : 0;
+    if (rc == 0)
+        rc = sotto__vq_norms_init(&e->norms, &e->books, mode);
+    if (rc == 0)
+        rc = sotto__features_create(&e->features);
+    if (rc != 0)
+        goto fail;
+    *out = e;
+    return 0;
+fail:
+    sotto_encoder_destroy(&e);
+    return rc;
+}
+
+void sotto_encoder_destroy(sotto_encoder **e)
+{
+    if (e == NULL || *e == NULL)
+        return;
+    sotto__features_destroy(&(*e)->features);
+    sotto_weights_destroy(&(*e)->weights);
+    free(*e);
+    *e = NULL;
+}
+
+int sotto_encoder_reset(sotto_encoder *e)
+{
+    if (e == NULL)
+        return -EINVAL;
+    memset(e->buf, 0, sizeof(e->buf));
+    sotto__features_reset(e->features);
+    return 0;
+}
+
+int sotto_encode(sotto_encoder *e, const int16_t *pcm, uint8_t *out)
+{
+    if (e == NULL || pcm == NULL || out == NULL)
+        return -EINVAL;
+    size_t used = HISTORY + e->frame + SOTTO_FEAT_LOOKAHEAD;
+    memmove(e->buf, e->buf + e->frame, (used - e->frame) * sizeof(float));
+    float *in = e->buf + used - e->frame;
+    for (size_t i = 0; i < e->frame; i++)
+        in[i] = pcm[i] / 32768.0f;
+    /* packet start in buf: y[P k] */
+    const float *pkt = e->buf + HISTORY;
+    int n_sub = (int)(e->frame / SOTTO_FEAT_SUB), n_blocks = n_sub / 2;
+    float bands[SOTTO_MAX_SUBFRAMES * SOTTO_NBANDS];
+    float lag[SOTTO_MAX_SUBFRAMES / 2], voicing[SOTTO_MAX_SUBFRAMES / 2];
+    for (int s = 0; s < n_sub; s++)
+        sotto__features_bands(e->features, pkt + s * SOTTO_FEAT_SUB - SOTTO_FEAT_LOOKAHEAD,
+                              bands + s * SOTTO_NBANDS);
+    for (int b = 0; b < n_blocks; b++)
+        sotto__features_pitch(e->features, pkt + b * SOTTO_FEAT_PKT, &lag[b], &voicing[b]);
+    uint16_t idx[SOTTO_MAX_FIELDS];
+    int rc = sotto__quantise(&e->books, &e->norms, e->mode, bands, lag, voicing, idx);
+    if (rc == 0)
+        rc = sotto__pack(e->mode, idx, out);
+    return rc;
+}
