@@ -84,6 +84,7 @@ typedef struct sotto_config {
         int ice_port_min;                             /* 0 or 1024..65535; default 0 (any) */
         int ice_port_max;                             /* 0 or 1024..65535; default 0 (any); min <= max when both set */
         char state_dir[SOTTO_CONFIG_PATH_MAX];        /* identity key/cert directory, absolute; "" = $XDG_STATE_HOME/sotto, ~/.local/state/sotto, or /var/lib/sotto for root; default "" */
+        char web_root[SOTTO_CONFIG_PATH_MAX];         /* directory of the browser call page served over HTTP signalling, absolute; "" = the installed page when present, else none; default "" */
     } network;
     struct {
         int incoming;                                 /* enum sotto_incoming_policy; default ring */

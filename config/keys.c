@@ -200,6 +200,10 @@ const sotto_config_key sotto_config_keys[] = {
                 "Directory that keeps this daemon's identity key and certificate; empty = "
                 "$XDG_STATE_HOME/sotto, else ~/.local/state/sotto, or /var/lib/sotto for "
                 "root."),
+    CHECKED_KEY("network", "web_root", network.web_root, check_absolute_path,
+                "an absolute path, or empty",
+                "Directory of the browser call page served at / by the HTTP signalling "
+                "server; empty = the page installed with sottod, if present."),
     ENUM_KEY("call", "incoming", call.incoming, incoming_names,
              "What to do with an incoming call: auto = answer at once, ring = wait for "
              "sottoctl answer, reject = refuse it."),

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "config.h"
 #include "daemon/call_http.h"
 #include "daemon/log.h"
 #include "net/signal_http.h"
@@ -112,6 +114,12 @@ int sottod__http_start(sottod_calls *mgr, char *err, size_t errlen)
     p.port = (unsigned)mgr->cfg->network.signal_port;
     p.bearer_token = mgr->cfg->network.signal_token;
     p.answer_timeout_ms = (unsigned)mgr->cfg->call.ring_timeout_s * 1000u + 10000u;
+    /* A web_root that is set must work (create fails otherwise); the
+     * installed page is optional, so its absence just means no page. */
+    if (mgr->cfg->network.web_root[0])
+        p.static_dir = mgr->cfg->network.web_root;
+    else if (access(SOTTO_WEB_DIR "/index.html", R_OK) == 0)
+        p.static_dir = SOTTO_WEB_DIR;
     p.on_offer = on_http_offer;
     p.on_hangup = on_http_hangup;
     p.opaque = mgr;

@@ -452,7 +452,11 @@ static int on_request(struct lws *wsi, sotto_signal_http *sig, http_session *s, 
     refuse = body_framing(wsi, sig, &body_len);
     if (refuse)
         return reply_status(wsi, s, refuse, 1);
-    if (!authorized(wsi, sig))
+    /* The page holds no secret and asks the person for the token, so with a
+     * token configured it is served to anyone; the call API never is. */
+    int is_static = sig->static_fd >= 0 && (strcmp(path, "/") == 0 ||
+                                            strncmp(path, "/static/", 8) == 0);
+    if (!(is_static && sig->token_len > 0) && !authorized(wsi, sig))
         return reply_status(wsi, s, 401, 0);
     if (strcmp(path, CALLS_PATH) == 0)
         return route_calls(wsi, s, m, body_len);

@@ -10,7 +10,7 @@ SOTTO_PACKAGES=(
   libsystemd-dev libopus-dev check
   libnice-dev libglib2.0-dev libssl-dev libsrtp2-dev zlib1g-dev
   libwebsockets-dev libwebsockets-evlib-uv
-  python3-aiortc coturn iproute2
+  python3-aiortc coturn iproute2 chromium chromium-driver
   libasound2-plugins alsa-utils
   python3 python3-numpy python3-scipy
   espeak-ng sox mandoc clang

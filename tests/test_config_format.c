@@ -39,6 +39,7 @@ void fill_non_defaults(sotto_config *cfg)
     cfg->network.ice_port_min = 50000;
     cfg->network.ice_port_max = 50000;
     snprintf(cfg->network.state_dir, sizeof cfg->network.state_dir, "/var/lib/sotto test");
+    snprintf(cfg->network.web_root, sizeof cfg->network.web_root, "/srv/sotto web;#1");
     cfg->call.incoming = SOTTO_INCOMING_REJECT;
     cfg->call.unknown_peer = SOTTO_UNKNOWN_PEER_REJECT;
     cfg->call.ring_timeout_s = 300;

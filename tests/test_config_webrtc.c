@@ -28,6 +28,7 @@ START_TEST(webrtc_defaults_have_documented_values)
     ck_assert_int_eq(cfg.network.ice_port_min, 0);
     ck_assert_int_eq(cfg.network.ice_port_max, 0);
     ck_assert_str_eq(cfg.network.state_dir, "");
+    ck_assert_str_eq(cfg.network.web_root, "");
     ck_assert_int_eq(cfg.call.incoming, SOTTO_INCOMING_RING);
     ck_assert_int_eq(cfg.call.unknown_peer, SOTTO_UNKNOWN_PEER_ALLOW);
     ck_assert_int_eq(cfg.call.ring_timeout_s, 30);
@@ -55,6 +56,7 @@ START_TEST(webrtc_keys_are_parsed)
                        "ice_port_min = 50000\n"
                        "ice_port_max = 50100\n"
                        "state_dir = /var/lib/sotto-test\n"
+                       "web_root = /usr/local/share/sotto/web\n"
                        "[call]\n"
                        "incoming = auto\n"
                        "unknown_peer = reject\n"
@@ -82,6 +84,7 @@ START_TEST(webrtc_keys_are_parsed)
     ck_assert_int_eq(cfg.network.ice_port_min, 50000);
     ck_assert_int_eq(cfg.network.ice_port_max, 50100);
     ck_assert_str_eq(cfg.network.state_dir, "/var/lib/sotto-test");
+    ck_assert_str_eq(cfg.network.web_root, "/usr/local/share/sotto/web");
     ck_assert_int_eq(cfg.call.incoming, SOTTO_INCOMING_AUTO);
     ck_assert_int_eq(cfg.call.unknown_peer, SOTTO_UNKNOWN_PEER_REJECT);
     ck_assert_int_eq(cfg.call.ring_timeout_s, 45);
@@ -175,6 +178,8 @@ static const struct {
     {"[network]\nice_port_max = 65536\n", "test.conf:2:", "[network] ice_port_max", "\"65536\" (accepted: 0 or 1024..65535)"},
     {"[network]\nstate_dir = relative/dir\n", "test.conf:2:", "[network] state_dir", "bad value \"relative/dir\" (not an absolute path; accepted: an absolute path, or empty; at most 183 characters)"},
     {"[network]\nstate_dir = ~/sotto\n", "test.conf:2:", "[network] state_dir", "(not an absolute path; "},
+    {"[network]\nweb_root = web\n", "test.conf:2:", "[network] web_root", "bad value \"web\" (not an absolute path; accepted: an absolute path, or empty; at most 184 characters)"},
+    {"[network]\nweb_root = ./share/sotto/web\n", "test.conf:2:", "[network] web_root", "(not an absolute path; "},
     {"[call]\nincoming = answer\n", "test.conf:2:", "[call] incoming", "bad value \"answer\" (accepted: auto, ring, reject)"},
     {"[call]\nincoming = RING\n", "test.conf:2:", "[call] incoming", "\"RING\""},
     {"[call]\nunknown_peer = deny\n", "test.conf:2:", "[call] unknown_peer", "bad value \"deny\" (accepted: allow, reject)"},
