@@ -93,7 +93,7 @@ typedef struct sotto_config {
         int max_calls;                                /* 1..16; default 4 */
     } call;
     struct {
-        char order[SOTTO_CONFIG_NAME_MAX];            /* codec names in preference order, stored lower case and comma-separated without spaces (e.g. "opus,pcmu"): at least one of sotto, opus, pcmu, pcma, each once; default "opus,pcmu,pcma" */
+        char order[SOTTO_CONFIG_NAME_MAX];            /* codec names in preference order, stored lower case and comma-separated without spaces (e.g. "opus,pcmu"): at least one of sotto, opus, pcmu, pcma, each once; default "sotto,opus,pcmu,pcma" */
         int opus_bitrate;                             /* bit/s, 6000..510000; default 24000 */
         int ptime_ms;                                 /* 10, 20, 40 or 60; default 20 */
         int opus_fec;                                 /* bool; default true */

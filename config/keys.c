@@ -81,7 +81,7 @@ const sotto_config sotto_config_defaults = {
         .max_calls = 4,
     },
     .codec = {
-        .order = "opus,pcmu,pcma",
+        .order = "sotto,opus,pcmu,pcma",
         .opus_bitrate = 24000,
         .ptime_ms = 20,
         .opus_fec = 1,

@@ -33,7 +33,7 @@ START_TEST(webrtc_defaults_have_documented_values)
     ck_assert_int_eq(cfg.call.unknown_peer, SOTTO_UNKNOWN_PEER_ALLOW);
     ck_assert_int_eq(cfg.call.ring_timeout_s, 30);
     ck_assert_int_eq(cfg.call.max_calls, 4);
-    ck_assert_str_eq(cfg.codec.order, "opus,pcmu,pcma");
+    ck_assert_str_eq(cfg.codec.order, "sotto,opus,pcmu,pcma");
     ck_assert_int_eq(cfg.codec.opus_bitrate, 24000);
     ck_assert_int_eq(cfg.codec.ptime_ms, 20);
     ck_assert_int_eq(cfg.codec.opus_fec, 1);
