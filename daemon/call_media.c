@@ -126,6 +126,10 @@ int sottod_media_create(sottod_media **out, const sottod_media_params *p)
     jc.clock_rate = (uint32_t)p->codec->clock_rate;
     jc.frame_us = (uint32_t)p->codec_params.frame_ms * 1000;
     jc.max_frame_bytes = MAX_PAYLOAD;
+    /* After call set-up the first packets come in bursts (the loop was busy
+     * with the handshake), which inflates the delay; shed it within about a
+     * second rather than several: one compression per 80 ms of speech. */
+    jc.speech_compress_interval_frames = 4;
     rc = sotto_jitter_create(&m->jitter, &jc);
     if (rc == 0)
         rc = sotto_resampler_create(&m->to_codec, p->rate, p->codec->sample_rate,
