@@ -70,6 +70,36 @@ class SottoCodecCli(unittest.TestCase):
         self.assertLess(peak, 32767)
         self.assertGreater(peak, 2000)
 
+    def test_pitch_is_kept_on_voiced_frames(self):
+        import numpy as np
+        _, out = self.roundtrip(3200)
+        rate_in, _, x = read(self.speech)
+        _, _, y = read(out)
+        x = np.interp(np.arange(0, len(x) * 16000 // rate_in) * rate_in / 16000,
+                      np.arange(len(x)), np.asarray(x, float))
+        y = np.asarray(y, float)
+
+        def pitch(sig, start):
+            f = sig[start:start + 640]
+            f = f - f.mean()
+            ac = np.correlate(f, f, "full")[639:]
+            if ac[0] <= 0:
+                return None
+            lags = np.arange(40, 267)  # 60..400 Hz
+            best = lags[np.argmax(ac[lags])]
+            return 16000.0 / best if ac[best] / ac[0] > 0.6 else None
+
+        ratios = []
+        for start in range(0, min(len(x), len(y)) - 640, 320):
+            a, b = pitch(x, start), pitch(y, start)
+            if a and b:
+                ratios.append(abs(np.log2(b / a)))
+        self.assertGreater(len(ratios), 20, "too few voiced frames to compare")
+        # Within a semitone on most voiced frames (octave errors are rare).
+        within = sum(1 for r in ratios if r < 1 / 12) / len(ratios)
+        print("pitch within a semitone on %.0f %% of %d voiced frames" % (100 * within, len(ratios)))
+        self.assertGreater(within, 0.85, "pitch kept on %.0f %% of voiced frames" % (100 * within))
+
     def test_3200_bits(self):
         self.check(3200, 8, 20)
 
