@@ -1,4 +1,5 @@
 /* DTLS-SRTP key agreement over memory BIOs; see dtls.h. */
+#include "net/err.h"
 #include "net/dtls.h"
 
 #include <ctype.h>
@@ -46,18 +47,6 @@ struct sotto_dtls {
     void *opaque;
 };
 
-static void errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 void sotto_dtls_params_default(sotto_dtls_params *out)
 {
@@ -490,7 +479,7 @@ static int make_ssl(sotto_dtls *d, const sotto_dtls_params *p, const char *profi
         SSL_CTX_set1_groups_list(d->ctx, "X25519:P-256") != 1 ||
         SSL_CTX_set_tlsext_use_srtp(d->ctx, profiles) != 0 ||
         sotto_identity_use_in(p->identity, d->ctx) != 0) {
-        errf(err, errlen, "DTLS: OpenSSL refused the configuration");
+        sotto__net_errf(err, errlen, "DTLS: OpenSSL refused the configuration");
         return -EIO;
     }
     d->ssl = SSL_new(d->ctx);
@@ -508,7 +497,7 @@ static int make_ssl(sotto_dtls *d, const sotto_dtls_params *p, const char *profi
     SSL_set_bio(d->ssl, d->rbio, d->wbio);
     SSL_set_app_data(d->ssl, d);
     if (SSL_set_mtu(d->ssl, d->mtu) <= 0) {
-        errf(err, errlen, "DTLS: OpenSSL refused an MTU of %u", d->mtu);
+        sotto__net_errf(err, errlen, "DTLS: OpenSSL refused an MTU of %u", d->mtu);
         return -EINVAL;
     }
     if (p->role == SOTTO_DTLS_CLIENT)
@@ -526,22 +515,22 @@ static int check_params(const sotto_dtls_params *p, char *profiles, size_t size,
 
     if (!p->identity || !p->send || !p->on_connected || !p->on_failed ||
         (p->role != SOTTO_DTLS_CLIENT && p->role != SOTTO_DTLS_SERVER)) {
-        errf(err, errlen, "DTLS: identity, role and every callback are required");
+        sotto__net_errf(err, errlen, "DTLS: identity, role and every callback are required");
         return -EINVAL;
     }
     if (p->mtu < DTLS_MTU_MIN || p->mtu > DTLS_MTU_MAX || p->handshake_timeout_ms == 0) {
-        errf(err, errlen, "DTLS: mtu must be %d..%d and the timeout positive", DTLS_MTU_MIN,
+        sotto__net_errf(err, errlen, "DTLS: mtu must be %d..%d and the timeout positive", DTLS_MTU_MIN,
              DTLS_MTU_MAX);
         return -EINVAL;
     }
     if (profile_list(p, profiles, size) != 0) {
-        errf(err, errlen, "DTLS: unknown or too many SRTP profiles");
+        sotto__net_errf(err, errlen, "DTLS: unknown or too many SRTP profiles");
         return -EINVAL;
     }
     if (p->remote_fingerprint) {
         rc = sotto_dtls_parse_fingerprint(p->remote_fingerprint, fp);
         if (rc != 0) {
-            errf(err, errlen, "DTLS: remote fingerprint is not \"sha-256\" and 32 hex pairs");
+            sotto__net_errf(err, errlen, "DTLS: remote fingerprint is not \"sha-256\" and 32 hex pairs");
             return rc;
         }
     }
@@ -566,7 +555,7 @@ int sotto_dtls_create(sotto_dtls **out_dtls, uv_loop_t *loop, const sotto_dtls_p
     int rc;
 
     if (!out_dtls || !loop || !params) {
-        errf(err, errlen, "DTLS: missing argument");
+        sotto__net_errf(err, errlen, "DTLS: missing argument");
         return -EINVAL;
     }
     rc = check_params(params, profiles, sizeof(profiles), err, errlen);

@@ -1,4 +1,5 @@
 /* ICE agent over libnice; see ice.h. */
+#include "net/err.h"
 #include "net/ice.h"
 
 #include <arpa/inet.h>
@@ -26,18 +27,6 @@ struct sotto_ice {
     void *opaque;
 };
 
-static void errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 void sotto_ice_config_default(sotto_ice_config *out)
 {
@@ -150,33 +139,33 @@ static int check_params(const sotto_ice_params *params, char *err, size_t errlen
 
     if (!params->on_candidate || !params->on_gathering_done || !params->on_state ||
         !params->on_receive) {
-        errf(err, errlen, "ICE: every callback is required");
+        sotto__net_errf(err, errlen, "ICE: every callback is required");
         return -EINVAL;
     }
     if (p->stun_address && (!is_ip_literal(p->stun_address) || p->stun_port == 0)) {
-        errf(err, errlen, "ICE: STUN server must be an IP address with a port");
+        sotto__net_errf(err, errlen, "ICE: STUN server must be an IP address with a port");
         return -EINVAL;
     }
     if (p->turn_count > SOTTO_ICE_MAX_TURN || p->local_address_count > SOTTO_ICE_MAX_LOCAL_ADDRS) {
-        errf(err, errlen, "ICE: too many TURN servers or local addresses");
+        sotto__net_errf(err, errlen, "ICE: too many TURN servers or local addresses");
         return -EINVAL;
     }
     for (size_t i = 0; i < p->turn_count; i++) {
         const sotto_ice_turn_server *t = &p->turn[i];
         if (!is_ip_literal(t->address) || t->port == 0 || !t->username || !t->password ||
             t->transport > SOTTO_ICE_RELAY_TLS) {
-            errf(err, errlen, "ICE: TURN server %zu needs an IP address, port, username and password", i);
+            sotto__net_errf(err, errlen, "ICE: TURN server %zu needs an IP address, port, username and password", i);
             return -EINVAL;
         }
     }
     for (size_t i = 0; i < p->local_address_count; i++) {
         if (!is_ip_literal(p->local_addresses[i])) {
-            errf(err, errlen, "ICE: local address %zu is not an IP address", i);
+            sotto__net_errf(err, errlen, "ICE: local address %zu is not an IP address", i);
             return -EINVAL;
         }
     }
     if (p->min_port > p->max_port) {
-        errf(err, errlen, "ICE: min_port above max_port");
+        sotto__net_errf(err, errlen, "ICE: min_port above max_port");
         return -EINVAL;
     }
     return 0;
@@ -198,7 +187,7 @@ static int add_servers(sotto_ice *ice, const sotto_ice_config *p, char *err, siz
         if (!nice_agent_set_relay_info(ice->agent, ice->stream_id, ICE_COMPONENT, t->address,
                                        t->port, t->username, t->password,
                                        relay_types[t->transport])) {
-            errf(err, errlen, "ICE: libnice refused TURN server %zu", i);
+            sotto__net_errf(err, errlen, "ICE: libnice refused TURN server %zu", i);
             return -EIO;
         }
     }
@@ -207,7 +196,7 @@ static int add_servers(sotto_ice *ice, const sotto_ice_config *p, char *err, siz
         nice_address_init(&addr);
         if (!nice_address_set_from_string(&addr, p->local_addresses[i]) ||
             !nice_agent_add_local_address(ice->agent, &addr)) {
-            errf(err, errlen, "ICE: libnice refused local address %s", p->local_addresses[i]);
+            sotto__net_errf(err, errlen, "ICE: libnice refused local address %s", p->local_addresses[i]);
             return -EIO;
         }
     }
@@ -233,7 +222,7 @@ int sotto_ice_create(sotto_ice **out_ice, sotto_glib_uv *glue, const sotto_ice_p
     int rc;
 
     if (!out_ice || !ctx || !params) {
-        errf(err, errlen, "ICE: missing argument");
+        sotto__net_errf(err, errlen, "ICE: missing argument");
         return -EINVAL;
     }
     rc = check_params(params, err, errlen);
@@ -264,7 +253,7 @@ int sotto_ice_create(sotto_ice **out_ice, sotto_glib_uv *glue, const sotto_ice_p
         g_object_set(ice->agent, "force-relay", TRUE, NULL);
     ice->stream_id = nice_agent_add_stream(ice->agent, 1);
     if (ice->stream_id == 0) {
-        errf(err, errlen, "ICE: libnice could not add a stream");
+        sotto__net_errf(err, errlen, "ICE: libnice could not add a stream");
         rc = -EIO;
         goto fail;
     }
@@ -277,7 +266,7 @@ int sotto_ice_create(sotto_ice **out_ice, sotto_glib_uv *glue, const sotto_ice_p
         goto fail;
     connect_signals(ice);
     if (!nice_agent_attach_recv(ice->agent, ice->stream_id, ICE_COMPONENT, ctx, on_recv, ice)) {
-        errf(err, errlen, "ICE: libnice could not attach the receive callback");
+        sotto__net_errf(err, errlen, "ICE: libnice could not attach the receive callback");
         rc = -EIO;
         goto fail;
     }

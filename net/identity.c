@@ -1,4 +1,5 @@
 /* DTLS identity: P-256 key and self-signed certificate; see identity.h. */
+#include "net/err.h"
 #include "net/identity.h"
 
 #include <errno.h>
@@ -28,18 +29,6 @@ struct sotto_identity {
     char fingerprint_text[SOTTO_FINGERPRINT_TEXT];
 };
 
-static void errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static EVP_PKEY *generate_key(void)
 {
@@ -196,7 +185,7 @@ static int store_identity(const char *dir, const char *path, EVP_PKEY *key, X509
     }
 done:
     if (rc != 0)
-        errf(err, errlen, "identity: cannot write %s: %s", path, strerror(-rc));
+        sotto__net_errf(err, errlen, "identity: cannot write %s: %s", path, strerror(-rc));
     BIO_free(pem);
     return rc;
 }
@@ -215,17 +204,17 @@ static int read_private_file(const char *path, char **out_data, size_t *out_len,
     if (fd < 0) {
         int e = errno;
         if (e != ENOENT)
-            errf(err, errlen, "identity: cannot open %s: %s", path, strerror(e));
+            sotto__net_errf(err, errlen, "identity: cannot open %s: %s", path, strerror(e));
         return -e;
     }
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
         (st.st_mode & 077) != 0) {
-        errf(err, errlen, "identity: %s must be a regular file owned by us with mode 0600", path);
+        sotto__net_errf(err, errlen, "identity: %s must be a regular file owned by us with mode 0600", path);
         close(fd);
         return -EACCES;
     }
     if (st.st_size <= 0 || st.st_size > IDENTITY_MAX_FILE) {
-        errf(err, errlen, "identity: %s has an implausible size", path);
+        sotto__net_errf(err, errlen, "identity: %s has an implausible size", path);
         close(fd);
         return -EBADMSG;
     }
@@ -277,7 +266,7 @@ static int load_existing(const char *path, sotto_identity *id, char *err, size_t
     OPENSSL_cleanse(data, len);
     free(data);
     if (rc == -EBADMSG)
-        errf(err, errlen, "identity: %s does not hold a P-256 key and its certificate", path);
+        sotto__net_errf(err, errlen, "identity: %s does not hold a P-256 key and its certificate", path);
     return rc;
 }
 
@@ -292,7 +281,7 @@ static int ensure_dir(const char *dir, char *err, size_t errlen)
     e = errno;
     if (e == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
         return 0;
-    errf(err, errlen, "identity: cannot use state directory %s: %s", dir,
+    sotto__net_errf(err, errlen, "identity: cannot use state directory %s: %s", dir,
          strerror(e == EEXIST ? ENOTDIR : e));
     return e == EEXIST ? -ENOTDIR : -e;
 }
@@ -306,7 +295,7 @@ static int complete_identity(sotto_identity *id, char *err, size_t errlen)
         id->cert = issue_certificate(id->key);
     ERR_clear_error();
     if (!id->key || !id->cert) {
-        errf(err, errlen, "identity: OpenSSL could not generate a key and certificate");
+        sotto__net_errf(err, errlen, "identity: OpenSSL could not generate a key and certificate");
         return -EIO;
     }
     return compute_fingerprint(id);

@@ -1,4 +1,5 @@
 /* One call's ICE + DTLS + SRTP; see transport.h. */
+#include "net/err.h"
 #include "net/transport.h"
 
 #include <errno.h>
@@ -47,18 +48,6 @@ struct sotto_transport {
     void *opaque;
 };
 
-static void errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 const char *sotto_transport_state_name(sotto_transport_state state)
 {
@@ -328,7 +317,7 @@ int sotto_transport_create(sotto_transport **out_t, uv_loop_t *loop,
 
     if (!out_t || !loop || !params || !params->identity || !params->on_candidate ||
         !params->on_state || !params->on_packet || params->profile_count > SOTTO_SRTP_PROFILE_COUNT) {
-        errf(err, errlen, "transport: identity and the candidate, state and packet callbacks are required");
+        sotto__net_errf(err, errlen, "transport: identity and the candidate, state and packet callbacks are required");
         return -EINVAL;
     }
     t = calloc(1, sizeof(*t));
