@@ -11,17 +11,6 @@
 #include <string.h>
 #include <strings.h>
 
-void sotto__sdp_errf(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 void sotto__sdp_outf(sotto__sdp_out *o, const char *fmt, ...)
 {
     va_list ap;

@@ -81,18 +81,18 @@ static int parse_identity(sotto__sdp_fields *f, sotto_sdp_candidate *c, int *unu
 
     if (!sotto__sdp_next_field(f, &t, &n) || n >= SOTTO_SDP_FOUNDATION_LEN ||
         !sotto__sdp_is_ice_chars(t, n)) {
-        sotto__sdp_errf(err, errlen, "candidate foundation must be 1..32 ice-chars");
+        sotto__net_errf(err, errlen, "candidate foundation must be 1..32 ice-chars");
         return -EINVAL;
     }
     memcpy(c->foundation, t, n);
     if (!sotto__sdp_next_field(f, &t, &n) ||
         sotto__sdp_parse_uint(t, n, 1, SOTTO__SDP_MAX_COMPONENT, &v) != 0) {
-        sotto__sdp_errf(err, errlen, "candidate component must be 1..256");
+        sotto__net_errf(err, errlen, "candidate component must be 1..256");
         return -EINVAL;
     }
     c->component = (uint16_t)v;
     if (!sotto__sdp_next_field(f, &t, &n) || !sotto__sdp_is_token(t, n)) {
-        sotto__sdp_errf(err, errlen, "candidate transport missing");
+        sotto__net_errf(err, errlen, "candidate transport missing");
         return -EINVAL;
     }
     if (sotto__sdp_ieq(t, n, "udp"))
@@ -103,7 +103,7 @@ static int parse_identity(sotto__sdp_fields *f, sotto_sdp_candidate *c, int *unu
         *unusable = 1;
     if (!sotto__sdp_next_field(f, &t, &n) ||
         sotto__sdp_parse_uint(t, n, 1, SOTTO__SDP_MAX_PRIORITY, &v) != 0) {
-        sotto__sdp_errf(err, errlen, "candidate priority must be 1..2147483647");
+        sotto__net_errf(err, errlen, "candidate priority must be 1..2147483647");
         return -EINVAL;
     }
     c->priority = (uint32_t)v;
@@ -120,25 +120,25 @@ static int parse_location(sotto__sdp_fields *f, sotto_sdp_candidate *c, int *unu
     int rc;
 
     if (!sotto__sdp_next_field(f, &t, &n)) {
-        sotto__sdp_errf(err, errlen, "candidate address missing");
+        sotto__net_errf(err, errlen, "candidate address missing");
         return -EINVAL;
     }
     rc = sotto__sdp_cand_address_kind(t, n, &c->address_kind);
     if (rc == -EINVAL) {
-        sotto__sdp_errf(err, errlen, "bad candidate address '%.*s'", (int)(n < SHOW ? n : SHOW), t);
+        sotto__net_errf(err, errlen, "bad candidate address '%.*s'", (int)(n < SHOW ? n : SHOW), t);
         return -EINVAL;
     }
     if (rc == -ENOTSUP)
         *unusable = 1;
     memcpy(c->address, t, n);
     if (!sotto__sdp_next_field(f, &t, &n) || sotto__sdp_parse_uint(t, n, 0, 65535, &v) != 0) {
-        sotto__sdp_errf(err, errlen, "candidate port must be 0..65535");
+        sotto__net_errf(err, errlen, "candidate port must be 0..65535");
         return -EINVAL;
     }
     c->port = (uint16_t)v;
     if (!sotto__sdp_next_field(f, &t, &n) || n != 3 || memcmp(t, "typ", 3) != 0 ||
         !sotto__sdp_next_field(f, &t, &n) || !sotto__sdp_is_token(t, n)) {
-        sotto__sdp_errf(err, errlen, "candidate needs 'typ <type>' after the port");
+        sotto__net_errf(err, errlen, "candidate needs 'typ <type>' after the port");
         return -EINVAL;
     }
     for (unsigned i = SOTTO_SDP_CAND_HOST; i <= SOTTO_SDP_CAND_RELAY; i++)
@@ -181,7 +181,7 @@ static int parse_known_ext(sotto_sdp_candidate *c, const char *name, size_t nlen
     }
     return 0;
 bad:
-    sotto__sdp_errf(err, errlen, "bad or repeated candidate '%.*s' value", (int)nlen, name);
+    sotto__net_errf(err, errlen, "bad or repeated candidate '%.*s' value", (int)nlen, name);
     return -EINVAL;
 }
 
@@ -203,7 +203,7 @@ int sotto__sdp_candidate_parse(const char *value, size_t len, sotto_sdp_candidat
         return rc;
     while (sotto__sdp_next_field(&f, &name, &nlen)) {
         if (!sotto__sdp_next_field(&f, &val, &vlen)) {
-            sotto__sdp_errf(err, errlen, "candidate extension '%.*s' has no value",
+            sotto__net_errf(err, errlen, "candidate extension '%.*s' has no value",
                             (int)(nlen < SHOW ? nlen : SHOW), name);
             return -EINVAL;
         }
@@ -214,7 +214,7 @@ int sotto__sdp_candidate_parse(const char *value, size_t len, sotto_sdp_candidat
             continue;
         }
         if (nlen >= SOTTO_SDP_EXT_NAME_LEN || vlen >= SOTTO_SDP_EXT_VALUE_LEN) {
-            sotto__sdp_errf(err, errlen, "candidate extension '%.*s' too long",
+            sotto__net_errf(err, errlen, "candidate extension '%.*s' too long",
                             (int)(nlen < SHOW ? nlen : SHOW), name);
             return -EINVAL;
         }
@@ -227,7 +227,7 @@ int sotto__sdp_candidate_parse(const char *value, size_t len, sotto_sdp_candidat
         c.ext_count++;
     }
     if (unusable) {
-        sotto__sdp_errf(err, errlen, "candidate with an unsupported transport, type or host name");
+        sotto__net_errf(err, errlen, "candidate with an unsupported transport, type or host name");
         return -ENOTSUP;
     }
     *out = c;
@@ -299,7 +299,7 @@ int sotto_sdp_parse_candidate(const char *text, size_t len, sotto_sdp_candidate 
     const size_t prefix_len = sizeof(prefix) - 1;
 
     if (!text || !out_cand) {
-        sotto__sdp_errf(err, errlen, "invalid argument");
+        sotto__net_errf(err, errlen, "invalid argument");
         return -EINVAL;
     }
     if (len >= 2 && text[0] == 'a' && text[1] == '=') {
@@ -307,11 +307,11 @@ int sotto_sdp_parse_candidate(const char *text, size_t len, sotto_sdp_candidate 
         len -= 2;
     }
     if (len > SOTTO_SDP_MAX_LINE || !sotto__sdp_is_text(text, len)) {
-        sotto__sdp_errf(err, errlen, "candidate too long or has control characters");
+        sotto__net_errf(err, errlen, "candidate too long or has control characters");
         return -EINVAL;
     }
     if (len < prefix_len || memcmp(text, prefix, prefix_len) != 0) {
-        sotto__sdp_errf(err, errlen, "candidate must start with 'candidate:'");
+        sotto__net_errf(err, errlen, "candidate must start with 'candidate:'");
         return -EINVAL;
     }
     memcpy(line, text + prefix_len, len - prefix_len);

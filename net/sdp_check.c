@@ -10,7 +10,7 @@
 
 #define FAIL(...)                                        \
     do {                                                 \
-        sotto__sdp_errf(err, errlen, __VA_ARGS__);       \
+        sotto__net_errf(err, errlen, __VA_ARGS__);       \
         return -EINVAL;                                  \
     } while (0)
 
@@ -236,7 +236,7 @@ int sotto__sdp_check(const sotto_sdp *sdp, char *err, size_t errlen)
 int sotto_sdp_validate(const sotto_sdp *sdp, char *err, size_t errlen)
 {
     if (!sdp) {
-        sotto__sdp_errf(err, errlen, "invalid argument");
+        sotto__net_errf(err, errlen, "invalid argument");
         return -EINVAL;
     }
     return sotto__sdp_check(sdp, err, errlen);
@@ -247,7 +247,7 @@ int sotto_sdp_validate(const sotto_sdp *sdp, char *err, size_t errlen)
 #define DIFF(cond, ...)                                      \
     do {                                                     \
         if (cond) {                                          \
-            sotto__sdp_errf(where, wherelen, __VA_ARGS__);   \
+            sotto__net_errf(where, wherelen, __VA_ARGS__);   \
             return 0;                                        \
         }                                                    \
     } while (0)

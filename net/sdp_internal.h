@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "net/err.h"
 #include "net/sdp.h"
 
 #define SOTTO__SDP_MAX_CLOCK 192000u
@@ -14,10 +15,6 @@
 #define SOTTO__SDP_MAX_PRIORITY 0x7FFFFFFFu
 #define SOTTO__SDP_MAX_COMPONENT 256u
 #define SOTTO__SDP_MAX_EXTMAP_ID 255u
-
-/* printf-style into err[errlen] (truncating); NULL err or errlen 0 is ignored. */
-void sotto__sdp_errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* Character classes over len bytes; all return 0 for len 0. */
 int sotto__sdp_is_token(const char *s, size_t len);    /* RFC 8866 token-char */

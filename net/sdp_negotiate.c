@@ -137,18 +137,18 @@ int sotto_sdp_negotiate_audio(const sotto_sdp *offer, const sotto_sdp_codec_pref
     size_t mi;
 
     if (!offer || !prefs || nprefs == 0 || !out_choice) {
-        sotto__sdp_errf(err, errlen, "invalid argument");
+        sotto__net_errf(err, errlen, "invalid argument");
         return -EINVAL;
     }
     for (size_t i = 0; i < nprefs; i++) {
         if (!prefs[i].name) {
-            sotto__sdp_errf(err, errlen, "codec preference %zu has no name", i);
+            sotto__net_errf(err, errlen, "codec preference %zu has no name", i);
             return -EINVAL;
         }
         want_events |= is_telephone_event(prefs[i].name);
     }
     if (first_audio_section(offer, &mi) != 0) {
-        sotto__sdp_errf(err, errlen, "the offer has no audio section with a port and RTP formats");
+        sotto__net_errf(err, errlen, "the offer has no audio section with a port and RTP formats");
         return -ENOENT;
     }
     m = &offer->media[mi];
@@ -219,7 +219,7 @@ static int copy_param(char *dst, size_t size, const char *src, const char *what,
     if (!src)
         return 0;
     if (sotto__sdp_copy(dst, size, src, strlen(src)) != 0) {
-        sotto__sdp_errf(err, errlen, "%s longer than %zu bytes", what, size - 1);
+        sotto__net_errf(err, errlen, "%s longer than %zu bytes", what, size - 1);
         return -EINVAL;
     }
     return 0;
@@ -237,7 +237,7 @@ static int set_setup(sotto_sdp_setup offered, sotto_sdp_setup *out, char *err, s
         *out = SOTTO_SDP_SETUP_PASSIVE;
         return 0;
     default:
-        sotto__sdp_errf(err, errlen, "the offer's a=setup:holdconn cannot be answered");
+        sotto__net_errf(err, errlen, "the offer's a=setup:holdconn cannot be answered");
         return -ENOTSUP;
     }
 }
@@ -309,12 +309,12 @@ static int accept_section(const sotto_sdp *offer, const sotto_sdp_media *om,
 
     sotto_sdp_resolve_media(offer, c->media_index, &res);
     if (om->proto_kind != SOTTO_SDP_PROTO_DTLS_SRTP) {
-        sotto__sdp_errf(err, errlen, "the offered audio uses %.*s; WebRTC needs DTLS-SRTP",
+        sotto__net_errf(err, errlen, "the offered audio uses %.*s; WebRTC needs DTLS-SRTP",
                         (int)strnlen(om->proto, sizeof(om->proto)), om->proto);
         return -ENOTSUP;
     }
     if (!res.ice_ufrag[0] || !res.ice_pwd[0] || !res.fingerprint) {
-        sotto__sdp_errf(err, errlen, "the offered audio lacks ICE credentials or a fingerprint");
+        sotto__net_errf(err, errlen, "the offered audio lacks ICE credentials or a fingerprint");
         return -EINVAL;
     }
     rc = set_setup(res.setup, &m->ice_dtls.setup, err, errlen);
@@ -353,13 +353,13 @@ static int params_ok(const sotto_sdp *offer, const sotto_sdp_answer_params *a, c
 
     if (!c || !a->ice_ufrag || !a->ice_pwd || !a->fingerprint ||
         (a->candidate_count && !a->candidates) || a->candidate_count > SOTTO_SDP_MAX_CANDIDATES) {
-        sotto__sdp_errf(err, errlen, "answer params need choice, ICE credentials, fingerprint "
+        sotto__net_errf(err, errlen, "answer params need choice, ICE credentials, fingerprint "
                                      "and at most %d candidates", SOTTO_SDP_MAX_CANDIDATES);
         return -EINVAL;
     }
     if (offer->media_count > SOTTO_SDP_MAX_MEDIA || c->media_index >= offer->media_count ||
         offer->media[c->media_index].type != SOTTO_SDP_MEDIA_AUDIO) {
-        sotto__sdp_errf(err, errlen, "the codec choice does not belong to this offer");
+        sotto__net_errf(err, errlen, "the codec choice does not belong to this offer");
         return -EINVAL;
     }
     return 0;
@@ -400,7 +400,7 @@ int sotto_sdp_build_answer(const sotto_sdp *offer, const sotto_sdp_answer_params
     int rc;
 
     if (!offer || !params || !out_answer) {
-        sotto__sdp_errf(err, errlen, "invalid argument");
+        sotto__net_errf(err, errlen, "invalid argument");
         return -EINVAL;
     }
     rc = params_ok(offer, params, err, errlen);
@@ -408,7 +408,7 @@ int sotto_sdp_build_answer(const sotto_sdp *offer, const sotto_sdp_answer_params
         return rc;
     ans = calloc(1, sizeof(*ans));
     if (!ans) {
-        sotto__sdp_errf(err, errlen, "out of memory");
+        sotto__net_errf(err, errlen, "out of memory");
         return -ENOMEM;
     }
     fill_session(offer, params, ans);

@@ -19,7 +19,7 @@ int sotto__sdp_fail(sotto__sdp_parser *p, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    sotto__sdp_errf(p->err, p->errlen, "line %u: %s", p->line_no, msg);
+    sotto__net_errf(p->err, p->errlen, "line %u: %s", p->line_no, msg);
     return code;
 }
 
@@ -320,7 +320,7 @@ int sotto__sdp_parse_into(const char *text, size_t len, sotto_sdp *work, char *e
     sotto__sdp_parser p;
 
     if (len > SOTTO_SDP_MAX_TEXT) {
-        sotto__sdp_errf(err, errlen, "SDP is %zu bytes (max %d)", len, SOTTO_SDP_MAX_TEXT);
+        sotto__net_errf(err, errlen, "SDP is %zu bytes (max %d)", len, SOTTO_SDP_MAX_TEXT);
         return -EMSGSIZE;
     }
     memset(&p, 0, sizeof(p));
@@ -336,17 +336,17 @@ int sotto_sdp_parse(const char *text, size_t len, sotto_sdp *out_sdp, char *err,
     int rc;
 
     if (!text || !out_sdp) {
-        sotto__sdp_errf(err, errlen, "invalid argument");
+        sotto__net_errf(err, errlen, "invalid argument");
         return -EINVAL;
     }
     if (len > SOTTO_SDP_MAX_TEXT) {
-        sotto__sdp_errf(err, errlen, "SDP is %zu bytes (max %d)", len, SOTTO_SDP_MAX_TEXT);
+        sotto__net_errf(err, errlen, "SDP is %zu bytes (max %d)", len, SOTTO_SDP_MAX_TEXT);
         return -EMSGSIZE;
     }
     /* A zeroed scratch copy, so *out_sdp changes only on success. */
     work = calloc(1, sizeof(*work));
     if (!work) {
-        sotto__sdp_errf(err, errlen, "out of memory");
+        sotto__net_errf(err, errlen, "out of memory");
         return -ENOMEM;
     }
     rc = sotto__sdp_parse_into(text, len, work, err, errlen);

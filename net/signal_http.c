@@ -2,6 +2,7 @@
  * with the server listening when asked and client requests made through
  * the same context. One long-lived context, because tearing one down is
  * the delicate part (see signal_http_lws.c). */
+#include "net/err.h"
 #include "net/signal_http_internal.h"
 
 #include <arpa/inet.h>
@@ -25,20 +26,6 @@ static const struct lws_protocol_vhost_options security_headers[] = {
     {NULL, NULL, "cache-control:", "no-store"},
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 void sotto_signal_http_params_default(sotto_signal_http_params *out)
 {
     if (!out)
@@ -60,26 +47,27 @@ static int check_params(const sotto_signal_http_params *p, int *out_is_ipv4, cha
     if (!p->listen)
         return 0;
     if (!p->on_offer || !p->on_hangup) {
-        set_err(err, errlen, "on_offer and on_hangup are required to listen");
+        sotto__net_errf(err, errlen, "on_offer and on_hangup are required to listen");
         return -EINVAL;
     }
     *out_is_ipv4 = inet_pton(AF_INET, bind_address, addr) == 1;
     if (!*out_is_ipv4 && inet_pton(AF_INET6, bind_address, addr) != 1) {
-        set_err(err, errlen, "bind address \"%.64s\" is not a numeric IPv4 or IPv6 address",
+        sotto__net_errf(err, errlen, "bind address \"%.64s\" is not a numeric IPv4 or IPv6 address",
                 bind_address);
         return -EINVAL;
     }
     if (p->port > 65535) {
-        set_err(err, errlen, "port %u is out of range", p->port);
+        sotto__net_errf(err, errlen, "port %u is out of range", p->port);
         return -EINVAL;
     }
     if (p->bearer_token && p->bearer_token[0] && !sotto_http_token_valid(p->bearer_token)) {
-        set_err(err, errlen, "bearer token must be 1..%d characters of A-Z a-z 0-9 - . _ ~ + / "
-                             "with = only at the end", SOTTO_SIGNAL_HTTP_MAX_TOKEN);
+        sotto__net_errf(err, errlen,
+                        "bearer token must be 1..%d characters of A-Z a-z 0-9 - . _ ~ + / "
+                        "with = only at the end", SOTTO_SIGNAL_HTTP_MAX_TOKEN);
         return -EINVAL;
     }
     if (p->max_body > MAX_BODY_LIMIT) {
-        set_err(err, errlen, "max_body %zu is over %u bytes", p->max_body, MAX_BODY_LIMIT);
+        sotto__net_errf(err, errlen, "max_body %zu is over %u bytes", p->max_body, MAX_BODY_LIMIT);
         return -EINVAL;
     }
     return 0;
@@ -92,7 +80,7 @@ static int open_static_root(sotto_signal_http *sig, const char *dir, char *err, 
     sig->static_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (sig->static_fd < 0) {
         int rc = -errno;
-        set_err(err, errlen, "static directory \"%.200s\": %s", dir, strerror(-rc));
+        sotto__net_errf(err, errlen, "static directory \"%.200s\": %s", dir, strerror(-rc));
         return rc;
     }
     return 0;
@@ -119,12 +107,12 @@ static int create_vhost(sotto_signal_http *sig, const char *bind_address, unsign
     }
     vhost = lws_create_vhost(sotto_lws_holder_context(sig->lws), &vi);
     if (!vhost && sig->listening) {
-        set_err(err, errlen, "cannot listen on %s port %u (in use or not a local address)",
+        sotto__net_errf(err, errlen, "cannot listen on %s port %u (in use or not a local address)",
                 bind_address, port);
         return -EADDRINUSE;
     }
     if (!vhost) {
-        set_err(err, errlen, "libwebsockets could not create its client");
+        sotto__net_errf(err, errlen, "libwebsockets could not create its client");
         return -EIO;
     }
     sig->port = sig->listening ? (unsigned)lws_get_vhost_listen_port(vhost) : 0;
@@ -154,7 +142,7 @@ int sotto_signal_http_create(sotto_signal_http **out_sig, uv_loop_t *loop,
     int is_ipv4 = 0, rc;
 
     if (!out_sig || !loop || !params) {
-        set_err(err, errlen, "NULL argument");
+        sotto__net_errf(err, errlen, "NULL argument");
         return -EINVAL;
     }
     rc = check_params(params, &is_ipv4, err, errlen);
@@ -163,7 +151,7 @@ int sotto_signal_http_create(sotto_signal_http **out_sig, uv_loop_t *loop,
     bind_address = params->bind_address ? params->bind_address : SOTTO_SIGNAL_HTTP_DEFAULT_BIND;
     sig = calloc(1, sizeof(*sig));
     if (!sig) {
-        set_err(err, errlen, "out of memory");
+        sotto__net_errf(err, errlen, "out of memory");
         return -ENOMEM;
     }
     sig->loop = loop;

@@ -6,6 +6,7 @@
  * A connection finds its request through its opaque user data; finishing
  * a request clears that link first, so lws callbacks that come later (the
  * close, or a context teardown) find nothing and touch nothing. */
+#include "net/err.h"
 #include "net/signal_http_internal.h"
 
 #include <errno.h>
@@ -55,20 +56,6 @@ struct sotto_signal_http_request {
     sotto_signal_http_response_cb on_response; /* required */
     void *opaque;                     /* not owned */
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static void request_free(sotto_signal_http_request *req)
 {
@@ -365,21 +352,21 @@ static int check_client_params(const sotto_signal_http_client_params *p, sotto_h
     int rc;
 
     if (!p->url || !p->on_response) {
-        set_err(err, errlen, "url and on_response are required");
+        sotto__net_errf(err, errlen, "url and on_response are required");
         return -EINVAL;
     }
     rc = sotto_http_url_parse(p->url, url);
     if (rc != 0) {
-        set_err(err, errlen, rc == -ENOTSUP ? "only http:// URLs are supported"
+        sotto__net_errf(err, errlen, rc == -ENOTSUP ? "only http:// URLs are supported"
                                             : "malformed URL (want http://host[:port]/path)");
         return rc;
     }
     if (p->bearer_token && p->bearer_token[0] && !sotto_http_token_valid(p->bearer_token)) {
-        set_err(err, errlen, "malformed bearer token");
+        sotto__net_errf(err, errlen, "malformed bearer token");
         return -EINVAL;
     }
     if (p->max_response > (16u << 20)) {
-        set_err(err, errlen, "max_response over 16 MiB");
+        sotto__net_errf(err, errlen, "max_response over 16 MiB");
         return -EINVAL;
     }
     return 0;
@@ -414,7 +401,7 @@ static int request_new(sotto_signal_http_request **out_req,
     return 0;
 
 oom:
-    set_err(err, errlen, "out of memory");
+    sotto__net_errf(err, errlen, "out of memory");
     if (req)
         request_free(req);
     return -ENOMEM;
@@ -431,11 +418,11 @@ static int request_start(sotto_signal_http_request **out_req, sotto_signal_http 
     int rc;
 
     if (!out_req || !sig || !p) {
-        set_err(err, errlen, "NULL argument");
+        sotto__net_errf(err, errlen, "NULL argument");
         return -EINVAL;
     }
     if (sig->closing) {
-        set_err(err, errlen, "the signalling service is shutting down");
+        sotto__net_errf(err, errlen, "the signalling service is shutting down");
         return -ESHUTDOWN;
     }
     rc = check_client_params(p, &url, err, errlen);
@@ -453,7 +440,7 @@ static int request_start(sotto_signal_http_request **out_req, sotto_signal_http 
     rc = uv_getaddrinfo(sig->loop, &req->resolve, on_resolved, req->url.host, port, &hints);
     if (rc != 0) {
         request_free(req);
-        set_err(err, errlen, "name lookup failed to start: %s", uv_strerror(rc));
+        sotto__net_errf(err, errlen, "name lookup failed to start: %s", uv_strerror(rc));
         return -EIO;
     }
     req->resolving = 1;
@@ -476,12 +463,12 @@ int sotto_signal_http_post_offer(sotto_signal_http_request **out_req, sotto_sign
     size_t len;
 
     if (!sdp) {
-        set_err(err, errlen, "NULL argument");
+        sotto__net_errf(err, errlen, "NULL argument");
         return -EINVAL;
     }
     len = strnlen(sdp, SOTTO_SIGNAL_HTTP_DEFAULT_MAX_BODY + 1);
     if (len == 0 || len > SOTTO_SIGNAL_HTTP_DEFAULT_MAX_BODY) {
-        set_err(err, errlen, "SDP must be 1..%d bytes", SOTTO_SIGNAL_HTTP_DEFAULT_MAX_BODY);
+        sotto__net_errf(err, errlen, "SDP must be 1..%d bytes", SOTTO_SIGNAL_HTTP_DEFAULT_MAX_BODY);
         return -EINVAL;
     }
     return request_start(out_req, sig, params, "POST", sdp, err, errlen);

@@ -22,6 +22,7 @@
  * destroy and the second close hits the placeholder. Another thread that
  * opens a descriptor in the few microseconds before we do can still lose
  * it: hence one long-lived context per daemon (net/signal_http.h). */
+#include "net/err.h"
 #include "net/signal_http_internal.h"
 
 #include <errno.h>
@@ -70,20 +71,6 @@ typedef struct handle_set {
     size_t cap;             /* entries allocated */
     int oom;                /* an append failed */
 } handle_set;
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static void collect_handle(uv_handle_t *h, void *arg)
 {
@@ -233,12 +220,12 @@ int sotto_lws_holder_create(sotto_lws_holder **out_holder, uv_loop_t *loop, void
     sotto_lws_holder *h;
 
     if (!out_holder || !loop) {
-        set_err(err, errlen, "NULL argument");
+        sotto__net_errf(err, errlen, "NULL argument");
         return -EINVAL;
     }
     h = calloc(1, sizeof(*h));
     if (!h) {
-        set_err(err, errlen, "out of memory");
+        sotto__net_errf(err, errlen, "out of memory");
         return -ENOMEM;
     }
     h->owner = owner;
@@ -250,7 +237,7 @@ int sotto_lws_holder_create(sotto_lws_holder **out_holder, uv_loop_t *loop, void
     if (before.oom) {
         free(before.items);
         uv_close((uv_handle_t *)&h->reaper, holder_free);
-        set_err(err, errlen, "out of memory");
+        sotto__net_errf(err, errlen, "out of memory");
         return -ENOMEM;
     }
 
@@ -266,7 +253,7 @@ int sotto_lws_holder_create(sotto_lws_holder **out_holder, uv_loop_t *loop, void
     if (!h->ctx) {
         free(before.items);
         uv_close((uv_handle_t *)&h->reaper, holder_free);
-        set_err(err, errlen, "libwebsockets could not start on the libuv loop "
+        sotto__net_errf(err, errlen, "libwebsockets could not start on the libuv loop "
                              "(is its libuv event library installed?)");
         return -EIO;
     }

@@ -1,4 +1,5 @@
 /* The copy-paste call token: version byte + raw DEFLATE, base64url. */
+#include "net/err.h"
 #include "net/token.h"
 
 #include <errno.h>
@@ -15,20 +16,6 @@
 
 static const char b64url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static int b64url_value(unsigned char c)
 {
@@ -88,13 +75,13 @@ static long b64url_decode(const char *in, size_t len, uint8_t *out, char *err, s
     int bits = 0;
 
     if (len % 4 == 1) {
-        set_err(err, errlen, "token length is impossible for base64url (truncated?)");
+        sotto__net_errf(err, errlen, "token length is impossible for base64url (truncated?)");
         return -1;
     }
     for (i = 0; i < len; i++) {
         int v = b64url_value((unsigned char)in[i]);
         if (v < 0) {
-            set_err(err, errlen, "character %zu of the token is not base64url", i + 1);
+            sotto__net_errf(err, errlen, "character %zu of the token is not base64url", i + 1);
             return -1;
         }
         acc = acc << 6 | (uint32_t)v;
@@ -106,7 +93,7 @@ static long b64url_decode(const char *in, size_t len, uint8_t *out, char *err, s
         }
     }
     if (acc != 0) {
-        set_err(err, errlen, "token has non-zero padding bits (truncated or altered)");
+        sotto__net_errf(err, errlen, "token has non-zero padding bits (truncated or altered)");
         return -1;
     }
     return (long)o;
@@ -161,20 +148,21 @@ int sotto_token_encode(const char *sdp, size_t sdp_len, char **out_token, char *
     int rc;
 
     if (!sdp || !out_token) {
-        set_err(err, errlen, "NULL argument");
+        sotto__net_errf(err, errlen, "NULL argument");
         return -EINVAL;
     }
     if (sdp_len == 0 || sdp_len > SOTTO_TOKEN_MAX_SDP) {
-        set_err(err, errlen, "SDP must be 1..%d bytes, not %zu", SOTTO_TOKEN_MAX_SDP, sdp_len);
+        sotto__net_errf(err, errlen, "SDP must be 1..%d bytes, not %zu", SOTTO_TOKEN_MAX_SDP,
+                        sdp_len);
         return -EINVAL;
     }
     if (has_nul(sdp, sdp_len)) {
-        set_err(err, errlen, "SDP contains a NUL byte");
+        sotto__net_errf(err, errlen, "SDP contains a NUL byte");
         return -EINVAL;
     }
     rc = deflate_sdp(sdp, sdp_len, &raw, &raw_len);
     if (rc != 0) {
-        set_err(err, errlen, rc == -ENOMEM ? "out of memory" : "zlib deflate failed");
+        sotto__net_errf(err, errlen, rc == -ENOMEM ? "out of memory" : "zlib deflate failed");
         return rc;
     }
     raw[0] = SOTTO_TOKEN_VERSION;
@@ -182,7 +170,7 @@ int sotto_token_encode(const char *sdp, size_t sdp_len, char **out_token, char *
     token = malloc(text_len + 1);
     if (!token) {
         free(raw);
-        set_err(err, errlen, "out of memory");
+        sotto__net_errf(err, errlen, "out of memory");
         return -ENOMEM;
     }
     memcpy(token, SOTTO_TOKEN_PREFIX, PREFIX_LEN);
@@ -206,13 +194,13 @@ static int inflate_sdp(const uint8_t *in, size_t in_len, char **out_sdp, size_t 
 
     buf = malloc(cap + 1);
     if (!buf) {
-        set_err(err, errlen, "out of memory");
+        sotto__net_errf(err, errlen, "out of memory");
         return -ENOMEM;
     }
     memset(&zs, 0, sizeof(zs));
     if (inflateInit2(&zs, DEFLATE_WINDOW_BITS) != Z_OK) {
         free(buf);
-        set_err(err, errlen, "zlib inflate init failed");
+        sotto__net_errf(err, errlen, "zlib inflate init failed");
         return -ENOMEM;
     }
     zs.next_in = (Bytef *)(uintptr_t)in;
@@ -224,19 +212,19 @@ static int inflate_sdp(const uint8_t *in, size_t in_len, char **out_sdp, size_t 
         rc = Z_BUF_ERROR;
     if (rc != Z_STREAM_END) {
         if (zs.avail_out == 0 || zs.total_out > SOTTO_TOKEN_MAX_SDP)
-            set_err(err, errlen, "decompressed SDP exceeds %d bytes", SOTTO_TOKEN_MAX_SDP);
+            sotto__net_errf(err, errlen, "decompressed SDP exceeds %d bytes", SOTTO_TOKEN_MAX_SDP);
         else if (rc == Z_DATA_ERROR)
-            set_err(err, errlen, "corrupt compressed data: %s", zs.msg ? zs.msg : "?");
+            sotto__net_errf(err, errlen, "corrupt compressed data: %s", zs.msg ? zs.msg : "?");
         else
-            set_err(err, errlen, "compressed data is truncated");
+            sotto__net_errf(err, errlen, "compressed data is truncated");
         goto fail;
     }
     if (zs.avail_in != 0) {
-        set_err(err, errlen, "%u bytes after the end of the compressed data", zs.avail_in);
+        sotto__net_errf(err, errlen, "%u bytes after the end of the compressed data", zs.avail_in);
         goto fail;
     }
     if (zs.total_out == 0 || has_nul(buf, zs.total_out)) {
-        set_err(err, errlen, zs.total_out ? "SDP contains a NUL byte" : "SDP is empty");
+        sotto__net_errf(err, errlen, zs.total_out ? "SDP contains a NUL byte" : "SDP is empty");
         goto fail;
     }
     buf[zs.total_out] = '\0';
@@ -264,7 +252,7 @@ int sotto_token_decode(const char *token, size_t token_len, char **out_sdp, size
     int rc;
 
     if (!token || !out_sdp || !out_len) {
-        set_err(err, errlen, "NULL argument");
+        sotto__net_errf(err, errlen, "NULL argument");
         return -EINVAL;
     }
     while (token_len > 0 && is_space(token[0])) {
@@ -274,18 +262,18 @@ int sotto_token_decode(const char *token, size_t token_len, char **out_sdp, size
     while (token_len > 0 && is_space(token[token_len - 1]))
         token_len--;
     if (token_len > SOTTO_TOKEN_MAX_LEN) {
-        set_err(err, errlen, "token is longer than %d bytes", SOTTO_TOKEN_MAX_LEN);
+        sotto__net_errf(err, errlen, "token is longer than %d bytes", SOTTO_TOKEN_MAX_LEN);
         return -EINVAL;
     }
     if (token_len < PREFIX_LEN || memcmp(token, SOTTO_TOKEN_PREFIX, PREFIX_LEN) != 0) {
-        set_err(err, errlen, "token does not start with \"%s\"", SOTTO_TOKEN_PREFIX);
+        sotto__net_errf(err, errlen, "token does not start with \"%s\"", SOTTO_TOKEN_PREFIX);
         return -EINVAL;
     }
     token += PREFIX_LEN;
     token_len -= PREFIX_LEN;
     raw = malloc(token_len / 4 * 3 + 3);
     if (!raw) {
-        set_err(err, errlen, "out of memory");
+        sotto__net_errf(err, errlen, "out of memory");
         return -ENOMEM;
     }
     raw_len = b64url_decode(token, token_len, raw, err, errlen);
@@ -295,11 +283,11 @@ int sotto_token_decode(const char *token, size_t token_len, char **out_sdp, size
     }
     if (raw_len < 2) {
         free(raw);
-        set_err(err, errlen, "token is truncated");
+        sotto__net_errf(err, errlen, "token is truncated");
         return -EINVAL;
     }
     if (raw[0] != SOTTO_TOKEN_VERSION) {
-        set_err(err, errlen, "unsupported token version %u (this build reads %d)", raw[0],
+        sotto__net_errf(err, errlen, "unsupported token version %u (this build reads %d)", raw[0],
                 SOTTO_TOKEN_VERSION);
         free(raw);
         return -EINVAL;
