@@ -159,6 +159,13 @@ int sotto_codec_reset(sotto_codec *c)
     return 0;
 }
 
+int sotto_codec_payload_silent(const sotto_codec_desc *desc, const uint8_t *payload, size_t len)
+{
+    if (!desc || !payload || len == 0 || !desc->payload_silent)
+        return 0;
+    return desc->payload_silent(payload, len);
+}
+
 int sotto_codec_fmtp(const sotto_codec_desc *desc, const sotto_codec_params *p,
                      char *buf, size_t buflen)
 {

@@ -47,6 +47,10 @@ typedef struct sotto_codec_desc {
     /* Writes the SDP a=fmtp parameters ("" when none); returns the length
      * the full string needs, like snprintf. */
     int (*fmtp)(const sotto_codec_params *p, char *buf, size_t buflen);
+    /* 1 when an encoded payload holds only silence or near-silence, judged
+     * without decoding (a jitter buffer shrinks its delay there); NULL when
+     * the codec cannot tell. */
+    int (*payload_silent)(const uint8_t *payload, size_t len);
 } sotto_codec_desc;
 
 /* Fills *out with the defaults above. NULL is ignored. */
@@ -110,6 +114,10 @@ int sotto_codec_decode_fec(sotto_codec *c, const uint8_t *next_payload, size_t l
 /* Returns the decoder and encoder to their freshly created state (new
  * stream, e.g. after an SSRC change). 0, or -EINVAL for NULL. */
 int sotto_codec_reset(sotto_codec *c);
+
+/* 1 when payload (len bytes, as sent in RTP) holds only silence for desc's
+ * codec, judged without decoding; 0 otherwise or when the codec cannot tell. */
+int sotto_codec_payload_silent(const sotto_codec_desc *desc, const uint8_t *payload, size_t len);
 
 /* Writes the SDP a=fmtp parameter string for desc with params p (NULL =
  * defaults) into buf, e.g. "minptime=10;useinbandfec=1" for Opus and ""

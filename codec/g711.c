@@ -153,6 +153,27 @@ static int g711_fmtp(const sotto_codec_params *p, char *buf, size_t buflen)
     return 0;
 }
 
+/* Silence is codes next to zero: 9 in 10 of magnitude 2 or less. The
+ * magnitude bits are inverted in mu-law and XORed with 0x55 in A-law. */
+static int mostly_quiet(const uint8_t *p, size_t len, uint8_t flip)
+{
+    size_t i, quiet = 0;
+
+    for (i = 0; i < len; i++)
+        quiet += ((p[i] ^ flip) & 0x7f) <= 2;
+    return quiet * 10 >= len * 9;
+}
+
+static int pcmu_payload_silent(const uint8_t *p, size_t len)
+{
+    return mostly_quiet(p, len, 0xff);
+}
+
+static int pcma_payload_silent(const uint8_t *p, size_t len)
+{
+    return mostly_quiet(p, len, 0x55);
+}
+
 const sotto_codec_desc sotto_codec_pcmu_desc = {
     .name = "PCMU",
     .clock_rate = 8000,
@@ -167,6 +188,7 @@ const sotto_codec_desc sotto_codec_pcmu_desc = {
     .decode_fec = NULL,
     .reset = g711_reset,
     .fmtp = g711_fmtp,
+    .payload_silent = pcmu_payload_silent,
 };
 
 const sotto_codec_desc sotto_codec_pcma_desc = {
@@ -183,4 +205,5 @@ const sotto_codec_desc sotto_codec_pcma_desc = {
     .decode_fec = NULL,
     .reset = g711_reset,
     .fmtp = g711_fmtp,
+    .payload_silent = pcma_payload_silent,
 };

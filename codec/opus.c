@@ -169,6 +169,13 @@ static int opus_codec_fmtp(const sotto_codec_params *p, char *buf, size_t buflen
                     p->dtx ? ";usedtx=1" : "");
 }
 
+/* Opus codes silence and near-silence in a few bytes. */
+static int opus_codec_payload_silent(const uint8_t *payload, size_t len)
+{
+    (void)payload;
+    return len <= 10;
+}
+
 const sotto_codec_desc sotto_codec_opus_desc = {
     .name = "opus",
     .clock_rate = OPUS_RATE,
@@ -183,4 +190,5 @@ const sotto_codec_desc sotto_codec_opus_desc = {
     .decode_fec = opus_codec_decode_fec,
     .reset = opus_codec_reset,
     .fmtp = opus_codec_fmtp,
+    .payload_silent = opus_codec_payload_silent,
 };

@@ -327,23 +327,6 @@ static void receive_rtcp(sottod_media *m, const uint8_t *pkt, size_t len, uint64
     }
 }
 
-/* Silent frames are where the jitter buffer prefers to shrink its delay.
- * Opus codes silence in a few bytes; G.711 silence is codes next to zero. */
-static int frame_is_silent(const sotto_codec_desc *codec, const uint8_t *p, size_t len)
-{
-    size_t i, quiet = 0;
-
-    if (codec->clock_rate == 48000)
-        return len <= 10;
-    if (codec->static_pt != 0 && codec->static_pt != 8)
-        return 0;
-    for (i = 0; i < len; i++) {
-        uint8_t mag = codec->static_pt == 0 ? (uint8_t)(~p[i] & 0x7f) : (uint8_t)((p[i] ^ 0x55) & 0x7f);
-        quiet += mag <= 2;
-    }
-    return len > 0 && quiet * 10 >= len * 9;
-}
-
 void sottod_media_receive(sottod_media *m, const uint8_t *pkt, size_t len, int is_rtcp,
                           uint64_t now_us)
 {
@@ -374,7 +357,8 @@ void sottod_media_receive(sottod_media *m, const uint8_t *pkt, size_t len, int i
     meter_add(&m->payload_in, now_us, rtp.payload_len);
     frame.payload = rtp.payload;
     frame.len = rtp.payload_len;
-    frame.silent = frame_is_silent(m->p.codec, rtp.payload, rtp.payload_len);
+    /* Silent frames are where the jitter buffer prefers to shrink its delay. */
+    frame.silent = sotto_codec_payload_silent(m->p.codec, rtp.payload, rtp.payload_len);
     jp.ssrc = rtp.ssrc;
     jp.seq = rtp.seq;
     jp.timestamp = rtp.timestamp;

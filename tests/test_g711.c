@@ -264,6 +264,27 @@ START_TEST(g711_reset_forgets_history)
 }
 END_TEST
 
+START_TEST(codec_payload_silent_per_codec)
+{
+    const sotto_codec_desc *pcmu = sotto_codec_find("PCMU"), *pcma = sotto_codec_find("PCMA");
+    uint8_t quiet_u[160], quiet_a[160], loud[160];
+
+    memset(quiet_u, 0xff, sizeof(quiet_u));   /* mu-law of 0 */
+    memset(quiet_a, 0xd5, sizeof(quiet_a));   /* A-law of 0 */
+    for (size_t i = 0; i < sizeof(loud); i++)
+        loud[i] = (uint8_t)(i * 37);
+    ck_assert_int_eq(sotto_codec_payload_silent(pcmu, quiet_u, sizeof(quiet_u)), 1);
+    ck_assert_int_eq(sotto_codec_payload_silent(pcmu, loud, sizeof(loud)), 0);
+    ck_assert_int_eq(sotto_codec_payload_silent(pcma, quiet_a, sizeof(quiet_a)), 1);
+    ck_assert_int_eq(sotto_codec_payload_silent(pcma, quiet_u, sizeof(quiet_u)), 0);
+    ck_assert_int_eq(sotto_codec_payload_silent(sotto_codec_find("opus"), loud, 3), 1);
+    ck_assert_int_eq(sotto_codec_payload_silent(sotto_codec_find("opus"), loud, 60), 0);
+    ck_assert_int_eq(sotto_codec_payload_silent(sotto_codec_find("SOTTO"), quiet_u, 8), 0);
+    ck_assert_int_eq(sotto_codec_payload_silent(pcmu, quiet_u, 0), 0);
+    ck_assert_int_eq(sotto_codec_payload_silent(NULL, quiet_u, 8), 0);
+}
+END_TEST
+
 START_TEST(codec_find_by_name)
 {
     const sotto_codec_desc *pcmu = sotto_codec_find("pcmu");
@@ -604,6 +625,7 @@ static Suite *codec_suite(void)
 
     TCase *table = tcase_create("table");
     tcase_add_test(table, codec_find_by_name);
+    tcase_add_test(table, codec_payload_silent_per_codec);
     tcase_add_test(table, codec_create_rejects_bad_params);
     tcase_add_test(table, codec_rejects_bad_buffers);
     tcase_add_test(table, codec_fmtp_lines);
