@@ -20,36 +20,15 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "tests/tmpdir.h"
+
 #define LOOP_RATE 16000
 #define FRAME 320                 /* 20 ms at LOOP_RATE */
 #define AMPLITUDE 16384.0         /* -6 dBFS */
-#define MAX_FILES 8
-
-static char tmp_dir[256];
-static char tmp_files[MAX_FILES][320];
-static int tmp_count;
 
 static void make_tmp_dir(void)
 {
-    const char *base = getenv("TMPDIR");
-
-    snprintf(tmp_dir, sizeof(tmp_dir), "%s/sotto-audio-XXXXXX", base && *base ? base : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(tmp_dir));
-    tmp_count = 0;
-}
-
-static void remove_tmp_dir(void)
-{
-    for (int i = 0; i < tmp_count; i++)
-        unlink(tmp_files[i]);
-    rmdir(tmp_dir);
-}
-
-static const char *tmp_path(const char *name)
-{
-    ck_assert_int_lt(tmp_count, MAX_FILES);
-    snprintf(tmp_files[tmp_count], sizeof(tmp_files[0]), "%s/%s", tmp_dir, name);
-    return tmp_files[tmp_count++];
+    make_tmp_dir_named("sotto-audio");
 }
 
 static double rms(const int16_t *x, size_t n)
