@@ -37,7 +37,8 @@ void sotto_codec_params_default(sotto_codec_params *out)
 
 int sotto_codec_frame_ms_valid(int frame_ms)
 {
-    return frame_ms == 10 || frame_ms == 20 || frame_ms == 40 || frame_ms == 60;
+    return frame_ms == 10 || frame_ms == 20 || frame_ms == 40 || frame_ms == 60 ||
+           frame_ms == 80 || frame_ms == 100 || frame_ms == 120;
 }
 
 static int codec_params_valid(const sotto_codec_params *p)
@@ -109,6 +110,15 @@ void sotto_codec_destroy(sotto_codec **c)
 const sotto_codec_desc *sotto_codec_get_desc(const sotto_codec *c)
 {
     return c ? c->desc : NULL;
+}
+
+int sotto_codec_set_rate(sotto_codec *c, int bitrate, int expected_loss_pct)
+{
+    if (!c || bitrate <= 0 || expected_loss_pct < 0 || expected_loss_pct > 100)
+        return -EINVAL;
+    if (!c->desc->set_rate)
+        return -ENOTSUP;
+    return c->desc->set_rate(c->state, bitrate, expected_loss_pct);
 }
 
 size_t sotto_codec_frame_samples(const sotto_codec *c)

@@ -14,7 +14,7 @@
 typedef struct sotto_codec sotto_codec;
 
 typedef struct sotto_codec_params {
-    int frame_ms;          /* ms per packet: 10, 20, 40 or 60; default 20 */
+    int frame_ms;          /* ms per packet: 10, 20, 40, 60, 80, 100 or 120; default 20 */
     int bitrate;           /* bit/s, Opus 6000..510000; 0 = codec default (Opus 24000); G.711 ignores it */
     int fec;               /* 1 = Opus in-band FEC (LBRR) on; default 1 */
     int dtx;               /* 1 = Opus discontinuous transmission; default 0 */
@@ -51,6 +51,9 @@ typedef struct sotto_codec_desc {
      * without decoding (a jitter buffer shrinks its delay there); NULL when
      * the codec cannot tell. */
     int (*payload_silent)(const uint8_t *payload, size_t len);
+    /* Changes the encoder's bit rate and expected loss while running; NULL
+     * when the codec has one fixed rate per instance. */
+    int (*set_rate)(void *state, int bitrate, int expected_loss_pct);
 } sotto_codec_desc;
 
 /* Fills *out with the defaults above. NULL is ignored. */
@@ -118,6 +121,12 @@ int sotto_codec_reset(sotto_codec *c);
 /* 1 when payload (len bytes, as sent in RTP) holds only silence for desc's
  * codec, judged without decoding; 0 otherwise or when the codec cannot tell. */
 int sotto_codec_payload_silent(const sotto_codec_desc *desc, const uint8_t *payload, size_t len);
+
+/* Retunes a running encoder (a rate controller's decision): bitrate in
+ * bit/s within the codec's range, expected_loss_pct 0..100 for its FEC.
+ * Returns 0, -EINVAL for NULL or values out of range, -ENOTSUP for codecs
+ * with a fixed rate (G.711, Sotto: its modes are chosen at create). */
+int sotto_codec_set_rate(sotto_codec *c, int bitrate, int expected_loss_pct);
 
 /* Writes the SDP a=fmtp parameter string for desc with params p (NULL =
  * defaults) into buf, e.g. "minptime=10;useinbandfec=1" for Opus and ""

@@ -38,10 +38,11 @@ static int opus_to_errno(int err)
     }
 }
 
-/* One Opus frame at 48 kHz: 2.5, 5, 10, 20, 40 or 60 ms. */
+/* One Opus packet at 48 kHz: 2.5 to 60 ms, or 80, 100, 120 ms (libopus 1.2
+ * and later code these as several frames in one packet). */
 static int opus_frame_size_valid(size_t samples)
 {
-    static const size_t sizes[] = {120, 240, 480, 960, 1920, 2880};
+    static const size_t sizes[] = {120, 240, 480, 960, 1920, 2880, 3840, 4800, 5760};
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         if (samples == sizes[i])
             return 1;
@@ -93,6 +94,18 @@ static int opus_codec_create(void **out_state, const sotto_codec_params *p)
 fail:
     free(block);
     return rc;
+}
+
+static int opus_codec_set_rate(void *state, int bitrate, int expected_loss_pct)
+{
+    opus_state *st = state;
+
+    if (bitrate < OPUS_MIN_BITRATE || bitrate > OPUS_MAX_BITRATE)
+        return -EINVAL;
+    if (opus_encoder_ctl(st->enc, OPUS_SET_BITRATE(bitrate)) != OPUS_OK ||
+        opus_encoder_ctl(st->enc, OPUS_SET_PACKET_LOSS_PERC(expected_loss_pct)) != OPUS_OK)
+        return -EIO;
+    return 0;
 }
 
 static void opus_codec_destroy(void *state)
@@ -190,5 +203,6 @@ const sotto_codec_desc sotto_codec_opus_desc = {
     .decode_fec = opus_codec_decode_fec,
     .reset = opus_codec_reset,
     .fmtp = opus_codec_fmtp,
+    .set_rate = opus_codec_set_rate,
     .payload_silent = opus_codec_payload_silent,
 };

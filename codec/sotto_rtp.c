@@ -129,7 +129,9 @@ static void sotto_rtp_reset(void *state)
 
 static int sotto_rtp_fmtp(const sotto_codec_params *p, char *buf, size_t buflen)
 {
-    return snprintf(buf, buflen, "mode=%d", mode_for(p) == SOTTO_MODE_2000 ? 2000 : 3200);
+    /* redundancy=1: this end reads the payload of codec/sotto_payload.h. */
+    return snprintf(buf, buflen, "mode=%d;redundancy=1",
+                    mode_for(p) == SOTTO_MODE_2000 ? 2000 : 3200);
 }
 
 const sotto_codec_desc sotto_codec_sotto_desc = {

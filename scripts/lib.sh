@@ -14,6 +14,7 @@ SOTTO_PACKAGES=(
   libasound2-plugins alsa-utils
   python3 python3-numpy python3-scipy
   espeak-ng sox mandoc clang
+  iptables libnetfilter-queue-dev python3-matplotlib
 )
 
 missing_packages() {

@@ -1,0 +1,50 @@
+#include "codec/sotto_payload.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define PAYLOAD_VERSION 1u
+#define VERSION_SHIFT 6
+#define COUNT_MASK 0x3Fu
+
+int sotto_payload_pack(size_t frame_bytes, const uint8_t *redundant, size_t redundant_count,
+                       const uint8_t *primary, size_t primary_count, uint8_t *out,
+                       size_t cap, size_t *out_len)
+{
+    size_t need;
+
+    if (!primary || !out || !out_len || frame_bytes == 0 || primary_count == 0 ||
+        primary_count > SOTTO_PAYLOAD_MAX_PRIMARY ||
+        redundant_count > SOTTO_PAYLOAD_MAX_REDUNDANT || (redundant_count && !redundant))
+        return -EINVAL;
+    need = 1 + (redundant_count + primary_count) * frame_bytes;
+    if (cap < need)
+        return -ENOSPC;
+    out[0] = (uint8_t)((PAYLOAD_VERSION << VERSION_SHIFT) | (uint8_t)redundant_count);
+    if (redundant_count)
+        memcpy(out + 1, redundant, redundant_count * frame_bytes);
+    memcpy(out + 1 + redundant_count * frame_bytes, primary, primary_count * frame_bytes);
+    *out_len = need;
+    return 0;
+}
+
+int sotto_payload_parse(const uint8_t *payload, size_t len, size_t frame_bytes,
+                        sotto_payload_view *out)
+{
+    size_t frames, redundant;
+
+    if (!payload || !out || frame_bytes == 0)
+        return -EINVAL;
+    if (len < 1 + frame_bytes || (payload[0] >> VERSION_SHIFT) != PAYLOAD_VERSION ||
+        (len - 1) % frame_bytes != 0)
+        return -EBADMSG;
+    frames = (len - 1) / frame_bytes;
+    redundant = payload[0] & COUNT_MASK;
+    if (frames <= redundant || frames - redundant > SOTTO_PAYLOAD_MAX_PRIMARY)
+        return -EBADMSG;
+    out->redundant = payload + 1;
+    out->redundant_count = redundant;
+    out->primary = payload + 1 + redundant * frame_bytes;
+    out->primary_count = frames - redundant;
+    return 0;
+}
