@@ -1,0 +1,272 @@
+#include "net/rate_control.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_LEVEL 4              /* redundancy depth in packets */
+#define RELAX_FACTOR 0.6         /* relax a level only below 60 % of its threshold */
+#define RELAX_REPORTS 2          /* ... in this many reports in a row */
+#define LINK_SHARE 0.9           /* of the link cap for media: RTCP, ICE consent, headroom */
+#define REMB_SHARE 0.95
+#define MAX_EXPECTED_LOSS 30
+
+/* Loss at which each redundancy depth (in packets) starts. */
+static const double level_threshold[MAX_LEVEL + 1] = {0.0, 0.02, 0.05, 0.10, 0.14};
+
+struct sotto_ratectl {
+    sotto_ratectl_config cfg;
+    sotto_ratectl_decision cur;
+    uint32_t level;              /* redundancy depth wanted from loss, in packets */
+    int have_loss;
+    uint32_t remb_bps;
+    uint64_t last_change_us;
+    int changed_once;
+    int relax_reports;           /* consecutive reports that asked for less */
+};
+
+void sotto_ratectl_config_default(sotto_ratectl_config *out)
+{
+    if (!out)
+        return;
+    memset(out, 0, sizeof(*out));
+    out->kind = SOTTO_RATECTL_FRAMED;
+    out->frame_ms = 20;
+    out->frame_bytes = 8;
+    out->ptime_ms = 20;
+    out->max_ptime_ms = 120;
+    out->packet_overhead_bytes = 45;
+    out->max_redundant_frames = 8;
+    out->bitrate = 24000;
+    out->min_bitrate = 6000;
+    out->hold_up_ms = 2000;
+    out->hold_down_ms = 10000;
+}
+
+uint32_t sotto_ratectl_wire_bps(uint32_t ptime_ms, uint32_t payload_bytes,
+                                uint32_t overhead_bytes)
+{
+    if (ptime_ms == 0)
+        return 0;
+    return (uint32_t)(((uint64_t)payload_bytes + overhead_bytes) * 8u * 1000u / ptime_ms);
+}
+
+static int config_valid(const sotto_ratectl_config *c)
+{
+    if (c->kind > SOTTO_RATECTL_FIXED || c->frame_ms < 10 || c->frame_ms > 120 ||
+        c->ptime_ms < c->frame_ms || c->ptime_ms % c->frame_ms || c->packet_overhead_bytes > 1000 ||
+        c->link_kbps > 1000000 || c->hold_up_ms > 600000 || c->hold_down_ms > 600000)
+        return 0;
+    if (c->kind == SOTTO_RATECTL_FRAMED)
+        return c->frame_bytes >= 1 && c->frame_bytes <= 1275 && c->max_ptime_ms >= c->ptime_ms &&
+               c->max_ptime_ms % c->frame_ms == 0 && c->max_ptime_ms <= 1000 &&
+               c->max_redundant_frames <= 63;
+    return c->bitrate > 0 && (c->kind == SOTTO_RATECTL_FIXED ||
+                              (c->min_bitrate > 0 && c->min_bitrate <= c->bitrate));
+}
+
+static uint32_t cap_bps(const sotto_ratectl *c)
+{
+    uint32_t cap = c->cfg.link_kbps ? (uint32_t)(c->cfg.link_kbps * 1000.0 * LINK_SHARE) : 0;
+    uint32_t remb = c->remb_bps ? (uint32_t)(c->remb_bps * REMB_SHARE) : 0;
+
+    if (remb && (!cap || remb < cap))
+        cap = remb;
+    return cap;
+}
+
+/* Framed codecs: the deepest redundancy up to level, at the shortest
+ * packet time that fits the cap; without a fit, the longest packets. */
+static void choose_framed(const sotto_ratectl *c, uint32_t level, sotto_ratectl_decision *d)
+{
+    const sotto_ratectl_config *k = &c->cfg;
+    uint32_t cap = cap_bps(c), lvl, ptime;
+
+    for (lvl = level + 1; lvl-- > 0;) {
+        for (ptime = k->ptime_ms; ptime <= k->max_ptime_ms; ptime += k->frame_ms) {
+            uint32_t n = ptime / k->frame_ms, red = lvl * n;
+            uint32_t wire;
+
+            if (red > k->max_redundant_frames)
+                red = k->max_redundant_frames;
+            wire = sotto_ratectl_wire_bps(ptime, (n + red) * k->frame_bytes,
+                                          k->packet_overhead_bytes);
+            if (!cap || wire <= cap) {
+                d->ptime_ms = ptime;
+                d->redundant_frames = red;
+                d->redundancy_packets = red ? (red + n - 1) / n : 0;
+                d->wire_bps = wire;
+                d->bitrate = n * k->frame_bytes * 8u * 1000u / ptime;
+                return;
+            }
+        }
+    }
+    d->ptime_ms = k->max_ptime_ms;
+    d->redundant_frames = 0;
+    d->redundancy_packets = 0;
+    d->bitrate = k->frame_bytes * 8u * 1000u / k->frame_ms;
+    d->wire_bps = sotto_ratectl_wire_bps(k->max_ptime_ms,
+                                         k->max_ptime_ms / k->frame_ms * k->frame_bytes,
+                                         k->packet_overhead_bytes);
+}
+
+/* Variable-rate codecs: the configured rate, or what the cap leaves after
+ * the headers, never below the codec's floor. */
+static void choose_bitrate(const sotto_ratectl *c, sotto_ratectl_decision *d)
+{
+    const sotto_ratectl_config *k = &c->cfg;
+    uint32_t cap = cap_bps(c), headers = sotto_ratectl_wire_bps(k->ptime_ms, 0,
+                                                                k->packet_overhead_bytes);
+    uint32_t rate = k->bitrate, loss_pct;
+
+    if (cap && (cap <= headers || cap - headers < rate))
+        rate = cap > headers ? cap - headers : 0;
+    if (k->kind == SOTTO_RATECTL_BITRATE && rate < k->min_bitrate)
+        rate = k->min_bitrate;
+    if (k->kind == SOTTO_RATECTL_FIXED)
+        rate = k->bitrate;
+    d->ptime_ms = k->ptime_ms;
+    d->bitrate = rate;
+    d->wire_bps = rate + headers;
+    /* Whole steps of 5 % keep small loss wobbles from retuning the FEC. */
+    loss_pct = (uint32_t)(floor(d->loss * 100.0 / 5.0 + 0.5) * 5.0);
+    d->expected_loss_pct = loss_pct > MAX_EXPECTED_LOSS ? MAX_EXPECTED_LOSS : loss_pct;
+}
+
+static void choose(const sotto_ratectl *c, uint32_t level, sotto_ratectl_decision *d)
+{
+    d->cap_bps = cap_bps(c);
+    if (c->cfg.kind == SOTTO_RATECTL_FRAMED)
+        choose_framed(c, c->cfg.max_redundant_frames ? level : 0, d);
+    else
+        choose_bitrate(c, d);
+}
+
+static void describe(const sotto_ratectl *c, const sotto_ratectl_decision *d, char *buf,
+                     size_t len)
+{
+    char cap[32] = "no cap";
+
+    if (d->cap_bps)
+        snprintf(cap, sizeof(cap), "cap %.1f kbit/s", d->cap_bps / 1000.0);
+    if (c->cfg.kind == SOTTO_RATECTL_FRAMED)
+        snprintf(buf, len, "loss %.1f%%, %s: %u ms packets, %u redundant frames, %.1f kbit/s",
+                 d->loss * 100.0, cap, d->ptime_ms, d->redundant_frames, d->wire_bps / 1000.0);
+    else
+        snprintf(buf, len, "loss %.1f%%, %s: %.1f kbit/s payload, FEC for %u%% loss",
+                 d->loss * 100.0, cap, d->bitrate / 1000.0, d->expected_loss_pct);
+}
+
+int sotto_ratectl_create(sotto_ratectl **out, const sotto_ratectl_config *cfg)
+{
+    sotto_ratectl *c;
+
+    if (!out)
+        return -EINVAL;
+    c = calloc(1, sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    if (cfg)
+        c->cfg = *cfg;
+    else
+        sotto_ratectl_config_default(&c->cfg);
+    if (!config_valid(&c->cfg)) {
+        free(c);
+        return -EINVAL;
+    }
+    choose(c, 0, &c->cur);
+    describe(c, &c->cur, c->cur.reason, sizeof(c->cur.reason));
+    *out = c;
+    return 0;
+}
+
+void sotto_ratectl_destroy(sotto_ratectl **c)
+{
+    if (!c || !*c)
+        return;
+    free(*c);
+    *c = NULL;
+}
+
+static uint32_t level_for_loss(uint32_t current, double loss)
+{
+    uint32_t want = 0, l;
+
+    for (l = 1; l <= MAX_LEVEL; l++) {
+        if (loss >= level_threshold[l])
+            want = l;
+    }
+    /* Hysteresis: a level stays until loss falls well below where it began. */
+    while (want < current && loss >= level_threshold[current] * RELAX_FACTOR)
+        want = current;
+    return want;
+}
+
+static int decision_differs(const sotto_ratectl_decision *a, const sotto_ratectl_decision *b)
+{
+    return a->ptime_ms != b->ptime_ms || a->redundant_frames != b->redundant_frames ||
+           a->bitrate != b->bitrate || a->expected_loss_pct != b->expected_loss_pct;
+}
+
+/* More protection or less rate on the wire: the safe direction. */
+static int tightens(const sotto_ratectl_decision *next, const sotto_ratectl_decision *cur)
+{
+    return next->redundant_frames > cur->redundant_frames ||
+           next->expected_loss_pct > cur->expected_loss_pct ||
+           (next->redundant_frames == cur->redundant_frames && next->wire_bps < cur->wire_bps);
+}
+
+int sotto_ratectl_update(sotto_ratectl *c, const sotto_ratectl_feedback *fb, uint64_t now_us)
+{
+    sotto_ratectl_decision next;
+    uint64_t since;
+    uint32_t level;
+
+    if (!c || !fb || fb->fraction_lost > 1.0)
+        return -EINVAL;
+    c->cur.reports++;
+    if (fb->fraction_lost >= 0) {
+        double f = fb->fraction_lost;
+
+        /* Rise at once, fall slowly: one bad report protects (a copy costs a
+         * few bytes), one good report does not undo it. */
+        c->cur.loss = c->have_loss && f < c->cur.loss ? c->cur.loss + 0.25 * (f - c->cur.loss) : f;
+        c->have_loss = 1;
+    }
+    if (fb->remb_bps)
+        c->remb_bps = fb->remb_bps;
+    level = level_for_loss(c->level, c->cur.loss);
+    next = c->cur;
+    choose(c, level, &next);
+    if (!decision_differs(&next, &c->cur)) {
+        c->level = level;
+        c->relax_reports = 0;
+        return 0;
+    }
+    since = c->changed_once ? (now_us - c->last_change_us) / 1000u : UINT64_MAX;
+    if (tightens(&next, &c->cur)) {
+        c->relax_reports = 0;
+        if (since < c->cfg.hold_up_ms)
+            return 0;
+    } else if (++c->relax_reports < RELAX_REPORTS || since < c->cfg.hold_down_ms) {
+        return 0;
+    }
+    c->level = level;
+    c->relax_reports = 0;
+    next.changes = c->cur.changes + 1;
+    describe(c, &next, next.reason, sizeof(next.reason));
+    c->cur = next;
+    c->last_change_us = now_us;
+    c->changed_once = 1;
+    return 1;
+}
+
+int sotto_ratectl_get(const sotto_ratectl *c, sotto_ratectl_decision *out)
+{
+    if (!c || !out)
+        return -EINVAL;
+    *out = c->cur;
+    return 0;
+}

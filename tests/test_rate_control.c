@@ -1,0 +1,232 @@
+/* Unit tests for the rate and packetisation controller. */
+#include <check.h>
+#include <errno.h>
+#include <stdint.h>
+
+#include "net/rate_control.h"
+
+#define S 1000000ull /* one second in microseconds */
+
+static sotto_ratectl *make(uint32_t link_kbps)
+{
+    sotto_ratectl_config cfg;
+    sotto_ratectl *c = NULL;
+
+    sotto_ratectl_config_default(&cfg);
+    cfg.link_kbps = link_kbps;
+    ck_assert_int_eq(sotto_ratectl_create(&c, &cfg), 0);
+    return c;
+}
+
+static sotto_ratectl_decision get(const sotto_ratectl *c)
+{
+    sotto_ratectl_decision d;
+
+    ck_assert_int_eq(sotto_ratectl_get(c, &d), 0);
+    return d;
+}
+
+static int report(sotto_ratectl *c, double loss, uint64_t t)
+{
+    sotto_ratectl_feedback fb = {loss, 100.0, 0};
+
+    return sotto_ratectl_update(c, &fb, t);
+}
+
+START_TEST(ratectl_defaults_send_20_ms_without_redundancy)
+{
+    sotto_ratectl *c = make(0);
+    sotto_ratectl_decision d = get(c);
+
+    ck_assert_uint_eq(d.ptime_ms, 20);
+    ck_assert_uint_eq(d.redundant_frames, 0);
+    ck_assert_uint_eq(d.wire_bps, (8 + 45) * 8 * 50);
+    ck_assert_uint_eq(d.bitrate, 3200);
+    ck_assert_uint_eq(d.changes, 0);
+    sotto_ratectl_destroy(&c);
+    ck_assert_ptr_null(c);
+}
+END_TEST
+
+/* 8 kbit/s leaves 7.2 for media: 100 ms packets (6.8 kbit/s) are the
+ * shortest that fit; 80 ms would need 7.7. */
+START_TEST(ratectl_slow_link_chooses_shortest_packet_that_fits)
+{
+    sotto_ratectl *c = make(8);
+    sotto_ratectl_decision d = get(c);
+
+    ck_assert_uint_eq(d.ptime_ms, 100);
+    ck_assert_uint_le(d.wire_bps, 7200);
+    ck_assert_uint_eq(d.cap_bps, 7200);
+    sotto_ratectl_destroy(&c);
+}
+END_TEST
+
+START_TEST(ratectl_loss_adds_redundancy_after_one_report)
+{
+    sotto_ratectl *c = make(0);
+    sotto_ratectl_decision d;
+
+    ck_assert_int_eq(report(c, 0.0, 5 * S), 0);
+    ck_assert_int_eq(report(c, 0.05, 10 * S), 1);
+    d = get(c);
+    ck_assert_uint_eq(d.ptime_ms, 20);
+    ck_assert_uint_eq(d.redundant_frames, 2); /* 5 %: depth 2 */
+    /* A report inside the hold time waits; the next one applies. */
+    ck_assert_int_eq(report(c, 0.10, 11 * S), 0);
+    ck_assert_int_eq(report(c, 0.10, 15 * S), 1);
+    d = get(c);
+    ck_assert_uint_eq(d.redundant_frames, 3); /* 10 %: depth 3 */
+    ck_assert_uint_eq(d.redundancy_packets, 3);
+    ck_assert_str_ne(d.reason, "");
+    sotto_ratectl_destroy(&c);
+}
+END_TEST
+
+START_TEST(ratectl_relaxes_only_after_two_reports_and_hold)
+{
+    sotto_ratectl *c = make(0);
+    uint64_t t = 0;
+    int i, changed_at = -1;
+
+    for (i = 0; i < 4; i++)
+        report(c, 0.15, t += 5 * S);
+    ck_assert_uint_eq(get(c).redundant_frames, 4);
+    for (i = 0; i < 30 && changed_at < 0; i++) {
+        if (report(c, 0.0, t += 5 * S) == 1)
+            changed_at = i;
+    }
+    /* Loss decays by a quarter per report; the first relax comes once it is
+     * under 60 % of 14 %, confirmed by a second report. */
+    ck_assert_int_ge(changed_at, 2);
+    ck_assert_uint_lt(get(c).redundant_frames, 4);
+    sotto_ratectl_destroy(&c);
+}
+END_TEST
+
+/* Loss wobbling around a threshold must not flip the choice back and forth. */
+START_TEST(ratectl_does_not_oscillate_around_a_threshold)
+{
+    sotto_ratectl *c = make(0);
+    uint64_t t = 0;
+    int i;
+
+    for (i = 0; i < 200; i++)
+        report(c, i % 2 ? 0.04 : 0.065, t += 5 * S);
+    ck_assert_uint_le(get(c).changes, 2);
+    for (i = 0; i < 200; i++)
+        report(c, i % 3 ? 0.08 : 0.13, t += 5 * S);
+    ck_assert_uint_le(get(c).changes, 4);
+    sotto_ratectl_destroy(&c);
+}
+END_TEST
+
+START_TEST(ratectl_cap_and_loss_share_the_budget)
+{
+    sotto_ratectl *c = make(16);
+    sotto_ratectl_decision d;
+    uint64_t t = 0;
+    int i;
+
+    for (i = 0; i < 5; i++)
+        report(c, 0.12, t += 5 * S);
+    d = get(c);
+    ck_assert_uint_le(d.wire_bps, 14400);
+    ck_assert_uint_gt(d.redundant_frames, 0);
+    ck_assert_uint_gt(d.ptime_ms, 20);
+    sotto_ratectl_destroy(&c);
+}
+END_TEST
+
+START_TEST(ratectl_remb_lowers_the_cap)
+{
+    sotto_ratectl *c = make(0);
+    sotto_ratectl_feedback fb = {0.0, 50.0, 10000};
+
+    ck_assert_int_eq(sotto_ratectl_update(c, &fb, 5 * S), 1);
+    ck_assert_uint_eq(get(c).cap_bps, 9500);
+    ck_assert_uint_le(get(c).wire_bps, 9500);
+    sotto_ratectl_destroy(&c);
+}
+END_TEST
+
+START_TEST(ratectl_bitrate_codec_fits_cap_above_floor)
+{
+    sotto_ratectl_config cfg;
+    sotto_ratectl *c = NULL;
+    uint64_t t = 0;
+    int i;
+
+    sotto_ratectl_config_default(&cfg);
+    cfg.kind = SOTTO_RATECTL_BITRATE;
+    cfg.ptime_ms = 60;
+    cfg.frame_ms = 60;
+    cfg.packet_overhead_bytes = 44;
+    cfg.link_kbps = 16;
+    ck_assert_int_eq(sotto_ratectl_create(&c, &cfg), 0);
+    /* 14.4 kbit/s for media minus 44 bytes per 60 ms of headers. */
+    ck_assert_uint_eq(get(c).bitrate, 14400 - 44 * 8 * 1000 / 60);
+    for (i = 0; i < 4; i++)
+        report(c, 0.09, t += 5 * S);
+    ck_assert_uint_eq(get(c).expected_loss_pct, 10);
+    sotto_ratectl_destroy(&c);
+    cfg.link_kbps = 8;
+    ck_assert_int_eq(sotto_ratectl_create(&c, &cfg), 0);
+    ck_assert_uint_eq(get(c).bitrate, 6000);
+    sotto_ratectl_destroy(&c);
+}
+END_TEST
+
+START_TEST(ratectl_rejects_bad_config_and_feedback)
+{
+    sotto_ratectl_config cfg;
+    sotto_ratectl *c = NULL;
+    sotto_ratectl_feedback fb = {1.5, 0, 0};
+
+    sotto_ratectl_config_default(&cfg);
+    cfg.ptime_ms = 30;
+    ck_assert_int_eq(sotto_ratectl_create(&c, &cfg), -EINVAL);
+    sotto_ratectl_config_default(&cfg);
+    cfg.max_ptime_ms = 10;
+    ck_assert_int_eq(sotto_ratectl_create(&c, &cfg), -EINVAL);
+    sotto_ratectl_config_default(&cfg);
+    cfg.max_redundant_frames = 64;
+    ck_assert_int_eq(sotto_ratectl_create(&c, &cfg), -EINVAL);
+    ck_assert_int_eq(sotto_ratectl_create(NULL, NULL), -EINVAL);
+    ck_assert_ptr_null(c);
+    ck_assert_int_eq(sotto_ratectl_create(&c, NULL), 0);
+    ck_assert_int_eq(sotto_ratectl_update(c, &fb, 0), -EINVAL);
+    ck_assert_int_eq(sotto_ratectl_update(c, NULL, 0), -EINVAL);
+    sotto_ratectl_destroy(&c);
+    sotto_ratectl_destroy(NULL);
+}
+END_TEST
+
+static Suite *ratectl_suite(void)
+{
+    Suite *s = suite_create("rate_control");
+    TCase *tc = tcase_create("core");
+
+    tcase_add_test(tc, ratectl_defaults_send_20_ms_without_redundancy);
+    tcase_add_test(tc, ratectl_slow_link_chooses_shortest_packet_that_fits);
+    tcase_add_test(tc, ratectl_loss_adds_redundancy_after_one_report);
+    tcase_add_test(tc, ratectl_relaxes_only_after_two_reports_and_hold);
+    tcase_add_test(tc, ratectl_does_not_oscillate_around_a_threshold);
+    tcase_add_test(tc, ratectl_cap_and_loss_share_the_budget);
+    tcase_add_test(tc, ratectl_remb_lowers_the_cap);
+    tcase_add_test(tc, ratectl_bitrate_codec_fits_cap_above_floor);
+    tcase_add_test(tc, ratectl_rejects_bad_config_and_feedback);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(ratectl_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
