@@ -238,6 +238,12 @@ static void check_cross_keys(parse_state *st)
         return;
     }
     check_ice_ports(st);
+    if (cfg->codec.max_ptime_ms < cfg->codec.ptime_ms) {
+        fail_at(st, line_of(st, "codec", "max_ptime_ms"),
+                "[codec] max_ptime_ms: %d is below ptime_ms (%d)", cfg->codec.max_ptime_ms,
+                cfg->codec.ptime_ms);
+        return;
+    }
     if (cfg->audio.backend == SOTTO_AUDIO_WAV && cfg->audio.input_file[0] == '\0' &&
         cfg->audio.output_file[0] == '\0') {
         fail_at(st, line_of(st, "audio", "backend"),

@@ -83,6 +83,7 @@ typedef struct sotto_config {
         char ice_address[SOTTO_CONFIG_NAME_MAX];      /* local IP to gather host candidates on; "" = all; default "" */
         int ice_port_min;                             /* 0 or 1024..65535; default 0 (any) */
         int ice_port_max;                             /* 0 or 1024..65535; default 0 (any); min <= max when both set */
+        int link_kbps;                                /* kbit/s per direction, 0..100000, 0 = unknown; default 0 */
         char state_dir[SOTTO_CONFIG_PATH_MAX];        /* identity key/cert directory, absolute; "" = $XDG_STATE_HOME/sotto, ~/.local/state/sotto, or /var/lib/sotto for root; default "" */
         char web_root[SOTTO_CONFIG_PATH_MAX];         /* directory of the browser call page served over HTTP signalling, absolute; "" = the installed page when present, else none; default "" */
     } network;
@@ -95,8 +96,10 @@ typedef struct sotto_config {
     struct {
         char order[SOTTO_CONFIG_NAME_MAX];            /* codec names in preference order, stored lower case and comma-separated without spaces (e.g. "opus,pcmu"): at least one of sotto, opus, pcmu, pcma, each once; default "sotto,opus,pcmu,pcma" */
         int opus_bitrate;                             /* bit/s, 6000..510000; default 24000 */
-        int ptime_ms;                                 /* 10, 20, 40 or 60; default 20 */
+        int ptime_ms;                                 /* 10, 20, 40, 60, 80, 100 or 120; default 20 */
         int opus_fec;                                 /* bool; default true */
+        int max_ptime_ms;                             /* 20..120 in steps of 20, >= ptime_ms; default 120 */
+        int redundancy;                               /* bool; Sotto in-band redundancy; default true */
     } codec;
 } sotto_config;
 

@@ -36,7 +36,8 @@ static const char *const incoming_names[] = {"auto", "ring", "reject", NULL};
 static const char *const unknown_peer_names[] = {"allow", "reject", NULL};
 static const char *const turn_transport_names[] = {"udp", "tcp", NULL};
 static const int frame_ms_choices[] = {10, 20, 40};
-static const int ptime_ms_choices[] = {10, 20, 40, 60};
+static const int ptime_ms_choices[] = {10, 20, 40, 60, 80, 100, 120};
+static const int max_ptime_ms_choices[] = {20, 40, 60, 80, 100, 120};
 
 /* Accepted spellings of booleans, true ones at even indexes. */
 static const char *const bool_words[] = {"true", "false", "yes", "no", "on", "off", "1", "0"};
@@ -85,6 +86,8 @@ const sotto_config sotto_config_defaults = {
         .opus_bitrate = 24000,
         .ptime_ms = 20,
         .opus_fec = 1,
+        .max_ptime_ms = 120,
+        .redundancy = 1,
     },
 };
 
@@ -195,6 +198,11 @@ const sotto_config_key sotto_config_keys[] = {
     RANGE_KEY("network", "ice_port_max", network.ice_port_max, 1024, 65535, true,
               "Highest local UDP port for media; 0 = any. Not below ice_port_min when both "
               "are set."),
+    RANGE_KEY("network", "link_kbps", network.link_kbps, 0, 100000, false,
+              "Capacity of the slowest link on the way, in kbit/s per direction with every "
+              "header: each call's rate controller keeps its packets under it (longer "
+              "packets, less redundancy, lower Opus rate) and the short SRTP tag is "
+              "preferred below 64; 0 = unknown."),
     CHECKED_KEY("network", "state_dir", network.state_dir, check_absolute_path,
                 "an absolute path, or empty",
                 "Directory that keeps this daemon's identity key and certificate; empty = "
@@ -226,6 +234,13 @@ const sotto_config_key sotto_config_keys[] = {
     BOOL_KEY("codec", "opus_fec", codec.opus_fec,
              "Opus forward error correction: a lost packet is partly rebuilt from the next "
              "one, at some cost in bit rate."),
+    CHOICE_KEY("codec", "max_ptime_ms", codec.max_ptime_ms, max_ptime_ms_choices,
+               "Longest audio per packet the rate controller may choose for Sotto on a "
+               "slow link (offered as a=maxptime); not below ptime_ms."),
+    BOOL_KEY("codec", "redundancy", codec.redundancy,
+             "Sotto in-band redundancy: each packet repeats as many earlier frames as the "
+             "loss the peer reports calls for, so a lost packet is replaced before it "
+             "must be concealed."),
 };
 const size_t sotto_config_key_count = sizeof sotto_config_keys / sizeof sotto_config_keys[0];
 _Static_assert(sizeof sotto_config_keys / sizeof sotto_config_keys[0] == SOTTO_CONFIG_KEY_COUNT,

@@ -199,8 +199,12 @@ static const struct {
     {"[codec]\norder = opus;pcmu\n", "test.conf:2:", "[codec] order", "(unknown codec \"opus;pcmu\"; "},
     {"[codec]\nopus_bitrate = 5999\n", "test.conf:2:", "[codec] opus_bitrate", "bad value \"5999\" (accepted: 6000..510000)"},
     {"[codec]\nopus_bitrate = 510001\n", "test.conf:2:", "[codec] opus_bitrate", "\"510001\""},
-    {"[codec]\nptime_ms = 30\n", "test.conf:2:", "[codec] ptime_ms", "bad value \"30\" (accepted: 10, 20, 40, 60)"},
+    {"[codec]\nptime_ms = 30\n", "test.conf:2:", "[codec] ptime_ms", "bad value \"30\" (accepted: 10, 20, 40, 60, 80, 100, 120)"},
     {"[codec]\nopus_fec = 2\n", "test.conf:2:", "[codec] opus_fec", "accepted: true, false, yes, no, on, off, 1, 0"},
+    {"[codec]\nmax_ptime_ms = 30\n", "test.conf:2:", "[codec] max_ptime_ms", "bad value \"30\" (accepted: 20, 40, 60, 80, 100, 120)"},
+    {"[codec]\nptime_ms = 60\nmax_ptime_ms = 40\n", "test.conf:3:", "[codec] max_ptime_ms", "40 is below ptime_ms (60)"},
+    {"[network]\nlink_kbps = -1\n", "test.conf:2:", "[network] link_kbps", "(accepted: 0..100000)"},
+    {"[codec]\nredundancy = maybe\n", "test.conf:2:", "[codec] redundancy", "accepted: true, false"},
 };
 
 START_TEST(webrtc_bad_value_is_rejected_with_file_line_and_key)
