@@ -252,6 +252,45 @@ static void cmd_hangup(sottod_calls *mgr, json_t *args, sotto_control_reply *rep
     sottod__call_end(call, "hung up locally");
 }
 
+static const char *srtp_profile_name(const sottod_call *c)
+{
+    switch (c->transport ? sotto_transport_profile(c->transport) : SOTTO_SRTP_NONE) {
+    case SOTTO_SRTP_AES128_CM_SHA1_32:
+        return "AES128_CM_SHA1_32";
+    case SOTTO_SRTP_AES128_CM_SHA1_80:
+        return "AES128_CM_SHA1_80";
+    case SOTTO_SRTP_AEAD_AES_128_GCM:
+        return "AEAD_AES_128_GCM";
+    default:
+        return "none";
+    }
+}
+
+/* Packetisation, redundancy and the rate controller's decision. */
+static void media_extras(json_t *media, const sottod_media_stats *s, const sottod_call *c)
+{
+    const sotto_ratectl_decision *d = &s->controller;
+
+    if (!media)
+        return;
+    json_object_update_new(
+        media, json_pack("{s:i, s:i, s:i, s:I, s:I, s:I, s:s, s:i}", "redundant_frames",
+                         (int)s->redundant_frames, "remote_ptime_ms", s->remote_ptime_ms,
+                         "remote_redundant_frames", (int)s->remote_redundant_frames,
+                         "frames_recovered", (json_int_t)s->frames_recovered, "frames_played",
+                         (json_int_t)s->frames_played, "bad_payloads",
+                         (json_int_t)s->bad_payloads, "srtp_profile", srtp_profile_name(c),
+                         "max_ptime_ms", c->max_ptime_ms));
+    json_object_set_new(
+        media, "controller",
+        json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:I, s:I, s:s}", "ptime_ms",
+                  (int)d->ptime_ms, "redundant_frames", (int)d->redundant_frames, "bitrate",
+                  (int)d->bitrate, "expected_loss_pct", (int)d->expected_loss_pct, "wire_bps",
+                  (int)d->wire_bps, "cap_bps", (int)d->cap_bps, "loss", d->loss, "changes",
+                  (json_int_t)d->changes, "reports", (json_int_t)d->reports, "reason",
+                  d->reason));
+}
+
 static json_t *stats_json(const sottod_call *c)
 {
     sottod_media_stats s;
@@ -288,6 +327,7 @@ static json_t *stats_json(const sottod_call *c)
                   "concealed_ms", (json_int_t)s.concealed_ms, "packets_late",
                   (json_int_t)s.packets_late, "rtcp_sent", (json_int_t)s.rtcp_sent,
                   "rtcp_received", (json_int_t)s.rtcp_received));
+    media_extras(json_object_get(o, "media"), &s, c);
     return o;
 }
 

@@ -52,7 +52,9 @@ struct sottod_call {
     sotto_sdp *remote;                  /* the peer's offer or answer */
     sotto_sdp_codec_choice choice;      /* negotiated codec */
     const sotto_codec_desc *codec;
-    int ptime_ms;
+    int ptime_ms;                       /* packet time to start with */
+    int max_ptime_ms;                   /* longest packet time both ends take */
+    int sotto_inband;                   /* Sotto payload header (fmtp redundancy=1) both ways */
     char candidates[CALL_MAX_CANDIDATES][CALL_CANDIDATE_LEN]; /* ours */
     size_t candidate_count;
     int gathering_done;

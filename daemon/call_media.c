@@ -1,64 +1,16 @@
-#include "daemon/call_media.h"
-
+/* A call's media: creation, the audio tick that drives both directions,
+ * playout from the jitter buffer, RTCP reports and statistics. The send
+ * half is in call_media_tx.c, the receive half in call_media_rx.c. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
-#include "audio/resample.h"
-#include "net/jitter.h"
-#include "net/net.h"
+#include "daemon/call_media_internal.h"
 
-#define MAX_CODEC_FRAME 2880        /* samples: 60 ms at 48 kHz */
-#define MAX_PAYLOAD 1275            /* bytes: the largest Opus frame */
-#define RATE_BUCKETS 8
-#define RATE_BUCKET_US 500000       /* 8 x 0.5 s: bitrates over the last 4 s */
-#define IPV4_UDP_HEADERS 28         /* bytes the kernel adds to every datagram */
-
-typedef struct rate_meter {
-    uint64_t bucket_start[RATE_BUCKETS]; /* us; which half-second each bucket holds */
-    uint64_t bytes[RATE_BUCKETS];
-} rate_meter;
-
-struct sottod_media {
-    sottod_media_params p;
-    char cname[64];
-    sotto_codec *codec;
-    sotto_jitter *jitter;
-    sotto_resampler *to_codec;      /* daemon rate -> codec rate */
-    sotto_resampler *from_codec;    /* codec rate -> daemon rate */
-    size_t codec_frame;             /* samples per packet at the codec's rate */
-    uint32_t ts_step;               /* RTP timestamp units per packet */
-    /* sending */
-    uint32_t ssrc;
-    uint16_t seq;
-    uint32_t timestamp;
-    int16_t enc_buf[2 * MAX_CODEC_FRAME];
-    size_t enc_len;
-    uint64_t packets_sent, payload_sent, rtp_octets_sent;
-    /* receiving */
-    uint32_t remote_ssrc;
-    int have_remote;
-    sotto_rtp_seq rx_seq;
-    sotto_rtp_jitter rx_jitter;
-    uint64_t packets_received, payload_received, decode_errors;
-    int16_t out_fifo[4 * MAX_CODEC_FRAME];  /* decoded audio at the daemon rate */
-    size_t out_len;
-    int16_t dec_buf[MAX_CODEC_FRAME];
-    int16_t dec_buf2[MAX_CODEC_FRAME];
-    /* RTCP */
-    uint32_t last_sr_ntp_short;     /* middle 32 bits of the peer's last SR; 0 = none */
-    uint64_t last_sr_arrival_us;
-    double rtt_ms;
-    double remote_loss;
-    uint64_t rtcp_sent, rtcp_received;
-    /* wire accounting */
-    uint64_t wire_sent, wire_received;
-    rate_meter wire_out, wire_in, payload_out, payload_in;
-};
-
-static void meter_add(rate_meter *m, uint64_t now_us, size_t bytes)
+void sottod__meter_add(rate_meter *m, uint64_t now_us, size_t bytes)
 {
     uint64_t start = now_us - now_us % RATE_BUCKET_US;
     size_t i = (size_t)(start / RATE_BUCKET_US) % RATE_BUCKETS;
@@ -98,8 +50,79 @@ static uint32_t random_u32(void)
     return v;
 }
 
+#define SOTTO_FRAME_MS 20
+#define RTP_HEADER 12
+
+/* What the controller may choose from, for this codec and these peers. */
+static void controller_config(const sottod_media *m, sotto_ratectl_config *rc)
+{
+    const sottod_media_params *p = &m->p;
+    uint32_t tag = p->srtp_tag_bytes > 0 ? (uint32_t)p->srtp_tag_bytes : 10;
+
+    sotto_ratectl_config_default(rc);
+    rc->link_kbps = p->link_kbps > 0 ? (uint32_t)p->link_kbps : 0;
+    rc->packet_overhead_bytes = IPV4_UDP_HEADERS + RTP_HEADER + tag;
+    if (m->framed) {
+        uint32_t ptime = (uint32_t)p->codec_params.frame_ms;
+        uint32_t max = p->max_ptime_ms > 0 ? (uint32_t)p->max_ptime_ms : ptime;
+
+        ptime = ptime < m->frame_ms ? m->frame_ms : ptime - ptime % m->frame_ms;
+        max -= max % m->frame_ms;
+        rc->kind = SOTTO_RATECTL_FRAMED;
+        rc->frame_ms = m->frame_ms;
+        rc->frame_bytes = (uint32_t)m->frame_bytes;
+        rc->ptime_ms = ptime;
+        rc->max_ptime_ms = max > ptime ? max : ptime;
+        rc->packet_overhead_bytes += p->sotto_inband ? 1u : 0u;
+        rc->max_redundant_frames = p->redundancy && p->sotto_inband ? 8 : 0;
+        return;
+    }
+    rc->frame_ms = m->frame_ms;
+    rc->ptime_ms = m->frame_ms;
+    rc->max_ptime_ms = m->frame_ms;
+    if (p->codec->set_rate) {
+        rc->kind = SOTTO_RATECTL_BITRATE;
+        rc->bitrate = p->codec_params.bitrate > 0 ? (uint32_t)p->codec_params.bitrate : 24000;
+    } else {
+        rc->kind = SOTTO_RATECTL_FIXED;
+        rc->bitrate = (uint32_t)p->codec->clock_rate * 8u;
+    }
+}
+
+static int create_codec(sottod_media *m)
+{
+    sotto_codec_params cp = m->p.codec_params;
+    int rc;
+
+    /* Sotto is encoded one frame at a time; packets are made here. */
+    m->framed = strcasecmp(m->p.codec->name, "SOTTO") == 0;
+    if (m->framed)
+        cp.frame_ms = SOTTO_FRAME_MS;
+    rc = sotto_codec_create(&m->codec, m->p.codec, &cp);
+    if (rc < 0)
+        return rc;
+    m->frame_ms = (uint32_t)cp.frame_ms;
+    m->codec_frame = sotto_codec_frame_samples(m->codec);
+    if (m->codec_frame == 0 || m->codec_frame > MAX_CODEC_FRAME)
+        return -EINVAL;
+    m->ts_step = (uint32_t)((uint64_t)m->p.codec->clock_rate * m->frame_ms / 1000);
+    if (m->framed) {
+        int16_t silence[MAX_CODEC_FRAME] = {0};
+        uint8_t probe[MAX_PAYLOAD];
+
+        /* The frame size comes from the codec itself; then start afresh. */
+        rc = sotto_codec_encode(m->codec, silence, m->codec_frame, probe, sizeof(probe),
+                                &m->frame_bytes);
+        if (rc < 0 || m->frame_bytes == 0 || m->frame_bytes > MAX_FRAME_BYTES)
+            return rc < 0 ? rc : -EINVAL;
+        sotto_codec_reset(m->codec);
+    }
+    return 0;
+}
+
 int sottod_media_create(sottod_media **out, const sottod_media_params *p)
 {
+    sotto_ratectl_config rcfg;
     sotto_jitter_config jc;
     sottod_media *m;
     int rc;
@@ -112,25 +135,25 @@ int sottod_media_create(sottod_media **out, const sottod_media_params *p)
     m->p = *p;
     snprintf(m->cname, sizeof(m->cname), "%s", p->cname ? p->cname : "sotto");
     m->p.cname = m->cname;
-    rc = sotto_codec_create(&m->codec, p->codec, &p->codec_params);
+    rc = create_codec(m);
     if (rc < 0)
         goto fail;
-    m->codec_frame = sotto_codec_frame_samples(m->codec);
-    if (m->codec_frame == 0 || m->codec_frame > MAX_CODEC_FRAME) {
-        rc = -EINVAL;
+    controller_config(m, &rcfg);
+    rc = sotto_ratectl_create(&m->ratectl, &rcfg);
+    if (rc < 0)
         goto fail;
-    }
-    m->ts_step = (uint32_t)((uint64_t)p->codec->clock_rate * (uint64_t)p->codec_params.frame_ms /
-                            1000);
+    sotto_ratectl_get(m->ratectl, &m->decision);
     sotto_jitter_config_default(&jc);
     jc.clock_rate = (uint32_t)p->codec->clock_rate;
-    jc.frame_us = (uint32_t)p->codec_params.frame_ms * 1000;
+    jc.frame_us = m->frame_ms * 1000;
     jc.max_frame_bytes = MAX_PAYLOAD;
     /* After call set-up the first packets come in bursts (the loop was busy
      * with the handshake), which inflates the delay; shed it within about a
      * second rather than several: one compression per 80 ms of speech. */
     jc.speech_compress_interval_frames = 4;
     rc = sotto_jitter_create(&m->jitter, &jc);
+    if (rc == 0)
+        rc = sotto_tsm_create(&m->tsm, (uint32_t)p->codec->sample_rate, m->codec_frame);
     if (rc == 0)
         rc = sotto_resampler_create(&m->to_codec, p->rate, p->codec->sample_rate,
                                     SOTTO_RESAMPLER_QUALITY);
@@ -160,114 +183,82 @@ void sottod_media_destroy(sottod_media **pm)
         return;
     m = *pm;
     sotto_codec_destroy(&m->codec);
+    sotto_ratectl_destroy(&m->ratectl);
     sotto_jitter_destroy(&m->jitter);
+    sotto_tsm_destroy(&m->tsm);
     sotto_resampler_destroy(&m->to_codec);
     sotto_resampler_destroy(&m->from_codec);
     free(m);
     *pm = NULL;
 }
 
-static void send_packet(sottod_media *m, const uint8_t *payload, size_t len, uint64_t now_us)
+/* One frame period of decoded audio into pcm: the payload, else the
+ * codec's FEC from the next frame, else its concealment, else silence. */
+static void decode_frame(sottod_media *m, const uint8_t *payload, size_t len,
+                         const uint8_t *next, size_t next_len, int16_t *pcm)
 {
-    sotto_rtp_packet pkt;
-    uint8_t buf[SOTTO_TRANSPORT_MAX_PACKET];
-    size_t out_len;
+    size_t n = 0;
 
-    memset(&pkt, 0, sizeof(pkt));
-    pkt.payload_type = m->p.payload_type;
-    pkt.seq = m->seq++;
-    pkt.timestamp = m->timestamp;
-    pkt.ssrc = m->ssrc;
-    pkt.marker = m->packets_sent == 0;
-    pkt.payload = payload;
-    pkt.payload_len = len;
-    m->timestamp += m->ts_step;
-    if (sotto_rtp_pack(&pkt, buf, sizeof(buf) - 16, &out_len) < 0)
-        return;
-    /* A refused send (before SECURE, or ICE busy) is a lost packet. */
-    if (sotto_transport_send_rtp(m->p.transport, buf, out_len) == 0) {
-        m->packets_sent++;
-        m->payload_sent += len;
-        m->rtp_octets_sent += len;
-        meter_add(&m->payload_out, now_us, len);
-    }
-}
-
-static void encode_and_send(sottod_media *m, const int16_t *pcm, size_t samples,
-                            uint64_t now_us)
-{
-    uint8_t payload[MAX_PAYLOAD];
-    size_t in = samples, room, len, done = 0;
-
-    while (done < samples) {
-        in = samples - done;
-        room = sizeof(m->enc_buf) / sizeof(m->enc_buf[0]) - m->enc_len;
-        if (sotto_resampler_process(m->to_codec, pcm + done, &in, m->enc_buf + m->enc_len,
-                                    &room) < 0)
+    if (payload && len) {
+        if (sotto_codec_decode(m->codec, payload, len, pcm, MAX_CODEC_FRAME, &n) == 0 &&
+            n == m->codec_frame)
             return;
-        done += in;
-        m->enc_len += room;
-        while (m->enc_len >= m->codec_frame) {
-            if (sotto_codec_encode(m->codec, m->enc_buf, m->codec_frame, payload,
-                                   sizeof(payload), &len) == 0)
-                send_packet(m, payload, len, now_us);
-            m->enc_len -= m->codec_frame;
-            memmove(m->enc_buf, m->enc_buf + m->codec_frame, m->enc_len * sizeof(int16_t));
-        }
-        if (in == 0 && room == 0)
-            break;
+        m->decode_errors++;
+    } else if (next && next_len && m->p.codec_params.fec &&
+               sotto_codec_decode_fec(m->codec, next, next_len, pcm, m->codec_frame, &n) == 0 &&
+               n == m->codec_frame) {
+        return;
     }
+    if (sotto_codec_conceal(m->codec, pcm, m->codec_frame, &n) == 0 && n == m->codec_frame)
+        return;
+    memset(pcm, 0, m->codec_frame * sizeof(int16_t));
 }
 
-/* Produces one codec frame of audio for the jitter buffer's decision. */
+/* Produces one codec frame of audio for the jitter buffer's decision.
+ * Everything played passes through the time-scaler, which keeps the
+ * history that expansion and compression splice on (audio/tsm.h). */
 static size_t playout_frame(sottod_media *m, uint64_t now_us, int16_t *pcm)
 {
+    const size_t n = m->codec_frame;
     sotto_jitter_out jo;
-    size_t n = 0, n2 = 0, i;
+    int rc = 0;
 
     if (sotto_jitter_pull(m->jitter, now_us, &jo) < 0)
         jo.action = SOTTO_JITTER_PREBUFFER;
     switch (jo.action) {
     case SOTTO_JITTER_PLAY:
-        if (jo.payload_len &&
-            sotto_codec_decode(m->codec, jo.payload, jo.payload_len, pcm, MAX_CODEC_FRAME,
-                               &n) == 0 && n == m->codec_frame)
-            return n;
-        m->decode_errors += jo.payload_len ? 1 : 0;
+        decode_frame(m, jo.payload, jo.payload_len, NULL, 0, m->raw_buf);
+        rc = sotto_tsm_play(m->tsm, m->raw_buf, n, pcm, n);
         break;
     case SOTTO_JITTER_CONCEAL:
-        if (jo.next_payload && m->p.codec_params.fec &&
-            sotto_codec_decode_fec(m->codec, jo.next_payload, jo.next_payload_len, pcm,
-                                   m->codec_frame, &n) == 0 && n == m->codec_frame)
-            return n;
+        decode_frame(m, NULL, 0, jo.next_payload, jo.next_payload_len, m->raw_buf);
+        rc = sotto_tsm_play(m->tsm, m->raw_buf, n, pcm, n);
         break;
     case SOTTO_JITTER_EXPAND:
+        /* Growing the delay: repeat pitch periods of what was just heard. */
+        rc = sotto_tsm_expand(m->tsm, pcm, n);
+        if (rc < 0) {
+            decode_frame(m, NULL, 0, NULL, 0, m->raw_buf);
+            memcpy(pcm, m->raw_buf, n * sizeof(int16_t));
+            rc = 0;
+        }
         break;
     case SOTTO_JITTER_COMPRESS:
-        /* Two frames share one period: decode both (keeping the decoder's
-         * state continuous) and cross-fade from the first into the second. */
-        if (jo.payload_len)
-            sotto_codec_decode(m->codec, jo.payload, jo.payload_len, pcm, MAX_CODEC_FRAME, &n);
-        if (jo.next_payload_len &&
-            sotto_codec_decode(m->codec, jo.next_payload, jo.next_payload_len, m->dec_buf2,
-                               MAX_CODEC_FRAME, &n2) == 0 && n2 == m->codec_frame) {
-            for (i = 0; i < m->codec_frame; i++) {
-                double w = (double)i / (double)m->codec_frame;
-                double a = n == m->codec_frame ? pcm[i] : 0.0;
-                pcm[i] = (int16_t)(a * (1.0 - w) + m->dec_buf2[i] * w);
-            }
-            return m->codec_frame;
-        }
+        /* Two frames in one period: decode both (the decoder's state stays
+         * continuous) and remove whole pitch periods. */
+        decode_frame(m, jo.payload, jo.payload_len, NULL, 0, m->raw_buf);
+        decode_frame(m, jo.next_payload, jo.next_payload_len, NULL, 0, m->raw_buf + n);
+        rc = sotto_tsm_compress(m->tsm, m->raw_buf, 2 * n, pcm, n);
         break;
     case SOTTO_JITTER_PREBUFFER:
     default:
-        memset(pcm, 0, m->codec_frame * sizeof(int16_t));
-        return m->codec_frame;
-    }
-    if (sotto_codec_conceal(m->codec, pcm, m->codec_frame, &n) == 0 && n == m->codec_frame)
+        memset(pcm, 0, n * sizeof(int16_t));
+        sotto_tsm_reset(m->tsm);
         return n;
-    memset(pcm, 0, m->codec_frame * sizeof(int16_t));
-    return m->codec_frame;
+    }
+    if (rc < 0)
+        memcpy(pcm, m->raw_buf, n * sizeof(int16_t));
+    return n;
 }
 
 static void fill_playout(sottod_media *m, size_t want, uint64_t now_us)
@@ -289,98 +280,13 @@ void sottod_media_tick(sottod_media *m, const int16_t *pcm, size_t samples, int1
 {
     size_t n;
 
-    encode_and_send(m, pcm, samples, now_us);
+    sottod__media_encode_and_send(m, pcm, samples, now_us);
     fill_playout(m, samples, now_us);
     n = m->out_len < samples ? m->out_len : samples;
     memcpy(play, m->out_fifo, n * sizeof(int16_t));
     memset(play + n, 0, (samples - n) * sizeof(int16_t));
     m->out_len -= n;
     memmove(m->out_fifo, m->out_fifo + n, m->out_len * sizeof(int16_t));
-}
-
-static void receive_rtcp(sottod_media *m, const uint8_t *pkt, size_t len, uint64_t now_us)
-{
-    sotto_rtcp_info info;
-    uint32_t rtt;
-    size_t i;
-
-    if (sotto_rtcp_parse(pkt, len, &info) < 0)
-        return;
-    m->rtcp_received++;
-    if (info.has_sr) {
-        m->last_sr_ntp_short = sotto_ntp_short(info.sr.ntp);
-        m->last_sr_arrival_us = now_us;
-    }
-    for (i = 0; i < info.report_count && i < SOTTO_RTCP_MAX_COUNT; i++) {
-        const sotto_rtcp_report_block *rb = &info.reports[i];
-        struct timespec ts;
-
-        if (rb->ssrc != m->ssrc)
-            continue;
-        m->remote_loss = rb->fraction_lost / 256.0;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        if (rb->lsr &&
-            sotto_rtcp_rtt(sotto_ntp_short(sotto_ntp_from_unix_ns(
-                               (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec)),
-                           rb->lsr, rb->dlsr, &rtt) == 0)
-            m->rtt_ms = rtt * 1000.0 / 65536.0;
-    }
-}
-
-void sottod_media_receive(sottod_media *m, const uint8_t *pkt, size_t len, int is_rtcp,
-                          uint64_t now_us)
-{
-    sotto_rtp_packet rtp;
-    sotto_jitter_packet jp;
-    sotto_jitter_frame frame;
-    int64_t ext;
-
-    if (!m)
-        return;
-    if (is_rtcp) {
-        receive_rtcp(m, pkt, len, now_us);
-        return;
-    }
-    if (sotto_rtp_parse(pkt, len, &rtp) < 0 || rtp.payload_type != m->p.payload_type)
-        return;
-    if (!m->have_remote || rtp.ssrc != m->remote_ssrc) {
-        m->have_remote = 1;
-        m->remote_ssrc = rtp.ssrc;
-        sotto_rtp_seq_init(&m->rx_seq, rtp.seq, 1);
-        sotto_rtp_jitter_init(&m->rx_jitter);
-    }
-    sotto_rtp_seq_update(&m->rx_seq, rtp.seq, &ext);
-    sotto_rtp_jitter_update(&m->rx_jitter, rtp.timestamp,
-                            (uint32_t)(now_us * (uint64_t)m->p.codec->clock_rate / 1000000u));
-    m->packets_received++;
-    m->payload_received += rtp.payload_len;
-    meter_add(&m->payload_in, now_us, rtp.payload_len);
-    frame.payload = rtp.payload;
-    frame.len = rtp.payload_len;
-    /* Silent frames are where the jitter buffer prefers to shrink its delay. */
-    frame.silent = sotto_codec_payload_silent(m->p.codec, rtp.payload, rtp.payload_len);
-    jp.ssrc = rtp.ssrc;
-    jp.seq = rtp.seq;
-    jp.timestamp = rtp.timestamp;
-    jp.frame_duration = m->ts_step;
-    jp.frames = &frame;
-    jp.frame_count = 1;
-    sotto_jitter_insert(m->jitter, &jp, now_us);
-}
-
-void sottod_media_count_wire(sottod_media *m, int outbound, size_t len, uint64_t now_us)
-{
-    size_t bytes = len + IPV4_UDP_HEADERS;
-
-    if (!m)
-        return;
-    if (outbound) {
-        m->wire_sent += bytes;
-        meter_add(&m->wire_out, now_us, bytes);
-    } else {
-        m->wire_received += bytes;
-        meter_add(&m->wire_in, now_us, bytes);
-    }
 }
 
 int sottod_media_send_rtcp(sottod_media *m, int bye, uint64_t now_us)
@@ -434,7 +340,13 @@ void sottod_media_get_stats(const sottod_media *m, uint64_t now_us, sottod_media
     sotto_jitter_get_stats(m->jitter, &js);
     out->codec = m->p.codec->name;
     out->payload_type = m->p.payload_type;
-    out->ptime_ms = m->p.codec_params.frame_ms;
+    out->ptime_ms = (int)m->decision.ptime_ms;
+    out->redundant_frames = m->p.sotto_inband ? m->decision.redundant_frames : 0;
+    out->remote_ptime_ms = (int)m->rx_ptime_ms;
+    out->remote_redundant_frames = m->rx_redundant_frames;
+    out->frames_recovered = js.frames_recovered;
+    out->bad_payloads = m->bad_payloads;
+    out->controller = m->decision;
     out->ssrc = m->ssrc;
     out->remote_ssrc = m->remote_ssrc;
     out->packets_sent = m->packets_sent;

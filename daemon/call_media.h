@@ -9,23 +9,41 @@
 #include <stdint.h>
 
 #include "codec/codec.h"
+#include "net/rate_control.h"
 #include "net/transport.h"
 
 typedef struct sottod_media sottod_media;
 
 typedef struct sottod_media_params {
     const sotto_codec_desc *codec;   /* negotiated codec; static table */
-    sotto_codec_params codec_params; /* frame_ms = ptime */
+    sotto_codec_params codec_params; /* frame_ms = ptime (Sotto: its first packet time) */
     uint8_t payload_type;            /* negotiated RTP payload type */
     int rate;                        /* Hz of the audio at the daemon side (16000) */
     sotto_transport *transport;      /* sends RTP/RTCP; not owned */
     const char *cname;               /* RTCP CNAME; copied */
+    int sotto_inband;                /* Sotto: both ends announced fmtp redundancy=1, so
+                                      * payloads carry codec/sotto_payload.h's header */
+    int redundancy;                  /* 1 = may repeat earlier frames ([codec] redundancy) */
+    int max_ptime_ms;                /* longest packet time to send (ours and the peer's
+                                      * a=maxptime); 0 = the packet time only */
+    int link_kbps;                   /* [network] link_kbps; 0 = unknown */
+    int srtp_tag_bytes;              /* SRTP authentication tag per packet: 4, 10 or 16 */
+    /* Called when the rate controller changes its decision (not at create);
+     * may be NULL. */
+    void (*on_decision)(void *opaque, const sotto_ratectl_decision *d);
+    void *opaque;                    /* for on_decision; not owned */
 } sottod_media_params;
 
 typedef struct sottod_media_stats {
     const char *codec;            /* encoding name */
     int payload_type;
-    int ptime_ms;
+    int ptime_ms;                 /* audio per packet we send now */
+    uint32_t redundant_frames;    /* earlier frames each of our packets repeats now */
+    int remote_ptime_ms;          /* audio in the peer's last packet; 0 before one */
+    uint32_t remote_redundant_frames; /* frames the peer's last packet repeated */
+    uint64_t frames_recovered;    /* lost frames replaced by a redundant copy */
+    uint64_t bad_payloads;        /* packets whose payload could not be split into frames */
+    sotto_ratectl_decision controller; /* the rate controller's decision in force */
     uint32_t ssrc;                /* ours */
     uint32_t remote_ssrc;         /* 0 until the first packet */
     uint64_t packets_sent;

@@ -163,6 +163,7 @@ int sottod__build_offer(sottod_call *call, char *buf, size_t buflen, char *err, 
     m->rtcp_mux = 1;
     m->rtcp_rsize = 1;
     m->ptime_ms = (uint32_t)cfg->codec.ptime_ms;
+    m->maxptime_ms = (uint32_t)cfg->codec.max_ptime_ms;
     rc = local_credentials(call, ufrag, sizeof(ufrag), pwd, sizeof(pwd));
     if (rc < 0)
         goto out;
@@ -211,6 +212,9 @@ int sottod__build_answer(sottod_call *call, char *buf, size_t buflen, char *err,
     ap.session_version = 2;
     ap.ptime_ms = (uint32_t)call->ptime_ms;
     rc = sotto_sdp_build_answer(call->remote, &ap, answer, err, errlen);
+    if (rc == 0 && call->choice.media_index < answer->media_count)
+        answer->media[call->choice.media_index].maxptime_ms =
+            (uint32_t)call->mgr->cfg->codec.max_ptime_ms;
     if (rc == 0) {
         rc = sotto_sdp_write(answer, buf, buflen, &len);
         if (rc < 0)
@@ -230,6 +234,78 @@ static void format_fingerprint(const sotto_sdp_fingerprint *fp, char *out, size_
     pos = (size_t)snprintf(out, outlen, "%s ", names[fp->hash]);
     for (i = 0; i < fp->len && pos + 3 < outlen; i++)
         pos += (size_t)snprintf(out + pos, outlen - pos, i ? ":%02X" : "%02X", fp->bytes[i]);
+}
+
+static const char *fmtp_of(const sotto_sdp_media *m, uint8_t pt)
+{
+    size_t i;
+
+    for (i = 0; i < m->fmtp_count && i < SOTTO_SDP_MAX_FMTP; i++) {
+        if (m->fmtp[i].pt == pt)
+            return m->fmtp[i].params;
+    }
+    return "";
+}
+
+/* 1 when the ";"-separated fmtp parameters hold param ("name=value")
+ * exactly, ignoring case and spaces around it. */
+static int fmtp_has(const char *fmtp, const char *param)
+{
+    size_t want = strlen(param);
+    const char *p = fmtp;
+
+    while (*p) {
+        const char *end = strchr(p, ';');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+
+        while (len && *p == ' ') {
+            p++;
+            len--;
+        }
+        while (len && p[len - 1] == ' ')
+            len--;
+        if (len == want && strncasecmp(p, param, want) == 0)
+            return 1;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return 0;
+}
+
+/* Packet times the media path takes from a peer's a=ptime. */
+static int ptime_usable(uint32_t ms, const sotto_codec_desc *codec)
+{
+    int g711 = strcasecmp(codec->name, "PCMU") == 0 || strcasecmp(codec->name, "PCMA") == 0;
+
+    return (ms == 10 || ms == 20 || ms == 40 || ms == 60 || ms == 80 || ms == 100 ||
+            ms == 120) && !(g711 && ms > 60);
+}
+
+/* What the packetiser may do with this peer: Sotto's in-band redundancy
+ * when both ends announce it, and the longest packet both accept. Our own
+ * Sotto fmtp replaces the offer's in the answer we write. */
+static void packet_terms(sottod_call *call, const sotto_sdp_media *m, int is_offer)
+{
+    const sotto_config *cfg = call->mgr->cfg;
+    sotto_codec_params cp;
+
+    call->ptime_ms = cfg->codec.ptime_ms;
+    if (ptime_usable(m->ptime_ms, call->codec))
+        call->ptime_ms = (int)m->ptime_ms;
+    if (strcasecmp(call->codec->name, "SOTTO") == 0 && call->ptime_ms < 20)
+        call->ptime_ms = 20;
+    call->max_ptime_ms = cfg->codec.max_ptime_ms;
+    if (m->maxptime_ms && (int)m->maxptime_ms < call->max_ptime_ms)
+        call->max_ptime_ms = (int)m->maxptime_ms;
+    if (call->max_ptime_ms < call->ptime_ms)
+        call->max_ptime_ms = call->ptime_ms;
+    call->sotto_inband = strcasecmp(call->codec->name, "SOTTO") == 0 &&
+                         fmtp_has(fmtp_of(m, call->choice.pt), "redundancy=1");
+    if (is_offer && strcasecmp(call->codec->name, "SOTTO") == 0) {
+        sotto_codec_params_default(&cp);
+        sotto_codec_fmtp(call->codec, &cp, call->choice.fmtp, sizeof(call->choice.fmtp));
+    }
 }
 
 /* An answer names the codec by the first payload type of its m-line. */
@@ -315,12 +391,7 @@ int sottod__apply_remote(sottod_call *call, int is_offer, char *err, size_t errl
         snprintf(err, errlen, "codec %s is not available", call->choice.name);
         return -ENOENT;
     }
-    call->ptime_ms = call->mgr->cfg->codec.ptime_ms;
-    if (call->remote->media[mi].ptime_ms == 10 || call->remote->media[mi].ptime_ms == 20 ||
-        call->remote->media[mi].ptime_ms == 40 || call->remote->media[mi].ptime_ms == 60)
-        call->ptime_ms = (int)call->remote->media[mi].ptime_ms;
-    if (strcasecmp(call->codec->name, "opus") != 0 && call->ptime_ms > 40)
-        call->ptime_ms = 20;
+    packet_terms(call, &call->remote->media[mi], is_offer);
     sotto_sdp_resolve_media(call->remote, (size_t)mi, &r);
     if (!r.fingerprint || r.fingerprint->hash != SOTTO_SDP_HASH_SHA256) {
         snprintf(err, errlen, "the description has no sha-256 fingerprint");

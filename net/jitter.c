@@ -29,12 +29,14 @@ typedef struct jb_slot {
     uint32_t len;           /* payload bytes */
     uint8_t state;          /* enum jb_slot_state */
     uint8_t silent;         /* 1 = caller marked the frame low-energy */
+    uint64_t arrival_us;    /* when the frame (or its copy) came */
 } jb_slot;
 
 typedef struct jb_sample {
     uint64_t arrival_us;    /* when the packet arrived */
     int64_t transit_us;     /* arrival minus the media time of its first frame */
-    int late;               /* 1 = a frame of it came after its playout */
+    int late;               /* 1 = the target must cover it: a frame of it came after its
+                             * playout, or it is a redundant copy that was needed */
 } jb_sample;
 
 enum jb_store_result { STORE_OK, STORE_DUPLICATE, STORE_LATE, STORE_IGNORED };
@@ -300,7 +302,8 @@ static enum jb_store_result jb_classify_past(sotto_jitter *jb, int64_t frame, in
 }
 
 static enum jb_store_result jb_store(sotto_jitter *jb, int64_t frame, uint32_t ts,
-                                     const sotto_jitter_frame *f, int redundant)
+                                     const sotto_jitter_frame *f, int redundant,
+                                     uint64_t now_us)
 {
     int64_t cap = jb->cfg.capacity_frames;
     jb_slot *slot;
@@ -330,6 +333,7 @@ static enum jb_store_result jb_store(sotto_jitter *jb, int64_t frame, uint32_t t
     slot->len = (uint32_t)f->len;
     slot->state = redundant ? SLOT_REDUNDANT : SLOT_PRIMARY;
     slot->silent = f->silent ? 1 : 0;
+    slot->arrival_us = now_us;
     if (f->len > 0)
         memcpy(jb_payload_at(jb, slot), f->payload, f->len);
     if (frame > jb->newest_frame)
@@ -489,7 +493,7 @@ int sotto_jitter_insert(sotto_jitter *jb, const sotto_jitter_packet *pkt, uint64
 
     for (size_t i = 0; i < pkt->frame_count; i++) {
         uint32_t ts = pkt->timestamp + (uint32_t)(i * jb->frame_ts);
-        switch (jb_store(jb, first_frame + (int64_t)i, ts, &pkt->frames[i], 0)) {
+        switch (jb_store(jb, first_frame + (int64_t)i, ts, &pkt->frames[i], 0, now_us)) {
         case STORE_DUPLICATE: duplicate++; break;
         case STORE_LATE: late++; break;
         case STORE_OK:
@@ -510,8 +514,6 @@ int sotto_jitter_insert(sotto_jitter *jb, const sotto_jitter_packet *pkt, uint64
 int sotto_jitter_insert_redundant(sotto_jitter *jb, uint32_t ssrc, uint32_t timestamp,
                                   const sotto_jitter_frame *frame, uint64_t now_us)
 {
-    /* now_us is only checked: redundant copies say nothing about the
-     * path's delay. */
     if (!jb || !frame || !jb_frame_valid(jb, frame) || now_us >= JB_MAX_NOW_US)
         return -EINVAL;
     if (!jb->has_source || ssrc != jb->ssrc)
@@ -522,7 +524,18 @@ int sotto_jitter_insert_redundant(sotto_jitter *jb, uint32_t ssrc, uint32_t time
      * must not push held frames out. */
     if (jb->ts_highest - ext > jb->span_ts || n > jb->newest_frame)
         return 0;
-    jb_store(jb, n, timestamp, frame, 1);
+    /* A copy is delay information only when it was the frame's one
+     * chance: here, when it comes after its frame was concealed (the
+     * target must grow to wait for copies), and at pull when it is played
+     * (jb_consume: keep waiting for them). Copies of frames that arrived
+     * say nothing, and redundancy on a clean path costs no delay. */
+    const jb_slot *slot = jb_slot_at(jb, n);
+    if (jb->playing && n < jb->play_frame && jb->play_frame - n < (int64_t)jb->cfg.capacity_frames
+        && slot->frame == n && slot->state == SLOT_CONCEALED) {
+        jb_add_sample(jb, n, 1, now_us);
+        return 0;
+    }
+    jb_store(jb, n, timestamp, frame, 1, now_us);
     return 0;
 }
 
@@ -540,8 +553,10 @@ static void jb_consume(sotto_jitter *jb, jb_slot *slot, const uint8_t **out_payl
     jb->held--;
     jb->play_frame++;
     jb->stats.frames_played++;
-    if (recovered)
+    if (recovered) {
         jb->stats.frames_recovered++;
+        jb_add_sample(jb, slot->frame, 1, slot->arrival_us);
+    }
 }
 
 static uint32_t jb_frame_timestamp(const sotto_jitter *jb, int64_t frame)

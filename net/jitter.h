@@ -13,7 +13,11 @@
  * (RFC 2198 style, or any earlier frame repeated later) all meet in one
  * place. The target delay follows a high percentile of the packets'
  * relative delay over a sliding window, rises at once when packets arrive
- * after their playout time, and falls as old samples leave the window.
+ * after their playout time, covers the arrival of redundant copies while
+ * they are needed (a copy played, or one that came after its frame was
+ * concealed), and falls as old samples leave the window. A packet of
+ * several frames is one delay sample, taken from its first frame: its
+ * other frames are not early arrivals.
  *
  * All memory (frame slots, payload storage, delay history) is allocated at
  * create; insert and pull never allocate. Not thread-safe: call from one
@@ -148,10 +152,12 @@ void sotto_jitter_destroy(sotto_jitter **jb);
  * stored then). */
 int sotto_jitter_insert(sotto_jitter *jb, const sotto_jitter_packet *pkt, uint64_t now_us);
 
-/* Offers a redundant copy of an earlier frame (timestamp, same source),
- * used only when the primary frame has not arrived by its playout; the
- * primary always replaces it. Copies from another SSRC than the current
- * one, or for frames already played, are ignored. The frame is copied.
+/* Offers a redundant copy of an earlier frame (timestamp, same source)
+ * that arrived at now_us, used only when the primary frame has not arrived
+ * by its playout; the primary always replaces it. Copies from another SSRC
+ * than the current one, or for frames already played, are ignored; one for
+ * a frame already concealed raises the target so later copies are waited
+ * for. The frame is copied.
  * Returns 0, or -EINVAL for NULL arguments or a frame that is too long. */
 int sotto_jitter_insert_redundant(sotto_jitter *jb, uint32_t ssrc, uint32_t timestamp,
                                   const sotto_jitter_frame *frame, uint64_t now_us);

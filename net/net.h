@@ -133,8 +133,15 @@ int sotto_rtcp_rtt(uint32_t arrival, uint32_t lsr, uint32_t dlsr, uint32_t *out_
 #define SOTTO_RTCP_RR 201
 #define SOTTO_RTCP_SDES 202
 #define SOTTO_RTCP_BYE 203
+#define SOTTO_RTCP_APP 204
+#define SOTTO_RTCP_RTPFB 205         /* transport layer feedback (RFC 4585) */
+#define SOTTO_RTCP_PSFB 206          /* payload-specific feedback (RFC 4585) */
+#define SOTTO_RTCP_XR 207            /* extended reports (RFC 3611) */
+#define SOTTO_RTCP_FMT_REMB 15       /* PSFB FMT of application layer feedback: REMB */
+#define SOTTO_RTCP_FMT_TCC 15        /* RTPFB FMT of transport-wide congestion control */
 #define SOTTO_RTCP_MAX_COUNT 31    /* items one RTCP packet can count */
 #define SOTTO_RTCP_MAX_OTHER 8     /* packets of other types kept per compound */
+#define SOTTO_RTCP_REMB_MAX_SSRC 8 /* SSRCs kept from one REMB */
 
 typedef struct sotto_rtcp_report_block {
     uint32_t ssrc;            /* source this block reports on */
@@ -167,6 +174,27 @@ typedef struct sotto_rtcp_other {
     size_t len;               /* bytes */
 } sotto_rtcp_other;
 
+/* Receiver estimated maximum bitrate (draft-alvestrand-rmcat-remb): PSFB
+ * FMT 15 whose FCI starts with "REMB". */
+typedef struct sotto_rtcp_remb {
+    uint32_t sender_ssrc;     /* the estimating receiver */
+    uint64_t bitrate_bps;     /* mantissa << exponent on the wire; build rounds down to that */
+    size_t ssrc_count;        /* SSRCs the estimate applies to: 0..255 on the wire */
+    uint32_t ssrcs[SOTTO_RTCP_REMB_MAX_SSRC]; /* the first SOTTO_RTCP_REMB_MAX_SSRC of them */
+} sotto_rtcp_remb;
+
+/* The fixed fields of transport-wide congestion control feedback
+ * (draft-holmer-rmcat-transport-wide-cc-extensions-01, RTPFB FMT 15).
+ * The packet status chunks and receive deltas after them are not read. */
+typedef struct sotto_rtcp_tcc {
+    uint32_t sender_ssrc;     /* the receiver sending the feedback */
+    uint32_t media_ssrc;      /* the media source it describes */
+    uint16_t base_seq;        /* transport-wide sequence number of the first packet described */
+    uint16_t status_count;    /* packets described: 1..65535 */
+    int32_t reference_time;   /* 24-bit signed, multiples of 64 ms */
+    uint8_t feedback_count;   /* feedback packet counter, wraps at 256 */
+} sotto_rtcp_tcc;
+
 typedef struct sotto_rtcp_info {
     size_t packet_count;      /* RTCP packets in the datagram */
     int reduced_size;         /* 1 when not a full RFC 3550 compound (RFC 5506) */
@@ -184,16 +212,29 @@ typedef struct sotto_rtcp_info {
     uint32_t bye_ssrc[SOTTO_RTCP_MAX_COUNT];
     const char *bye_reason;   /* not NUL-terminated; NULL if none */
     uint8_t bye_reason_len;   /* bytes */
-    size_t other_count;       /* packets of other types; other[] keeps the first SOTTO_RTCP_MAX_OTHER */
+    size_t other_count;       /* packets of types other than SR, RR, SDES and BYE (feedback
+                                 included, decoded or not); other[] keeps the first
+                                 SOTTO_RTCP_MAX_OTHER */
     sotto_rtcp_other other[SOTTO_RTCP_MAX_OTHER];
+    int has_remb;             /* a REMB was present: remb holds the first */
+    sotto_rtcp_remb remb;     /* valid when has_remb */
+    size_t tcc_count;         /* transport-cc feedback packets in the datagram */
+    sotto_rtcp_tcc tcc;       /* the first of them; valid when tcc_count > 0 */
 } sotto_rtcp_info;
 
 /* Walks one RTCP datagram of len bytes. Every packet must be version 2,
- * lie wholly within the datagram, and only the last may be padded. A
- * compound packet starts with SR or RR; a datagram that does not is
- * accepted as reduced-size (RFC 5506). Unknown types are skipped (listed
- * in other). Returns 0 and fills *out_info (pointers into buf), or -EINVAL
- * for NULL or a malformed datagram. */
+ * have a packet type in the RTCP range 192..223 (RFC 5761), lie wholly
+ * within the datagram, and only the last may be padded. A compound packet
+ * starts with SR or RR; a datagram that starts with another RTCP type that
+ * may stand alone (SDES, BYE, APP, RTPFB, PSFB, XR: 202..207) is accepted
+ * as reduced-size (RFC 5506); any other first type is rejected. REMB and
+ * transport-cc feedback are decoded into remb and tcc (a REMB whose
+ * length does not match its SSRC count or whose bitrate overflows 64 bits,
+ * or transport-cc shorter than its fixed fields plus one status chunk or
+ * with a status count of 0, makes the datagram malformed); every packet of
+ * a type other than SR, RR, SDES and BYE is listed in other. Returns 0 and
+ * fills *out_info (pointers into buf), or -EINVAL for NULL or a malformed
+ * datagram; *out_info is written only on success. */
 int sotto_rtcp_parse(const uint8_t *buf, size_t len, sotto_rtcp_info *out_info);
 
 typedef struct sotto_rtcp_build_params {
@@ -202,15 +243,32 @@ typedef struct sotto_rtcp_build_params {
     uint32_t ssrc;                               /* RR: reporter SSRC (SR uses sr.ssrc) */
     const sotto_rtcp_report_block *reports;      /* not owned; may be NULL when 0 */
     size_t report_count;                         /* 0..31 */
-    const char *cname;                           /* required, 1..255 bytes, NUL-terminated */
+    const char *cname;                           /* 1..255 bytes, NUL-terminated; required
+                                                    unless reduced_size (then unused) */
     int bye;                                     /* 1 = append a BYE for the same SSRC */
     const char *bye_reason;                      /* optional, 0..255 bytes; NULL = none */
+    int reduced_size;                            /* 1 = no SDES (RFC 5506); default 0 */
 } sotto_rtcp_build_params;
 
 /* Builds a compound SR+SDES(CNAME) or RR+SDES(CNAME) packet, optionally
- * followed by a BYE, into buf (cap bytes, caller-owned). Returns 0 and
- * sets *out_len, -EINVAL for invalid params, -ENOSPC when cap is too
- * small; nothing is written on error. */
+ * followed by a BYE, into buf (cap bytes, caller-owned). With reduced_size
+ * the SDES is left out: SR or RR alone, or followed by the BYE. RFC 5506
+ * allows that only once a=rtcp-rsize was negotiated, and the caller still
+ * sends a full compound first and from time to time so that the CNAME
+ * reaches the peer. Returns 0 and sets *out_len, -EINVAL for invalid
+ * params, -ENOSPC when cap is too small; nothing is written on error. */
 int sotto_rtcp_build(const sotto_rtcp_build_params *p, uint8_t *buf, size_t cap, size_t *out_len);
+
+/* Bytes sotto_rtcp_build_remb writes for ssrc_count SSRCs. */
+#define SOTTO_RTCP_REMB_SIZE(ssrc_count) (20u + 4u * (size_t)(ssrc_count))
+
+/* Builds one REMB packet (PSFB FMT 15, media SSRC 0, "REMB", the bitrate
+ * as 6-bit exponent and 18-bit mantissa rounded down, then the SSRCs) into
+ * buf (cap bytes, caller-owned); remb is not retained. It is a lone
+ * feedback packet: send it reduced-size or append it to a compound.
+ * Returns 0 and sets *out_len, -EINVAL for NULL or more than
+ * SOTTO_RTCP_REMB_MAX_SSRC SSRCs, -ENOSPC when cap is too small; nothing
+ * is written on error. */
+int sotto_rtcp_build_remb(const sotto_rtcp_remb *remb, uint8_t *buf, size_t cap, size_t *out_len);
 
 #endif

@@ -1,5 +1,6 @@
-/* RTCP compound packets (RFC 3550 section 6, RFC 5506): walk and build;
- * NTP timestamps and round-trip time. */
+/* RTCP compound and reduced-size packets (RFC 3550 section 6, RFC 5506):
+ * walk and build; REMB and transport-cc feedback; NTP timestamps and
+ * round-trip time. */
 #include "net/net.h"
 
 #include <errno.h>
@@ -13,6 +14,12 @@
 #define RTCP_REPORT_BLOCK 24        /* bytes per report block */
 #define RTCP_SDES_END 0
 #define RTCP_SDES_CNAME 1
+#define RTCP_TYPE_FIRST 192         /* RFC 5761: RTCP packet types lie in 192..223 */
+#define RTCP_TYPE_LAST 223
+#define RTCP_FB_SSRCS 8             /* bytes: sender and media SSRC of a feedback packet */
+#define REMB_FIXED 16               /* bytes: SSRCs, "REMB", count, exponent and mantissa */
+#define REMB_MANTISSA_MAX 0x3FFFFu  /* 18 bits */
+#define TCC_MIN 18                  /* bytes: fixed fields and one status chunk */
 #define NTP_UNIX_OFFSET 2208988800ull  /* seconds from 1900 to 1970 */
 #define NTP_ERA_SECONDS 4294967296ull
 #define NS_PER_S 1000000000ull
@@ -151,6 +158,58 @@ static void rtcp_keep_other(sotto_rtcp_info *info, uint8_t type, unsigned count,
     info->other_count++;
 }
 
+static int rtcp_is_remb(const uint8_t *body, size_t len)
+{
+    return len >= RTCP_FB_SSRCS + 4 && memcmp(body + RTCP_FB_SSRCS, "REMB", 4) == 0;
+}
+
+/* PSFB: decodes a REMB; other payload-specific feedback is only listed. */
+static int rtcp_parse_psfb(sotto_rtcp_info *info, unsigned fmt, const uint8_t *body, size_t len)
+{
+    rtcp_keep_other(info, SOTTO_RTCP_PSFB, fmt, body, len);
+    if (fmt != SOTTO_RTCP_FMT_REMB || !rtcp_is_remb(body, len))
+        return 0;
+    if (len < REMB_FIXED)
+        return -EINVAL;
+    size_t ssrc_count = body[12];
+    if (len != REMB_FIXED + 4 * ssrc_count)
+        return -EINVAL;
+    unsigned exponent = body[13] >> 2;
+    uint64_t mantissa = wire_get24(body + 13) & REMB_MANTISSA_MAX;
+    uint64_t bitrate = mantissa << exponent;
+    if (bitrate >> exponent != mantissa)
+        return -EINVAL;                     /* does not fit 64 bits */
+    if (info->has_remb)
+        return 0;
+    info->has_remb = 1;
+    info->remb.sender_ssrc = wire_get32(body);
+    info->remb.bitrate_bps = bitrate;
+    info->remb.ssrc_count = ssrc_count;
+    for (size_t i = 0; i < ssrc_count && i < SOTTO_RTCP_REMB_MAX_SSRC; i++)
+        info->remb.ssrcs[i] = wire_get32(body + REMB_FIXED + 4 * i);
+    return 0;
+}
+
+/* RTPFB: counts transport-cc feedback and keeps its first fixed fields. */
+static int rtcp_parse_rtpfb(sotto_rtcp_info *info, unsigned fmt, const uint8_t *body, size_t len)
+{
+    rtcp_keep_other(info, SOTTO_RTCP_RTPFB, fmt, body, len);
+    if (fmt != SOTTO_RTCP_FMT_TCC)
+        return 0;
+    if (len < TCC_MIN || wire_get16(body + 10) == 0)
+        return -EINVAL;
+    if (info->tcc_count++ > 0)
+        return 0;
+    uint32_t ref = wire_get24(body + 12);
+    info->tcc.sender_ssrc = wire_get32(body);
+    info->tcc.media_ssrc = wire_get32(body + 4);
+    info->tcc.base_seq = wire_get16(body + 8);
+    info->tcc.status_count = wire_get16(body + 10);
+    info->tcc.reference_time = (ref & 0x800000u) ? (int32_t)ref - 0x1000000 : (int32_t)ref;
+    info->tcc.feedback_count = body[15];
+    return 0;
+}
+
 static int rtcp_parse_packet(sotto_rtcp_info *info, uint8_t type, unsigned count,
                              const uint8_t *body, size_t len)
 {
@@ -163,6 +222,10 @@ static int rtcp_parse_packet(sotto_rtcp_info *info, uint8_t type, unsigned count
         return rtcp_parse_sdes(info, body, len, count);
     case SOTTO_RTCP_BYE:
         return rtcp_parse_bye(info, body, len, count);
+    case SOTTO_RTCP_RTPFB:
+        return rtcp_parse_rtpfb(info, count, body, len);
+    case SOTTO_RTCP_PSFB:
+        return rtcp_parse_psfb(info, count, body, len);
     default:
         rtcp_keep_other(info, type, count, body, len);
         return 0;
@@ -195,8 +258,13 @@ int sotto_rtcp_parse(const uint8_t *buf, size_t len, sotto_rtcp_info *out_info)
                 return -EINVAL;
             body_len -= pad;
         }
-        if (info.packet_count == 0)
+        if (type < RTCP_TYPE_FIRST || type > RTCP_TYPE_LAST)
+            return -EINVAL;                 /* not RTCP: RTP or garbage */
+        if (info.packet_count == 0) {
+            if (type < SOTTO_RTCP_SR || type > SOTTO_RTCP_XR)
+                return -EINVAL;             /* no datagram may start with it */
             starts_with_report = type == SOTTO_RTCP_SR || type == SOTTO_RTCP_RR;
+        }
         int rc = rtcp_parse_packet(&info, type, count, hdr + RTCP_HEADER, body_len);
         if (rc != 0)
             return rc;
@@ -212,15 +280,16 @@ static int rtcp_build_sizes(const sotto_rtcp_build_params *p, size_t *out_report
                             size_t *out_sdes, size_t *out_bye)
 {
     if (p->report_count > SOTTO_RTCP_MAX_COUNT || (p->report_count > 0 && !p->reports)
-        || !p->cname || (p->is_sender != 0 && p->is_sender != 1) || (p->bye != 0 && p->bye != 1))
+        || (p->reduced_size != 0 && p->reduced_size != 1) || (!p->reduced_size && !p->cname)
+        || (p->is_sender != 0 && p->is_sender != 1) || (p->bye != 0 && p->bye != 1))
         return -EINVAL;
-    size_t cname_len = strlen(p->cname);
+    size_t cname_len = p->reduced_size ? 0 : strlen(p->cname);
     size_t reason_len = p->bye && p->bye_reason ? strlen(p->bye_reason) : 0;
-    if (cname_len < 1 || cname_len > 255 || reason_len > 255)
+    if ((!p->reduced_size && cname_len < 1) || cname_len > 255 || reason_len > 255)
         return -EINVAL;
     *out_report = RTCP_HEADER + (p->is_sender ? RTCP_SR_INFO : 4u)
                   + p->report_count * RTCP_REPORT_BLOCK;
-    *out_sdes = RTCP_HEADER + rtcp_align4(4 + 2 + cname_len + 1);
+    *out_sdes = p->reduced_size ? 0 : RTCP_HEADER + rtcp_align4(4 + 2 + cname_len + 1);
     *out_bye = p->bye ? RTCP_HEADER + 4 + (reason_len > 0 ? rtcp_align4(1 + reason_len) : 0) : 0;
     return 0;
 }
@@ -276,13 +345,15 @@ int sotto_rtcp_build(const sotto_rtcp_build_params *p, uint8_t *buf, size_t cap,
     for (size_t i = 0; i < p->report_count; i++, w += RTCP_REPORT_BLOCK)
         rtcp_put_block(w, &p->reports[i]);
 
-    size_t cname_len = strlen(p->cname);
-    rtcp_put_header(w, 1, SOTTO_RTCP_SDES, sdes_len);
-    wire_put32(w + 4, ssrc);
-    w[8] = RTCP_SDES_CNAME;
-    w[9] = (uint8_t)cname_len;
-    memcpy(w + 10, p->cname, cname_len);   /* end marker and padding are the zeroed bytes */
-    w += sdes_len;
+    if (sdes_len > 0) {
+        size_t cname_len = strlen(p->cname);
+        rtcp_put_header(w, 1, SOTTO_RTCP_SDES, sdes_len);
+        wire_put32(w + 4, ssrc);
+        w[8] = RTCP_SDES_CNAME;
+        w[9] = (uint8_t)cname_len;
+        memcpy(w + 10, p->cname, cname_len);   /* end marker and padding are the zeroed bytes */
+        w += sdes_len;
+    }
 
     if (p->bye) {
         size_t reason_len = p->bye_reason ? strlen(p->bye_reason) : 0;
@@ -293,6 +364,32 @@ int sotto_rtcp_build(const sotto_rtcp_build_params *p, uint8_t *buf, size_t cap,
             memcpy(w + 9, p->bye_reason, reason_len);
         }
     }
+    *out_len = total;
+    return 0;
+}
+
+int sotto_rtcp_build_remb(const sotto_rtcp_remb *remb, uint8_t *buf, size_t cap, size_t *out_len)
+{
+    unsigned exponent = 0;
+
+    if (!remb || !buf || !out_len || remb->ssrc_count > SOTTO_RTCP_REMB_MAX_SSRC)
+        return -EINVAL;
+    size_t total = SOTTO_RTCP_REMB_SIZE(remb->ssrc_count);
+    if (total > cap)
+        return -ENOSPC;
+    /* Smallest exponent that fits: keeps the most precision. At most 46
+     * for any 64-bit rate, so the 6-bit field always suffices. */
+    while ((remb->bitrate_bps >> exponent) > REMB_MANTISSA_MAX)
+        exponent++;
+    uint32_t mantissa = (uint32_t)(remb->bitrate_bps >> exponent);
+    memset(buf, 0, total);
+    rtcp_put_header(buf, SOTTO_RTCP_FMT_REMB, SOTTO_RTCP_PSFB, total);
+    wire_put32(buf + 4, remb->sender_ssrc);   /* media SSRC at 8 stays 0 */
+    memcpy(buf + 12, "REMB", 4);
+    buf[16] = (uint8_t)remb->ssrc_count;
+    wire_put24(buf + 17, ((uint32_t)exponent << 18) | mantissa);
+    for (size_t i = 0; i < remb->ssrc_count; i++)
+        wire_put32(buf + 20 + 4 * i, remb->ssrcs[i]);
     *out_len = total;
     return 0;
 }

@@ -314,6 +314,23 @@ int sotto_sdp_write_candidate(const sotto_sdp_candidate *cand, char *buf, size_t
  * value does not fit (nothing written), -EINVAL for NULL or out_len 0. */
 int sotto_sdp_fmtp_get(const char *params, const char *key, char *out_value, size_t out_len);
 
+/* Finds, in a remote m-section, the RFC 2198 RED format that carries
+ * primary_pt: a payload type listed on the m-line whose rtpmap is "red"
+ * (any case) at the primary's clock rate and channel count (red/48000/2
+ * for opus/48000/2, red/16000/1 for a 16 kHz mono codec) and whose fmtp is
+ * "P/P" or "P/P/P" with P = primary_pt (one or two redundant copies of the
+ * primary). The primary must be listed too, with an rtpmap or as a static
+ * type. The first match in m-line order wins. m is not retained. Returns 0
+ * and sets *out_red_pt, -ENOENT when there is none, -EINVAL for NULL or
+ * primary_pt outside 0..127. */
+int sotto_sdp_find_red(const sotto_sdp_media *m, int primary_pt, int *out_red_pt);
+
+/* Whether m has "a=rtcp-fb:<pt> <value>" or "a=rtcp-fb:* <value>", value
+ * compared whole and ignoring case: "goog-remb", "transport-cc", "nack".
+ * m and value are not retained. Returns 0 when it has, -ENOENT when not,
+ * -EINVAL for NULL, an empty value or pt outside 0..127. */
+int sotto_sdp_has_rtcp_fb(const sotto_sdp_media *m, int pt, const char *value);
+
 /* The parameters that apply to one m-section once session-level defaults
  * are taken into account. Pointers refer into the sotto_sdp it came from. */
 typedef struct sotto_sdp_resolved {

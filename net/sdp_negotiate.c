@@ -1,5 +1,6 @@
 /* Offer/answer: choosing the audio codec from an offer in our order of
- * preference, and building the answer skeleton around that choice. */
+ * preference, building the answer skeleton around that choice, and finding
+ * what a remote section offers for lossy links (RED, congestion feedback). */
 #include "net/sdp.h"
 
 #include "net/sdp_internal.h"
@@ -64,6 +65,72 @@ static int name_is(const char *name, size_t size, const char *want)
 static int is_telephone_event(const char *name)
 {
     return strcasecmp(name, "telephone-event") == 0;
+}
+
+static int is_listed(const sotto_sdp_media *m, uint8_t pt)
+{
+    for (size_t i = 0; i < clamp(m->pt_count, SOTTO_SDP_MAX_PT); i++)
+        if (m->pts[i] == pt)
+            return 1;
+    return 0;
+}
+
+/* "P/P" or "P/P/P" exactly, every P equal to primary. */
+static int red_fmtp_matches(const char *params, int primary)
+{
+    const char *p = params;
+    int entries = 0;
+
+    for (;;) {
+        char *end;
+        if (*p < '0' || *p > '9')
+            return 0;
+        long v = strtol(p, &end, 10);
+        if (v != primary || end - p > 3)
+            return 0;
+        entries++;
+        if (*end == '\0')
+            break;
+        if (*end != '/')
+            return 0;
+        p = end + 1;
+    }
+    return entries >= 2 && entries <= 3;
+}
+
+int sotto_sdp_find_red(const sotto_sdp_media *m, int primary_pt, int *out_red_pt)
+{
+    const sotto_sdp_rtpmap *primary;
+
+    if (!m || !out_red_pt || primary_pt < 0 || primary_pt > 127)
+        return -EINVAL;
+    primary = lookup_rtpmap(m, (uint8_t)primary_pt);
+    if (!primary || !is_listed(m, (uint8_t)primary_pt))
+        return -ENOENT;
+    for (size_t i = 0; i < clamp(m->pt_count, SOTTO_SDP_MAX_PT); i++) {
+        const sotto_sdp_rtpmap *r = lookup_rtpmap(m, m->pts[i]);
+        const char *fmtp = lookup_fmtp(m, m->pts[i]);
+        if (r && name_is(r->name, sizeof(r->name), "red") && r->clock_hz == primary->clock_hz &&
+            (r->channels ? r->channels : 1u) == (primary->channels ? primary->channels : 1u) &&
+            strnlen(fmtp, SOTTO_SDP_FMTP_LEN) < SOTTO_SDP_FMTP_LEN &&
+            red_fmtp_matches(fmtp, primary_pt)) {
+            *out_red_pt = m->pts[i];
+            return 0;
+        }
+    }
+    return -ENOENT;
+}
+
+int sotto_sdp_has_rtcp_fb(const sotto_sdp_media *m, int pt, const char *value)
+{
+    if (!m || !value || !value[0] || pt < 0 || pt > 127)
+        return -EINVAL;
+    for (size_t i = 0; i < clamp(m->rtcp_fb_count, SOTTO_SDP_MAX_RTCP_FB); i++) {
+        const sotto_sdp_rtcp_fb *fb = &m->rtcp_fb[i];
+        if ((fb->pt == pt || fb->pt == -1) && name_is(fb->value, sizeof(fb->value), value))
+            return 0;
+    }
+    return -ENOENT;
 }
 
 static int first_audio_section(const sotto_sdp *offer, size_t *out_index)

@@ -789,6 +789,243 @@ START_TEST(jitter_sequence_jump_restarts_loss_count)
 }
 END_TEST
 
+/* ---- Bad links: deterministic traces ---- */
+
+/* Normal deviate, mean 0 and deviation 1 (sum of twelve uniforms: no libm,
+ * tails cut at 6 sigma). */
+static double prng_gauss(uint32_t *state)
+{
+    double sum = 0;
+    for (int i = 0; i < 12; i++)
+        sum += (double)prng_next(state) / 4294967296.0;
+    return sum - 6.0;
+}
+
+/* Transit of 300 ms plus normal jitter of the given deviation, never below
+ * 100 ms (the path's floor). */
+static uint64_t satellite_transit(uint32_t *state, double sigma_ms)
+{
+    double ms = 300.0 + sigma_ms * prng_gauss(state);
+    return (uint64_t)((ms < 100.0 ? 100.0 : ms) * MS);
+}
+
+/* Geostationary hop: 300 ms one way, 30 ms of normal jitter, one minute.
+ * The target (relative to the fastest packet) settles near the spread of
+ * the jitter, about 4.5 sigma, and stays there. */
+START_TEST(jitter_satellite_delay_with_normal_jitter)
+{
+    sim s;
+    uint32_t prng = 0x5A7E11;
+    uint32_t peak_target = 0, low_target = UINT32_MAX;
+    int32_t peak_current = 0;
+    sim_init(&s, NULL, 3000, 1);
+    for (size_t k = 0; k < 3000; k++)
+        sim_add_packet(&s, k, satellite_transit(&prng, 30.0));
+    sim_sort(&s);
+    s.measure_from_us = T0_US + 10 * SEC;
+    for (uint64_t t = SEC; t <= 60 * SEC; t += SEC) {
+        sim_run(&s, T0_US + t);
+        sotto_jitter_stats st = sim_stats(&s);
+        if (t < 10 * SEC)
+            continue;
+        peak_target = st.target_delay_ms > peak_target ? st.target_delay_ms : peak_target;
+        low_target = st.target_delay_ms < low_target ? st.target_delay_ms : low_target;
+        peak_current = st.current_delay_ms > peak_current ? st.current_delay_ms : peak_current;
+    }
+    ck_assert_msg(s.n_conceal * 100 < s.n_pulls, "concealed %zu of %zu", s.n_conceal, s.n_pulls);
+    ck_assert_msg(low_target >= 50 && peak_target <= 200, "target %u..%u ms", low_target,
+                  peak_target);
+    ck_assert_msg(peak_current <= (int32_t)peak_target + 60, "delay %d ms, target %u ms",
+                  peak_current, peak_target);
+    ck_assert_uint_eq(s.disorder, 0);
+    sotto_jitter_stats st = sim_stats(&s);
+    ck_assert_uint_eq(st.frames_overflow, 0);
+    sim_free(&s);
+}
+END_TEST
+
+/* Time after `from_us` until the target is back at `target_ms` (within
+ * 5 ms) with the delay within a frame and a half of it; 0 when never. */
+static uint64_t sim_time_to_settle(sim *s, uint64_t from_us, uint64_t until_us,
+                                   uint32_t target_ms, uint32_t *out_peak_ms)
+{
+    uint64_t settled_at = 0;
+    *out_peak_ms = 0;
+    while (s->next_pull_us < until_us) {
+        sim_run(s, s->next_pull_us);
+        sotto_jitter_stats st = sim_stats(s);
+        if (st.target_delay_ms > *out_peak_ms)
+            *out_peak_ms = st.target_delay_ms;
+        int back = st.target_delay_ms <= target_ms + 5
+                   && st.current_delay_ms <= (int32_t)(target_ms + 30);
+        if (back && !settled_at)
+            settled_at = s->next_pull_us;
+        else if (!back)
+            settled_at = 0;
+    }
+    return settled_at ? settled_at - from_us : 0;
+}
+
+/* A 1 s spike: the path holds every packet sent in [10 s, 11 s) and lets
+ * them all go at once at 11 s. The frames due while nothing came are
+ * concealed (nothing can be done about them), the buffer grows at once to
+ * cover the burst, keeps it while the spike is in its 4 s history, then
+ * sheds the excess second with one compression per 4 frames of speech
+ * (the call code's setting: 25% faster playout), so 4 + 4 s, plus two for
+ * the tail: back to the old target within 10 s of the spike's start. */
+START_TEST(jitter_recovers_from_one_second_spike)
+{
+    sotto_jitter_config cfg;
+    sim s;
+    uint32_t prng = 0x5B1CE;
+    uint64_t spike = T0_US + 10 * SEC, release = spike + SEC + 40 * MS;
+    sotto_jitter_config_default(&cfg);
+    cfg.speech_compress_interval_frames = 4;
+    sim_init(&s, &cfg, 1500, 1);
+    for (size_t k = 0; k < 1500; k++) {
+        uint64_t send = sim_send_us(&s, k);
+        uint64_t arrival = send + 40 * MS + (uint64_t)(3000.0 * (prng_gauss(&prng) + 6.0));
+        if (send >= spike && send < spike + SEC)
+            arrival = release;
+        sim_add(&s, arrival, (uint32_t)k, PKT_PRIMARY);
+    }
+    sim_sort(&s);
+    sim_run(&s, spike - FRAME_US);
+    uint32_t before_ms = sim_stats(&s).target_delay_ms;
+    size_t concealed_before = s.n_conceal;
+    uint32_t peak_ms;
+    uint64_t took = sim_time_to_settle(&s, spike, T0_US + 29 * SEC, before_ms, &peak_ms);
+    sotto_jitter_stats st = sim_stats(&s);
+    ck_assert_uint_ge(peak_ms, 900);                /* covered the burst */
+    ck_assert_msg(took > 0 && took <= 10 * SEC, "back after %llu us", (unsigned long long)took);
+    /* At most the 50 frames of the spike are lost; nothing after it. */
+    ck_assert_uint_le(s.n_conceal - concealed_before, 50);
+    ck_assert_uint_eq(st.frames_overflow, 0);
+    assert_handed_once(&s, (size_t)((release - T0_US) / FRAME_US), 1400);
+    ck_assert_uint_ge(st.compresses, 45);
+    sim_free(&s);
+}
+END_TEST
+
+/* Gilbert-Elliott loss: 15% of packets in bursts of 3 on average. Exactly
+ * the lost frames are concealed, and the target does not creep up. */
+START_TEST(jitter_burst_loss_conceals_exactly_the_lost)
+{
+    sim s;
+    uint32_t prng = 0x6E1107;
+    static uint8_t lost[3000];
+    size_t n_lost = 0;
+    int bad = 0;
+    sim_init(&s, NULL, 3000, 1);
+    for (size_t k = 0; k < 3000; k++) {
+        /* Bad -> good with 1/3 (bursts of 3), good -> bad with 0.0588:
+         * 0.0588 / (0.0588 + 0.3333) = 15% of the time bad. */
+        double u = (double)prng_next(&prng) / 4294967296.0;
+        bad = bad ? u >= 1.0 / 3.0 : u < 0.0588;
+        lost[k] = (uint8_t)(bad && k > 0 && k < 2990);
+        n_lost += lost[k];
+        if (!lost[k])
+            sim_add_packet(&s, k, 40 * MS + (uint64_t)(2000.0 * (prng_gauss(&prng) + 6.0)));
+    }
+    sim_sort(&s);
+    uint32_t target_at[3];
+    for (int i = 0; i < 3; i++) {
+        sim_run(&s, T0_US + (uint64_t)(20 + 20 * i) * SEC - 500 * MS);
+        target_at[i] = sim_stats(&s).target_delay_ms;
+    }
+    sim_run_until_done(&s, T0_US + 70 * SEC);
+    sotto_jitter_stats st = sim_stats(&s);
+    ck_assert_uint_gt(n_lost, 350);                 /* about 15% of 3000 */
+    ck_assert_uint_lt(n_lost, 550);
+    for (size_t k = 0; k < 3000; k++)
+        ck_assert_msg(s.handed[k] == !lost[k], "frame %zu handed %u, lost %u", k, s.handed[k],
+                      lost[k]);
+    ck_assert_uint_eq(s.n_conceal, n_lost);
+    ck_assert_uint_eq(st.frames_concealed, n_lost);
+    ck_assert_uint_eq(st.packets_lost, n_lost);
+    ck_assert_uint_eq(st.packets_late, 0);
+    for (int i = 0; i < 3; i++)
+        ck_assert_uint_le(target_at[i], 60);
+    ck_assert_uint_le(target_at[2], target_at[0] + 10);
+    sim_free(&s);
+}
+END_TEST
+
+/* Six 20 ms frames per packet, a packet every 120 ms, 40 ms of jitter. A
+ * packet's frames arrive together: the delay is measured once per packet,
+ * from its first frame, so frames 2..6 are not taken for early arrivals
+ * and the 120 ms of packetisation sits in the fastest transit (the base),
+ * not in the target. The buffer still holds a whole packet when one comes. */
+START_TEST(jitter_six_frame_packets_with_jitter)
+{
+    sim s;
+    uint32_t prng = 0x6F9;
+    uint32_t peak_buffered = 0, peak_target = 0;
+    sim_init(&s, NULL, 3000, 6);
+    for (size_t k = 0; k < 500; k++)
+        sim_add_packet(&s, k, 50 * MS + prng_next(&prng) % (40 * MS + 1));
+    sim_sort(&s);
+    s.measure_from_us = T0_US + 10 * SEC;
+    while (s.next_pull_us < T0_US + 59 * SEC) {
+        sim_run(&s, s.next_pull_us);
+        sotto_jitter_stats st = sim_stats(&s);
+        if (s.next_pull_us < s.measure_from_us)
+            continue;
+        peak_buffered = st.buffered_ms > peak_buffered ? st.buffered_ms : peak_buffered;
+        peak_target = st.target_delay_ms > peak_target ? st.target_delay_ms : peak_target;
+    }
+    sotto_jitter_stats st = sim_stats(&s);
+    ck_assert_uint_eq(s.n_conceal, 0);
+    ck_assert_uint_ge(st.target_delay_ms, 40);
+    ck_assert_uint_le(peak_target, 100);
+    ck_assert_uint_ge(peak_buffered, 100);
+    ck_assert_uint_eq(s.disorder, 0);
+    ck_assert_uint_eq(st.packets_late, 0);
+    sim_free(&s);
+}
+END_TEST
+
+/* Single losses (5%), 40 ms of jitter, each packet also carrying the frame
+ * before it: a lost frame's copy comes a packet (20 ms) after the frame
+ * would have, plus its own jitter, so the buffer must learn to wait for
+ * copies once it needs them. After that every lost frame is played from
+ * its copy (flagged recovered), none concealed. */
+START_TEST(jitter_redundant_copies_fill_single_losses)
+{
+    sim s;
+    uint32_t prng = 0x4ED;
+    static uint8_t lost[3000];
+    static uint64_t arrival[3000];
+    size_t n_lost = 0, n_lost_measured = 0;
+    sim_init(&s, NULL, 3000, 1);
+    for (size_t k = 0; k < 3000; k++) {
+        lost[k] = (uint8_t)(k > 0 && k < 2990 && !lost[k - 1]
+                            && prng_next(&prng) % 100 < 5);
+        arrival[k] = sim_send_us(&s, k) + 30 * MS + prng_next(&prng) % (40 * MS + 1);
+    }
+    for (size_t k = 0; k < 3000; k++) {
+        if (!lost[k])
+            sim_add(&s, arrival[k], (uint32_t)k, PKT_PRIMARY);
+        if (k > 0)
+            sim_add(&s, arrival[k], (uint32_t)(k - 1), PKT_REDUNDANT);
+        n_lost += lost[k];
+        n_lost_measured += lost[k] && k >= 500;
+    }
+    sim_sort(&s);
+    s.measure_from_us = T0_US + 10 * SEC;     /* from about frame 500 */
+    sim_run_until_done(&s, T0_US + 70 * SEC);
+    sotto_jitter_stats st = sim_stats(&s);
+    ck_assert_uint_gt(n_lost_measured, 80);
+    ck_assert_uint_eq(s.n_conceal, 0);
+    ck_assert_uint_ge(st.frames_recovered, n_lost_measured);
+    for (size_t k = 500; k < 3000; k++)     /* the lost ones from their copies */
+        ck_assert_msg(s.handed[k] == 1, "frame %zu handed %u times", k, s.handed[k]);
+    ck_assert_uint_eq(s.marker_errors + s.disorder, 0);
+    ck_assert_uint_le(st.target_delay_ms, 80);
+    sim_free(&s);
+}
+END_TEST
+
 START_TEST(jitter_rejects_bad_config)
 {
     sotto_jitter_config cfg;
@@ -1117,6 +1354,11 @@ static Suite *jitter_suite(void)
     tcase_add_test(jb, jitter_multi_frame_packets);
     tcase_add_test(jb, jitter_timestamp_jump_needs_confirmation);
     tcase_add_test(jb, jitter_sequence_jump_restarts_loss_count);
+    tcase_add_test(jb, jitter_satellite_delay_with_normal_jitter);
+    tcase_add_test(jb, jitter_recovers_from_one_second_spike);
+    tcase_add_test(jb, jitter_burst_loss_conceals_exactly_the_lost);
+    tcase_add_test(jb, jitter_six_frame_packets_with_jitter);
+    tcase_add_test(jb, jitter_redundant_copies_fill_single_losses);
     tcase_add_test(jb, jitter_rejects_bad_config);
     tcase_add_test(jb, jitter_rejects_bad_arguments);
     suite_add_tcase(s, jb);

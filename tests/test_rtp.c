@@ -1,5 +1,6 @@
 /* Unit tests for net/: RTP pack/parse, sequence and jitter bookkeeping,
- * NTP/RTT arithmetic and RTCP compound packets. */
+ * NTP/RTT arithmetic, RTCP compound and reduced-size packets, REMB and
+ * transport-cc feedback. */
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
@@ -869,6 +870,375 @@ START_TEST(rtcp_every_truncation)
 }
 END_TEST
 
+START_TEST(rtcp_build_reduced_size_omits_sdes)
+{
+    sotto_rtcp_report_block block = {.ssrc = 0xB0B, .fraction_lost = 64, .cumulative_lost = 3,
+                                      .ext_highest_seq = 100, .jitter = 7};
+    sotto_rtcp_build_params p;
+    uint8_t buf[BUF_MAX];
+    sotto_rtcp_info info;
+    size_t len = 0;
+
+    /* RR with one block and nothing else; no CNAME needed. */
+    memset(&p, 0, sizeof(p));
+    p.ssrc = 0x7070;
+    p.reports = &block;
+    p.report_count = 1;
+    p.reduced_size = 1;
+    ck_assert_int_eq(sotto_rtcp_build(&p, buf, sizeof(buf), &len), 0);
+    ck_assert_uint_eq(len, 8 + 24);
+    ck_assert_uint_eq(buf[0], 0x81);
+    ck_assert_uint_eq(buf[1], SOTTO_RTCP_RR);
+    ck_assert_int_eq(sotto_rtcp_parse(buf, len, &info), 0);
+    ck_assert_int_eq(info.reduced_size, 1);
+    ck_assert_uint_eq(info.packet_count, 1);
+    ck_assert_uint_eq(info.rr_ssrc, 0x7070);
+    ck_assert_uint_eq(info.report_count, 1);
+    ck_assert_uint_eq(info.reports[0].ssrc, 0xB0B);
+    ck_assert_uint_eq(info.cname_count, 0);
+
+    /* SR plus the BYE that was asked for, still no SDES; a CNAME given
+     * anyway is left out. */
+    memset(&p, 0, sizeof(p));
+    p.is_sender = 1;
+    p.sr = (sotto_rtcp_sender_info){.ssrc = 0x5050, .ntp = 1, .rtp_ts = 2,
+                                    .packet_count = 3, .octet_count = 4};
+    p.cname = "ignored";
+    p.bye = 1;
+    p.reduced_size = 1;
+    ck_assert_int_eq(sotto_rtcp_build(&p, buf, sizeof(buf), &len), 0);
+    ck_assert_uint_eq(len, 28 + 8);
+    ck_assert_uint_eq(buf[1], SOTTO_RTCP_SR);
+    ck_assert_uint_eq(buf[29], SOTTO_RTCP_BYE);
+    ck_assert_int_eq(sotto_rtcp_parse(buf, len, &info), 0);
+    ck_assert_int_eq(info.reduced_size, 1);
+    ck_assert_uint_eq(info.packet_count, 2);
+    ck_assert_int_eq(info.has_sr, 1);
+    ck_assert_uint_eq(info.sr.octet_count, 4);
+    ck_assert_int_eq(info.has_bye, 1);
+    ck_assert_uint_eq(info.bye_ssrc[0], 0x5050);
+    ck_assert_uint_eq(info.cname_count, 0);
+
+    /* The same without reduced_size is a full compound again. */
+    p.reduced_size = 0;
+    p.cname = "c";
+    ck_assert_int_eq(sotto_rtcp_build(&p, buf, sizeof(buf), &len), 0);
+    ck_assert_uint_eq(len, 28 + 12 + 8);
+    ck_assert_int_eq(sotto_rtcp_parse(buf, len, &info), 0);
+    ck_assert_int_eq(info.reduced_size, 0);
+
+    /* Flags are 0 or 1; without reduced_size the CNAME is required. */
+    p.reduced_size = 2;
+    ck_assert_int_eq(sotto_rtcp_build(&p, buf, sizeof(buf), &len), -EINVAL);
+    p.reduced_size = 0;
+    p.cname = NULL;
+    ck_assert_int_eq(sotto_rtcp_build(&p, buf, sizeof(buf), &len), -EINVAL);
+    p.reduced_size = 1;
+    ck_assert_int_eq(sotto_rtcp_build(&p, buf, 35, &len), -ENOSPC);
+    ck_assert_int_eq(sotto_rtcp_build(&p, buf, 36, &len), 0);
+}
+END_TEST
+
+/* NACK (RTPFB FMT 1) for sequence 0x1234 and no others. */
+static const uint8_t generic_nack[] = {0x81, 205, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01,
+                                       0x00, 0x00, 0x00, 0x02, 0x12, 0x34, 0x00, 0x00};
+
+START_TEST(rtcp_reduced_size_may_start_with_feedback)
+{
+    uint8_t dgram[sizeof(generic_nack) + 8];
+    sotto_rtcp_info info;
+
+    ck_assert_int_eq(sotto_rtcp_parse(generic_nack, sizeof(generic_nack), &info), 0);
+    ck_assert_int_eq(info.reduced_size, 1);
+    ck_assert_uint_eq(info.other_count, 1);
+    ck_assert_uint_eq(info.other[0].type, SOTTO_RTCP_RTPFB);
+    ck_assert_uint_eq(info.other[0].count, 1);
+    ck_assert_uint_eq(info.tcc_count, 0);
+    /* Feedback first, an empty RR after it. */
+    memcpy(dgram, generic_nack, sizeof(generic_nack));
+    memcpy(dgram + sizeof(generic_nack), "\x80\xC9\x00\x01\x00\x00\x00\x09", 8);
+    ck_assert_int_eq(sotto_rtcp_parse(dgram, sizeof(dgram), &info), 0);
+    ck_assert_int_eq(info.reduced_size, 1);
+    ck_assert_uint_eq(info.packet_count, 2);
+    ck_assert_int_eq(info.has_rr, 1);
+    ck_assert_uint_eq(info.rr_ssrc, 9);
+}
+END_TEST
+
+START_TEST(rtcp_rejects_types_outside_rtcp_range)
+{
+    /* An RTP header (PT 96) is version 2 and length-consistent by chance. */
+    const uint8_t rtp_like[] = {0x80, 0x60, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01};
+    uint8_t dgram[8 + 8];
+    sotto_rtcp_info info;
+
+    ck_assert_int_eq(sotto_rtcp_parse(rtp_like, sizeof(rtp_like), &info), -EINVAL);
+    /* RFC 5761 range, but no datagram may start with 192..199 or 208..223. */
+    for (unsigned type = 192; type <= 223; type++) {
+        uint8_t one[28] = {0x80, (uint8_t)type, 0x00, 0x06};   /* room for an SR */
+        int rc = sotto_rtcp_parse(one, sizeof(one), &info);
+        if (type >= 200 && type <= 207)
+            ck_assert_msg(rc == 0, "type %u rejected", type);
+        else
+            ck_assert_msg(rc == -EINVAL, "type %u accepted first", type);
+    }
+    /* After an RR, other RTCP types are listed, non-RTCP types rejected. */
+    memcpy(dgram, "\x80\xC9\x00\x01\x00\x00\x00\x09", 8);
+    memcpy(dgram + 8, "\x80\xD0\x00\x01\x00\x00\x00\x01", 8);   /* type 208 */
+    ck_assert_int_eq(sotto_rtcp_parse(dgram, sizeof(dgram), &info), 0);
+    ck_assert_uint_eq(info.other_count, 1);
+    ck_assert_uint_eq(info.other[0].type, 208);
+    dgram[9] = 224;
+    ck_assert_int_eq(sotto_rtcp_parse(dgram, sizeof(dgram), &info), -EINVAL);
+    dgram[9] = 191;
+    ck_assert_int_eq(sotto_rtcp_parse(dgram, sizeof(dgram), &info), -EINVAL);
+}
+END_TEST
+
+/* REMB: 522022 bps (mantissa 0x3FB93, exponent 1) for three SSRCs. */
+static const uint8_t remb_packet[] = {
+    0x8F, 206, 0x00, 0x07,
+    0x12, 0x34, 0x56, 0x78,             /* sender SSRC */
+    0x00, 0x00, 0x00, 0x00,             /* media SSRC: always 0 */
+    'R', 'E', 'M', 'B',
+    0x03, 0x07, 0xFB, 0x93,             /* 3 SSRCs; exponent 1, mantissa 0x3FB93 */
+    0x23, 0x45, 0x67, 0x89,
+    0x23, 0x45, 0x67, 0x8A,
+    0x23, 0x45, 0x67, 0x8B,
+};
+
+START_TEST(remb_parses_known_bytes_and_builds_them_back)
+{
+    sotto_rtcp_info info;
+    uint8_t buf[BUF_MAX];
+    size_t len = 0;
+
+    ck_assert_int_eq(sotto_rtcp_parse(remb_packet, sizeof(remb_packet), &info), 0);
+    ck_assert_int_eq(info.reduced_size, 1);
+    ck_assert_int_eq(info.has_remb, 1);
+    ck_assert_uint_eq(info.remb.sender_ssrc, 0x12345678);
+    ck_assert_uint_eq(info.remb.bitrate_bps, 0x3FB93 * 2);
+    ck_assert_uint_eq(info.remb.ssrc_count, 3);
+    ck_assert_uint_eq(info.remb.ssrcs[0], 0x23456789);
+    ck_assert_uint_eq(info.remb.ssrcs[2], 0x2345678B);
+    ck_assert_uint_eq(info.other_count, 1);
+    ck_assert_uint_eq(info.other[0].type, SOTTO_RTCP_PSFB);
+    ck_assert_uint_eq(info.other[0].count, SOTTO_RTCP_FMT_REMB);
+
+    ck_assert_uint_eq(SOTTO_RTCP_REMB_SIZE(3), sizeof(remb_packet));
+    ck_assert_int_eq(sotto_rtcp_build_remb(&info.remb, buf, sizeof(buf), &len), 0);
+    ck_assert_uint_eq(len, sizeof(remb_packet));
+    ck_assert_mem_eq(buf, remb_packet, sizeof(remb_packet));
+}
+END_TEST
+
+START_TEST(remb_bitrates_round_trip_and_round_down)
+{
+    const uint64_t rates[] = {0, 1, 0x3FFFF, 0x40000, 0x40001, 32000, 2500000,
+                              (uint64_t)0x3FB93 << 30, UINT64_MAX};
+    sotto_rtcp_remb remb, sent;
+    sotto_rtcp_info info;
+    uint8_t buf[64];
+    size_t len = 0;
+
+    for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+        memset(&remb, 0, sizeof(remb));
+        remb.sender_ssrc = 1;
+        remb.bitrate_bps = rates[i];
+        remb.ssrc_count = 1;
+        remb.ssrcs[0] = 0xCAFE;
+        ck_assert_int_eq(sotto_rtcp_build_remb(&remb, buf, sizeof(buf), &len), 0);
+        ck_assert_uint_eq(len, 24);
+        ck_assert_int_eq(sotto_rtcp_parse(buf, len, &info), 0);
+        ck_assert_int_eq(info.has_remb, 1);
+        /* Rounded down, by less than one part in 2^17. */
+        ck_assert_uint_le(info.remb.bitrate_bps, rates[i]);
+        ck_assert_uint_le(rates[i] - info.remb.bitrate_bps, rates[i] >> 17);
+        ck_assert_uint_eq(info.remb.ssrcs[0], 0xCAFE);
+        /* What arrived is exactly representable: it goes back unchanged. */
+        sent = info.remb;
+        ck_assert_int_eq(sotto_rtcp_build_remb(&sent, buf, sizeof(buf), &len), 0);
+        ck_assert_int_eq(sotto_rtcp_parse(buf, len, &info), 0);
+        ck_assert_uint_eq(info.remb.bitrate_bps, sent.bitrate_bps);
+    }
+    ck_assert_uint_eq(0x40001 - 1, 0x40000);   /* 0x40001 needs exponent 1: loses its low bit */
+    remb.bitrate_bps = 0x40001;
+    ck_assert_int_eq(sotto_rtcp_build_remb(&remb, buf, sizeof(buf), &len), 0);
+    ck_assert_int_eq(sotto_rtcp_parse(buf, len, &info), 0);
+    ck_assert_uint_eq(info.remb.bitrate_bps, 0x40000);
+}
+END_TEST
+
+START_TEST(remb_keeps_first_ssrcs_of_a_long_list)
+{
+    uint8_t buf[20 + 4 * 12];
+    sotto_rtcp_info info;
+
+    memcpy(buf, remb_packet, 16);
+    buf[3] = (uint8_t)(sizeof(buf) / 4 - 1);
+    buf[16] = 12;
+    memcpy(buf + 17, "\x00\x7D\x00", 3);     /* 32000 bps, exponent 0 */
+    for (int i = 0; i < 12; i++)
+        memcpy(buf + 20 + 4 * i, (uint8_t[4]){0, 0, 0, (uint8_t)(i + 1)}, 4);
+    ck_assert_int_eq(sotto_rtcp_parse(buf, sizeof(buf), &info), 0);
+    ck_assert_uint_eq(info.remb.bitrate_bps, 32000);
+    ck_assert_uint_eq(info.remb.ssrc_count, 12);
+    for (int i = 0; i < SOTTO_RTCP_REMB_MAX_SSRC; i++)
+        ck_assert_uint_eq(info.remb.ssrcs[i], (uint32_t)(i + 1));
+}
+END_TEST
+
+static int parse_remb_modified(size_t at, uint8_t value)
+{
+    uint8_t copy[sizeof(remb_packet)];
+    sotto_rtcp_info info;
+
+    memcpy(copy, remb_packet, sizeof(copy));
+    copy[at] = value;
+    return sotto_rtcp_parse(copy, sizeof(copy), &info);
+}
+
+START_TEST(remb_rejects_bad_counts_lengths_and_bitrates)
+{
+    uint8_t short_remb[16];
+    sotto_rtcp_info info;
+
+    ck_assert_int_eq(parse_remb_modified(16, 4), -EINVAL);     /* 4 SSRCs in room for 3 */
+    ck_assert_int_eq(parse_remb_modified(16, 2), -EINVAL);     /* 2 SSRCs and a spare word */
+    ck_assert_int_eq(parse_remb_modified(16, 255), -EINVAL);
+    ck_assert_int_eq(parse_remb_modified(17, 0xFF), -EINVAL);  /* 0x3FFFF << 63 overflows */
+    ck_assert_int_eq(parse_remb_modified(17, 0xBB), 0);        /* 0x3FB93 << 46 fits */
+    /* Not "REMB": other application feedback, listed but not decoded. */
+    ck_assert_int_eq(parse_remb_modified(15, 'X'), 0);
+    memcpy(short_remb, remb_packet, sizeof(short_remb));
+    short_remb[3] = 3;
+    ck_assert_int_eq(sotto_rtcp_parse(short_remb, sizeof(short_remb), &info), -EINVAL);
+    short_remb[15] = 'X';
+    ck_assert_int_eq(sotto_rtcp_parse(short_remb, sizeof(short_remb), &info), 0);
+    ck_assert_int_eq(info.has_remb, 0);
+    ck_assert_uint_eq(info.other_count, 1);
+    /* FMT other than 15 is not REMB even with the identifier. */
+    ck_assert_int_eq(parse_remb_modified(0, 0x81), 0);
+}
+END_TEST
+
+START_TEST(remb_every_truncation_after_a_report)
+{
+    uint8_t full[8 + sizeof(remb_packet)];
+    sotto_rtcp_info info, sentinel;
+
+    memcpy(full, "\x80\xC9\x00\x01\x00\x00\x00\x09", 8);
+    memcpy(full + 8, remb_packet, sizeof(remb_packet));
+    ck_assert_int_eq(sotto_rtcp_parse(full, sizeof(full), &info), 0);
+    ck_assert_int_eq(info.has_remb, 1);
+    memset(&sentinel, 0x5A, sizeof(sentinel));
+    for (size_t len = 0; len < sizeof(full); len++) {
+        uint8_t *copy = malloc(len ? len : 1);
+        ck_assert_ptr_nonnull(copy);
+        memcpy(copy, full, len);
+        info = sentinel;
+        int rc = sotto_rtcp_parse(copy, len, &info);
+        if (len == 8) {
+            ck_assert_int_eq(rc, 0);
+            ck_assert_int_eq(info.has_remb, 0);
+        } else {
+            ck_assert_msg(rc == -EINVAL, "length %zu accepted", len);
+            ck_assert_msg(memcmp(&info, &sentinel, sizeof(info)) == 0, "output written at %zu", len);
+        }
+        free(copy);
+    }
+}
+END_TEST
+
+START_TEST(remb_build_rejects_bad_arguments)
+{
+    sotto_rtcp_remb remb;
+    uint8_t buf[64];
+    size_t len = 3;
+
+    memset(&remb, 0, sizeof(remb));
+    remb.bitrate_bps = 64000;
+    remb.ssrc_count = SOTTO_RTCP_REMB_MAX_SSRC + 1;
+    ck_assert_int_eq(sotto_rtcp_build_remb(&remb, buf, sizeof(buf), &len), -EINVAL);
+    remb.ssrc_count = 2;
+    ck_assert_int_eq(sotto_rtcp_build_remb(NULL, buf, sizeof(buf), &len), -EINVAL);
+    ck_assert_int_eq(sotto_rtcp_build_remb(&remb, NULL, sizeof(buf), &len), -EINVAL);
+    ck_assert_int_eq(sotto_rtcp_build_remb(&remb, buf, sizeof(buf), NULL), -EINVAL);
+    memset(buf, 0xC3, sizeof(buf));
+    ck_assert_int_eq(sotto_rtcp_build_remb(&remb, buf, 27, &len), -ENOSPC);
+    for (size_t i = 0; i < sizeof(buf); i++)
+        ck_assert_uint_eq(buf[i], 0xC3);
+    ck_assert_uint_eq(len, 3);
+    ck_assert_int_eq(sotto_rtcp_build_remb(&remb, buf, 28, &len), 0);
+    ck_assert_uint_eq(len, 28);
+    ck_assert_uint_eq(buf[28], 0xC3);
+}
+END_TEST
+
+/* Transport-cc feedback: base 0x0102, 3 packets, reference time -2,
+ * feedback count 7, one run-length chunk, one delta, one padding byte. */
+static const uint8_t tcc_packet[] = {
+    0x8F, 205, 0x00, 0x05,
+    0x00, 0x00, 0x00, 0x0A,             /* sender SSRC */
+    0x00, 0x00, 0x00, 0x0B,             /* media SSRC */
+    0x01, 0x02, 0x00, 0x03,             /* base sequence, status count */
+    0xFF, 0xFF, 0xFE, 0x07,             /* reference time, feedback count */
+    0x20, 0x03, 0x04, 0x00,             /* chunk: 3 x "small delta"; delta; pad */
+};
+
+START_TEST(tcc_feedback_counted_with_header_fields)
+{
+    uint8_t two[2 * sizeof(tcc_packet)];
+    sotto_rtcp_info info;
+
+    ck_assert_int_eq(sotto_rtcp_parse(tcc_packet, sizeof(tcc_packet), &info), 0);
+    ck_assert_int_eq(info.reduced_size, 1);
+    ck_assert_uint_eq(info.tcc_count, 1);
+    ck_assert_uint_eq(info.tcc.sender_ssrc, 0x0A);
+    ck_assert_uint_eq(info.tcc.media_ssrc, 0x0B);
+    ck_assert_uint_eq(info.tcc.base_seq, 0x0102);
+    ck_assert_uint_eq(info.tcc.status_count, 3);
+    ck_assert_int_eq(info.tcc.reference_time, -2);
+    ck_assert_uint_eq(info.tcc.feedback_count, 7);
+    ck_assert_uint_eq(info.other_count, 1);
+    ck_assert_uint_eq(info.other[0].type, SOTTO_RTCP_RTPFB);
+    ck_assert_int_eq(info.has_remb, 0);
+    /* Two in one datagram: both counted, the first one's fields kept. */
+    memcpy(two, tcc_packet, sizeof(tcc_packet));
+    memcpy(two + sizeof(tcc_packet), tcc_packet, sizeof(tcc_packet));
+    two[sizeof(tcc_packet) + 13] = 0x09;
+    ck_assert_int_eq(sotto_rtcp_parse(two, sizeof(two), &info), 0);
+    ck_assert_uint_eq(info.tcc_count, 2);
+    ck_assert_uint_eq(info.tcc.base_seq, 0x0102);
+}
+END_TEST
+
+START_TEST(tcc_rejects_empty_and_short_feedback)
+{
+    uint8_t copy[sizeof(tcc_packet)];
+    sotto_rtcp_info info;
+
+    memcpy(copy, tcc_packet, sizeof(copy));
+    copy[15] = 0;                            /* status count 0 */
+    ck_assert_int_eq(sotto_rtcp_parse(copy, sizeof(copy), &info), -EINVAL);
+    memcpy(copy, tcc_packet, sizeof(copy));
+    copy[3] = 4;                             /* fixed fields only, no chunk */
+    ck_assert_int_eq(sotto_rtcp_parse(copy, 20, &info), -EINVAL);
+    copy[0] = 0xAF;                          /* same, padded: 2 bytes of chunk remain */
+    copy[3] = 5;
+    copy[23] = 2;
+    ck_assert_int_eq(sotto_rtcp_parse(copy, sizeof(copy), &info), 0);
+    copy[23] = 3;                            /* padding eats into the chunk */
+    ck_assert_int_eq(sotto_rtcp_parse(copy, sizeof(copy), &info), -EINVAL);
+    /* Other RTPFB formats are not transport-cc. */
+    memcpy(copy, tcc_packet, sizeof(copy));
+    copy[0] = 0x81;
+    copy[15] = 0;
+    ck_assert_int_eq(sotto_rtcp_parse(copy, sizeof(copy), &info), 0);
+    ck_assert_uint_eq(info.tcc_count, 0);
+}
+END_TEST
+
 static Suite *net_suite(void)
 {
     Suite *s = suite_create("net");
@@ -908,7 +1278,21 @@ static Suite *net_suite(void)
     tcase_add_test(rtcp, rtcp_build_rejects_bad_params);
     tcase_add_test(rtcp, rtcp_rejects_malformed);
     tcase_add_test(rtcp, rtcp_every_truncation);
+    tcase_add_test(rtcp, rtcp_build_reduced_size_omits_sdes);
+    tcase_add_test(rtcp, rtcp_reduced_size_may_start_with_feedback);
+    tcase_add_test(rtcp, rtcp_rejects_types_outside_rtcp_range);
     suite_add_tcase(s, rtcp);
+
+    TCase *feedback = tcase_create("feedback");
+    tcase_add_test(feedback, remb_parses_known_bytes_and_builds_them_back);
+    tcase_add_test(feedback, remb_bitrates_round_trip_and_round_down);
+    tcase_add_test(feedback, remb_keeps_first_ssrcs_of_a_long_list);
+    tcase_add_test(feedback, remb_rejects_bad_counts_lengths_and_bitrates);
+    tcase_add_test(feedback, remb_every_truncation_after_a_report);
+    tcase_add_test(feedback, remb_build_rejects_bad_arguments);
+    tcase_add_test(feedback, tcc_feedback_counted_with_header_fields);
+    tcase_add_test(feedback, tcc_rejects_empty_and_short_feedback);
+    suite_add_tcase(s, feedback);
     return s;
 }
 

@@ -1053,6 +1053,163 @@ START_TEST(parse_counts_dropped_lists_and_unusable_candidates)
 }
 END_TEST
 
+/* ---- lossy-link helpers: RED, congestion feedback, rtcp-rsize, maxptime ---- */
+
+START_TEST(find_red_in_chromium_offer)
+{
+    sotto_sdp *offer = parse_sample("chromium-offer.sdp");
+    int red = -1;
+
+    ck_assert_int_eq(sotto_sdp_find_red(&offer->media[0], 111, &red), 0);
+    ck_assert_int_eq(red, 63);
+    red = -1;
+    ck_assert_int_eq(sotto_sdp_find_red(&offer->media[0], 0, &red), -ENOENT);   /* PCMU */
+    ck_assert_int_eq(sotto_sdp_find_red(&offer->media[0], 13, &red), -ENOENT);
+    ck_assert_int_eq(red, -1);
+    ck_assert_int_eq(sotto_sdp_has_rtcp_fb(&offer->media[0], 111, "transport-cc"), 0);
+    ck_assert_int_eq(sotto_sdp_has_rtcp_fb(&offer->media[0], 111, "goog-remb"), -ENOENT);
+    ck_assert_int_eq(sotto_sdp_has_rtcp_fb(&offer->media[0], 63, "transport-cc"), -ENOENT);
+    free(offer);
+}
+END_TEST
+
+START_TEST(find_red_matches_16k_mono_primary_and_triple_fmtp)
+{
+    const char *text = HEADER "m=audio 9 UDP/TLS/RTP/SAVPF 96 111 98 97 63\r\n"
+                              "a=rtpmap:96 sotto/16000\r\n"
+                              "a=rtpmap:111 opus/48000/2\r\n"
+                              "a=rtpmap:98 red/48000/2\r\na=fmtp:98 96/96\r\n"   /* wrong clock */
+                              "a=rtpmap:97 RED/16000/1\r\na=fmtp:97 96/96/96\r\n"
+                              "a=rtpmap:63 red/48000/2\r\na=fmtp:63 111/111/111\r\n";
+    sotto_sdp *s = new_sdp();
+    char err[256] = "";
+    int red = -1;
+
+    ck_assert_msg(parse_text(text, s, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_int_eq(sotto_sdp_find_red(&s->media[0], 96, &red), 0);
+    ck_assert_int_eq(red, 97);
+    ck_assert_int_eq(sotto_sdp_find_red(&s->media[0], 111, &red), 0);
+    ck_assert_int_eq(red, 63);
+    free(s);
+}
+END_TEST
+
+/* One offer with opus 111 and a red/48000/2 at 63 described by lines. */
+static int find_red_with(const char *mline_pts, const char *red_lines, int *out_red)
+{
+    char text[1024];
+    sotto_sdp *s = new_sdp();
+    char err[256] = "";
+    int rc;
+
+    snprintf(text, sizeof(text), HEADER "m=audio 9 UDP/TLS/RTP/SAVPF %s\r\n"
+                                        "a=rtpmap:111 opus/48000/2\r\n%s",
+             mline_pts, red_lines);
+    ck_assert_msg(parse_text(text, s, err, sizeof(err)) == 0, "%s: %s", red_lines, err);
+    rc = sotto_sdp_find_red(&s->media[0], 111, out_red);
+    free(s);
+    return rc;
+}
+
+START_TEST(find_red_rejects_formats_that_do_not_fit)
+{
+    static const struct {
+        const char *pts, *lines;
+    } misses[] = {
+        {"111 63", "a=rtpmap:63 red/48000/2\r\n"},                               /* no fmtp */
+        {"111 63", "a=rtpmap:63 red/48000/2\r\na=fmtp:63 111\r\n"},
+        {"111 63", "a=rtpmap:63 red/48000/2\r\na=fmtp:63 111/0\r\n"},
+        {"111 63", "a=rtpmap:63 red/48000/2\r\na=fmtp:63 111/111/111/111\r\n"},
+        {"111 63", "a=rtpmap:63 red/48000/2\r\na=fmtp:63 111/111/\r\n"},
+        {"111 63", "a=rtpmap:63 red/48000/2\r\na=fmtp:63 111//111\r\n"},
+        {"111 63", "a=rtpmap:63 red/48000/2\r\na=fmtp:63 0111/111\r\n"},
+        {"111 63", "a=rtpmap:63 red/48000/2\r\na=fmtp:63 111/111;x=1\r\n"},
+        {"111 63", "a=rtpmap:63 red/48000/1\r\na=fmtp:63 111/111\r\n"},         /* channels */
+        {"111 63", "a=rtpmap:63 red/16000/2\r\na=fmtp:63 111/111\r\n"},         /* clock */
+        {"111 63", "a=rtpmap:63 redx/48000/2\r\na=fmtp:63 111/111\r\n"},
+        {"111", "a=rtpmap:63 red/48000/2\r\na=fmtp:63 111/111\r\n"},            /* not listed */
+        {"63", "a=rtpmap:63 red/48000/2\r\na=fmtp:63 111/111\r\n"},             /* no primary */
+    };
+    int red = -1;
+
+    for (size_t i = 0; i < sizeof(misses) / sizeof(misses[0]); i++)
+        ck_assert_msg(find_red_with(misses[i].pts, misses[i].lines, &red) == -ENOENT,
+                      "case %zu matched", i);
+    ck_assert_int_eq(red, -1);
+    /* The control: the same offer with a fitting line matches. */
+    ck_assert_int_eq(find_red_with("111 63", "a=rtpmap:63 red/48000/2\r\na=fmtp:63 111/111\r\n",
+                                   &red), 0);
+    ck_assert_int_eq(red, 63);
+}
+END_TEST
+
+START_TEST(find_red_and_feedback_reject_bad_arguments)
+{
+    sotto_sdp *offer = parse_sample("chromium-offer.sdp");
+    int red = -1;
+
+    ck_assert_int_eq(sotto_sdp_find_red(NULL, 111, &red), -EINVAL);
+    ck_assert_int_eq(sotto_sdp_find_red(&offer->media[0], 111, NULL), -EINVAL);
+    ck_assert_int_eq(sotto_sdp_find_red(&offer->media[0], -1, &red), -EINVAL);
+    ck_assert_int_eq(sotto_sdp_find_red(&offer->media[0], 128, &red), -EINVAL);
+    ck_assert_int_eq(red, -1);
+    ck_assert_int_eq(sotto_sdp_has_rtcp_fb(NULL, 111, "nack"), -EINVAL);
+    ck_assert_int_eq(sotto_sdp_has_rtcp_fb(&offer->media[0], 111, NULL), -EINVAL);
+    ck_assert_int_eq(sotto_sdp_has_rtcp_fb(&offer->media[0], 111, ""), -EINVAL);
+    ck_assert_int_eq(sotto_sdp_has_rtcp_fb(&offer->media[0], 128, "nack"), -EINVAL);
+    /* Counts past the arrays, as a hand-built description might have. */
+    offer->media[0].pt_count = 1000;
+    offer->media[0].rtcp_fb_count = 1000;
+    ck_assert_int_eq(sotto_sdp_find_red(&offer->media[0], 111, &red), 0);
+    ck_assert_int_eq(sotto_sdp_has_rtcp_fb(&offer->media[0], 111, "transport-cc"), 0);
+    free(offer);
+}
+END_TEST
+
+START_TEST(has_rtcp_fb_matches_pt_wildcard_and_whole_value)
+{
+    const char *text = HEADER AUDIO_M "a=rtpmap:111 opus/48000/2\r\n"
+                                      "a=rtcp-fb:111 goog-remb\r\n"
+                                      "a=rtcp-fb:* nack pli\r\n"
+                                      "a=rtcp-fb:0 Transport-CC\r\n";
+    sotto_sdp *s = new_sdp();
+    char err[256] = "";
+
+    ck_assert_msg(parse_text(text, s, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_int_eq(sotto_sdp_has_rtcp_fb(&s->media[0], 111, "goog-remb"), 0);
+    ck_assert_int_eq(sotto_sdp_has_rtcp_fb(&s->media[0], 0, "goog-remb"), -ENOENT);
+    ck_assert_int_eq(sotto_sdp_has_rtcp_fb(&s->media[0], 0, "transport-cc"), 0);
+    ck_assert_int_eq(sotto_sdp_has_rtcp_fb(&s->media[0], 111, "transport-cc"), -ENOENT);
+    ck_assert_int_eq(sotto_sdp_has_rtcp_fb(&s->media[0], 111, "nack pli"), 0);   /* via "*" */
+    ck_assert_int_eq(sotto_sdp_has_rtcp_fb(&s->media[0], 5, "NACK PLI"), 0);
+    ck_assert_int_eq(sotto_sdp_has_rtcp_fb(&s->media[0], 111, "nack"), -ENOENT);
+    ck_assert_int_eq(sotto_sdp_has_rtcp_fb(&s->media[0], 111, "goog-rem"), -ENOENT);
+    free(s);
+}
+END_TEST
+
+START_TEST(write_emits_rtcp_rsize_and_maxptime)
+{
+    const char *text = HEADER AUDIO_M "a=rtpmap:111 opus/48000/2\r\n";
+    sotto_sdp *s = new_sdp();
+    static char out[SOTTO_SDP_MAX_TEXT];
+    size_t len = 0;
+
+    ck_assert_int_eq(parse_text(text, s, NULL, 0), 0);
+    ck_assert_int_eq(sotto_sdp_write(s, out, sizeof(out), &len), 0);
+    ck_assert_ptr_null(strstr(out, "a=rtcp-rsize"));
+    ck_assert_ptr_null(strstr(out, "a=maxptime"));
+    s->media[0].rtcp_rsize = 1;
+    s->media[0].ptime_ms = 60;
+    s->media[0].maxptime_ms = 120;
+    ck_assert_int_eq(sotto_sdp_write(s, out, sizeof(out), &len), 0);
+    ck_assert_ptr_nonnull(strstr(out, "a=rtcp-rsize\r\n"));
+    ck_assert_ptr_nonnull(strstr(out, "a=ptime:60\r\na=maxptime:120\r\n"));
+    assert_round_trip(s);
+    free(s);
+}
+END_TEST
+
 static Suite *sdp_suite(void)
 {
     Suite *s = suite_create("sdp");
@@ -1081,6 +1238,12 @@ static Suite *sdp_suite(void)
     tcase_add_test(negotiate, answer_rejects_other_sections_and_mirrors_setup);
     tcase_add_test(negotiate, answer_refuses_offers_it_cannot_meet);
     tcase_add_test(negotiate, answer_rejects_bad_local_parameters);
+    tcase_add_test(negotiate, find_red_in_chromium_offer);
+    tcase_add_test(negotiate, find_red_matches_16k_mono_primary_and_triple_fmtp);
+    tcase_add_test(negotiate, find_red_rejects_formats_that_do_not_fit);
+    tcase_add_test(negotiate, find_red_and_feedback_reject_bad_arguments);
+    tcase_add_test(negotiate, has_rtcp_fb_matches_pt_wildcard_and_whole_value);
+    tcase_add_test(write, write_emits_rtcp_rsize_and_maxptime);
     tcase_add_test(bad, every_truncation_parses_or_fails_cleanly);
     tcase_add_test(bad, parse_rejects_nul_byte);
     tcase_add_test(bad, parse_rejects_over_long_line_and_text);

@@ -1,6 +1,7 @@
 /* libFuzzer target for net/: the RTP and RTCP parsers on arbitrary bytes.
  * Every RTP packet that parses must pack again and parse back to the same
- * fields; every RTCP pointer must stay inside the input. */
+ * fields; every RTCP pointer must stay inside the input; every REMB must
+ * build again and parse back to the same estimate. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,28 @@ static void check_rtp(const uint8_t *data, size_t size)
     }
 }
 
+/* A REMB that parsed carries an exactly representable bitrate: built
+ * again (with the SSRCs kept) it must parse back to the same values. */
+static void check_remb(const sotto_rtcp_remb *remb)
+{
+    sotto_rtcp_remb again = *remb;
+    sotto_rtcp_info info;
+    uint8_t buf[SOTTO_RTCP_REMB_SIZE(SOTTO_RTCP_REMB_MAX_SSRC)];
+    size_t len = 0;
+
+    if (remb->ssrc_count > 255)
+        abort();
+    if (again.ssrc_count > SOTTO_RTCP_REMB_MAX_SSRC)
+        again.ssrc_count = SOTTO_RTCP_REMB_MAX_SSRC;
+    if (sotto_rtcp_build_remb(&again, buf, sizeof(buf), &len) != 0
+        || sotto_rtcp_parse(buf, len, &info) != 0 || !info.has_remb
+        || info.remb.bitrate_bps != remb->bitrate_bps
+        || info.remb.sender_ssrc != remb->sender_ssrc
+        || info.remb.ssrc_count != again.ssrc_count
+        || memcmp(info.remb.ssrcs, remb->ssrcs, again.ssrc_count * sizeof(uint32_t)) != 0)
+        abort();
+}
+
 static void check_rtcp(const uint8_t *data, size_t size)
 {
     sotto_rtcp_info info;
@@ -68,6 +91,10 @@ static void check_rtcp(const uint8_t *data, size_t size)
         if (!inside(info.other[i].body, info.other[i].len, data, size))
             abort();
     }
+    if ((info.tcc_count > 0 && info.tcc.status_count == 0) || info.tcc_count > info.other_count)
+        abort();
+    if (info.has_remb)
+        check_remb(&info.remb);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

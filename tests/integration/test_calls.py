@@ -283,8 +283,12 @@ class SottoCodecCall(unittest.TestCase):
                 self.assertEqual(s["codec"], "SOTTO")
                 m = s["media"]
                 self.assertGreater(m["packets_received"], 100)
-                # 8 payload bytes per 20 ms packet.
-                self.assertEqual(m["payload_bytes_sent"], 8 * m["packets_sent"])
+                # A loss-free link: one 8-byte frame per 20 ms packet after
+                # the one-byte payload header, no redundant copies.
+                self.assertEqual(m["ptime_ms"], 20)
+                self.assertEqual(m["redundant_frames"], 0)
+                self.assertEqual(m["payload_bytes_sent"], 9 * m["packets_sent"])
+                self.assertEqual(m["controller"]["changes"], 0)
         finally:
             self.assertEqual(p.stop(), (0, 0))
         for d, freq in ((p.a, p.freqs[1]), (p.b, p.freqs[0])):
@@ -292,6 +296,40 @@ class SottoCodecCall(unittest.TestCase):
             loud = [i for i, v in enumerate(x) if abs(v) > 1000]
             self.assertTrue(loud, "nothing arrived at " + d.dir)
             seg = x[loud[0] + rate // 2: loud[0] + rate // 2 + 2 * rate]
+            self.assertGreater(tone_power(seg, rate, freq), 0.8)
+
+
+class SlowLinkCall(unittest.TestCase):
+    def test_an_8_kbit_link_gets_long_packets_and_the_short_srtp_tag(self):
+        # The cap is configured: the controller packs 100 ms per packet, the
+        # shortest that keeps the wire rate under 90 % of 8 kbit/s.
+        p = Pair(order="sotto,opus", freqs=(180.0, 260.0), network_extra="link_kbps = 8\n")
+        try:
+            p.connect_by_token()
+            time.sleep(6)
+            for d in (p.a, p.b):
+                s = rpc(d, "stats")["calls"][0]
+                m = s["media"]
+                self.assertEqual(s["codec"], "SOTTO")
+                self.assertEqual(m["srtp_profile"], "AES128_CM_SHA1_32")
+                self.assertEqual(m["ptime_ms"], 100)
+                self.assertEqual(m["remote_ptime_ms"], 100)
+                self.assertEqual(m["controller"]["cap_bps"], 7200)
+                # Five frames and a header byte per packet.
+                self.assertEqual(m["payload_bytes_sent"], 41 * m["packets_sent"])
+                self.assertGreater(m["packets_received"], 30)
+                # Everything on the wire (RTP, RTCP, ICE consent) counted.
+                self.assertLess(m["wire_kbps_sent"], 8.0)
+                self.assertGreater(m["wire_kbps_sent"], 5.0)
+            log = p.a.read_log()
+            self.assertIn("controller: loss 0.0%, cap 7.2 kbit/s: 100 ms packets", log)
+        finally:
+            self.assertEqual(p.stop(), (0, 0))
+        for d, freq in ((p.a, p.freqs[1]), (p.b, p.freqs[0])):
+            rate, x = read_wav(os.path.join(d.dir, "received.wav"))
+            loud = [i for i, v in enumerate(x) if abs(v) > 1000]
+            self.assertTrue(loud, "nothing arrived at " + d.dir)
+            seg = x[loud[0] + rate: loud[0] + 3 * rate]
             self.assertGreater(tone_power(seg, rate, freq), 0.8)
 
 

@@ -1,0 +1,172 @@
+/* The receive half of a call's media: RTP packets split into frames for
+ * the jitter buffer (with Sotto's redundant copies offered beside them),
+ * RTCP reports fed to the rate controller, and wire accounting. */
+#include <string.h>
+#include <time.h>
+
+#include "codec/sotto_payload.h"
+#include "daemon/call_media_internal.h"
+
+/* Frames of one framed payload: header format or plain concatenation. */
+static int split_framed(const sottod_media *m, const uint8_t *payload, size_t len,
+                        sotto_payload_view *v)
+{
+    if (m->p.sotto_inband)
+        return sotto_payload_parse(payload, len, m->frame_bytes, v);
+    if (len == 0 || len % m->frame_bytes || len / m->frame_bytes > SOTTO_PAYLOAD_MAX_PRIMARY)
+        return -1;
+    v->redundant = NULL;
+    v->redundant_count = 0;
+    v->primary = payload;
+    v->primary_count = len / m->frame_bytes;
+    return 0;
+}
+
+static void insert_framed(sottod_media *m, const sotto_rtp_packet *rtp, uint64_t now_us)
+{
+    sotto_jitter_frame frames[SOTTO_PAYLOAD_MAX_PRIMARY];
+    sotto_jitter_packet jp;
+    sotto_payload_view v;
+    size_t i;
+
+    if (split_framed(m, rtp->payload, rtp->payload_len, &v) < 0) {
+        m->bad_payloads++;
+        return;
+    }
+    for (i = 0; i < v.primary_count; i++) {
+        frames[i].payload = v.primary + i * m->frame_bytes;
+        frames[i].len = m->frame_bytes;
+        frames[i].silent = sotto_codec_payload_silent(m->p.codec, frames[i].payload,
+                                                      m->frame_bytes);
+    }
+    jp.ssrc = rtp->ssrc;
+    jp.seq = rtp->seq;
+    jp.timestamp = rtp->timestamp;
+    jp.frame_duration = m->ts_step;
+    jp.frames = frames;
+    jp.frame_count = v.primary_count;
+    sotto_jitter_insert(m->jitter, &jp, now_us);
+    /* Copies of earlier frames: used only where the primary never came. */
+    for (i = 0; i < v.redundant_count; i++) {
+        sotto_jitter_frame f;
+        uint32_t ts = rtp->timestamp - (uint32_t)(v.redundant_count - i) * m->ts_step;
+
+        f.payload = v.redundant + i * m->frame_bytes;
+        f.len = m->frame_bytes;
+        f.silent = sotto_codec_payload_silent(m->p.codec, f.payload, m->frame_bytes);
+        sotto_jitter_insert_redundant(m->jitter, rtp->ssrc, ts, &f, now_us);
+    }
+    m->rx_redundant_frames = (uint32_t)v.redundant_count;
+    m->rx_ptime_ms = (uint32_t)v.primary_count * m->frame_ms;
+}
+
+static void insert_single(sottod_media *m, const sotto_rtp_packet *rtp, uint64_t now_us)
+{
+    sotto_jitter_packet jp;
+    sotto_jitter_frame frame;
+
+    frame.payload = rtp->payload;
+    frame.len = rtp->payload_len;
+    /* Silent frames are where the jitter buffer prefers to shrink its delay. */
+    frame.silent = sotto_codec_payload_silent(m->p.codec, rtp->payload, rtp->payload_len);
+    jp.ssrc = rtp->ssrc;
+    jp.seq = rtp->seq;
+    jp.timestamp = rtp->timestamp;
+    jp.frame_duration = m->ts_step;
+    jp.frames = &frame;
+    jp.frame_count = 1;
+    sotto_jitter_insert(m->jitter, &jp, now_us);
+    m->rx_ptime_ms = m->frame_ms;
+}
+
+static void report_to_controller(sottod_media *m, const sotto_rtcp_report_block *rb,
+                                 uint64_t now_us)
+{
+    sotto_ratectl_feedback fb;
+
+    memset(&fb, 0, sizeof(fb));
+    fb.fraction_lost = rb ? rb->fraction_lost / 256.0 : -1.0;
+    fb.rtt_ms = m->rtt_ms;
+    if (sotto_ratectl_update(m->ratectl, &fb, now_us) == 1)
+        sottod__media_apply_decision(m);
+}
+
+static void receive_rtcp(sottod_media *m, const uint8_t *pkt, size_t len, uint64_t now_us)
+{
+    const sotto_rtcp_report_block *ours = NULL;
+    sotto_rtcp_info info;
+    uint32_t rtt;
+    size_t i;
+
+    if (sotto_rtcp_parse(pkt, len, &info) < 0)
+        return;
+    m->rtcp_received++;
+    if (info.has_sr) {
+        m->last_sr_ntp_short = sotto_ntp_short(info.sr.ntp);
+        m->last_sr_arrival_us = now_us;
+    }
+    for (i = 0; i < info.report_count && i < SOTTO_RTCP_MAX_COUNT; i++) {
+        const sotto_rtcp_report_block *rb = &info.reports[i];
+        struct timespec ts;
+
+        if (rb->ssrc != m->ssrc)
+            continue;
+        ours = rb;
+        m->remote_loss = rb->fraction_lost / 256.0;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        if (rb->lsr &&
+            sotto_rtcp_rtt(sotto_ntp_short(sotto_ntp_from_unix_ns(
+                               (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec)),
+                           rb->lsr, rb->dlsr, &rtt) == 0)
+            m->rtt_ms = rtt * 1000.0 / 65536.0;
+    }
+    if (ours)
+        report_to_controller(m, ours, now_us);
+}
+
+void sottod_media_receive(sottod_media *m, const uint8_t *pkt, size_t len, int is_rtcp,
+                          uint64_t now_us)
+{
+    sotto_rtp_packet rtp;
+    int64_t ext;
+
+    if (!m)
+        return;
+    if (is_rtcp) {
+        receive_rtcp(m, pkt, len, now_us);
+        return;
+    }
+    if (sotto_rtp_parse(pkt, len, &rtp) < 0 || rtp.payload_type != m->p.payload_type)
+        return;
+    if (!m->have_remote || rtp.ssrc != m->remote_ssrc) {
+        m->have_remote = 1;
+        m->remote_ssrc = rtp.ssrc;
+        sotto_rtp_seq_init(&m->rx_seq, rtp.seq, 1);
+        sotto_rtp_jitter_init(&m->rx_jitter);
+    }
+    sotto_rtp_seq_update(&m->rx_seq, rtp.seq, &ext);
+    sotto_rtp_jitter_update(&m->rx_jitter, rtp.timestamp,
+                            (uint32_t)(now_us * (uint64_t)m->p.codec->clock_rate / 1000000u));
+    m->packets_received++;
+    m->payload_received += rtp.payload_len;
+    sottod__meter_add(&m->payload_in, now_us, rtp.payload_len);
+    if (m->framed)
+        insert_framed(m, &rtp, now_us);
+    else
+        insert_single(m, &rtp, now_us);
+}
+
+void sottod_media_count_wire(sottod_media *m, int outbound, size_t len, uint64_t now_us)
+{
+    size_t bytes = len + IPV4_UDP_HEADERS;
+
+    if (!m)
+        return;
+    if (outbound) {
+        m->wire_sent += bytes;
+        sottod__meter_add(&m->wire_out, now_us, bytes);
+    } else {
+        m->wire_received += bytes;
+        sottod__meter_add(&m->wire_in, now_us, bytes);
+    }
+}
