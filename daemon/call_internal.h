@@ -55,6 +55,7 @@ struct sottod_call {
     int ptime_ms;                       /* packet time to start with */
     int max_ptime_ms;                   /* longest packet time both ends take */
     int sotto_inband;                   /* Sotto payload header (fmtp redundancy=1) both ways */
+    int rtcp_reduced_size;              /* the peer announced a=rtcp-rsize */
     char candidates[CALL_MAX_CANDIDATES][CALL_CANDIDATE_LEN]; /* ours */
     size_t candidate_count;
     int gathering_done;

@@ -309,6 +309,7 @@ int sottod_media_send_rtcp(sottod_media *m, int bye, uint64_t now_us)
     bp.ssrc = m->ssrc;
     bp.cname = m->cname;
     bp.bye = bye;
+    bp.reduced_size = m->p.rtcp_reduced_size && !bye && m->rtcp_sent % 4 != 0;
     if (m->have_remote) {
         memset(&rb, 0, sizeof(rb));
         rb.ssrc = m->remote_ssrc;
@@ -327,6 +328,20 @@ int sottod_media_send_rtcp(sottod_media *m, int bye, uint64_t now_us)
     if (rc == 0)
         m->rtcp_sent++;
     return rc;
+}
+
+#define RTCP_MIN_INTERVAL_MS 5000
+#define RTCP_SHARE 0.05
+#define RTCP_TYPICAL_BYTES 100      /* SR + report block + SRTCP trailer + IP/UDP */
+
+uint32_t sottod_media_rtcp_interval_ms(const sottod_media *m)
+{
+    double bw = m->decision.wire_bps > 0 ? m->decision.wire_bps : 24000.0;
+    double ms = RTCP_TYPICAL_BYTES * 8.0 * 2.0 / (bw * RTCP_SHARE) * 1000.0;
+
+    if (ms < RTCP_MIN_INTERVAL_MS)
+        ms = RTCP_MIN_INTERVAL_MS;
+    return (uint32_t)(ms * (0.5 + (random_u32() % 1001) / 1000.0));
 }
 
 void sottod_media_get_stats(const sottod_media *m, uint64_t now_us, sottod_media_stats *out)

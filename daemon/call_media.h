@@ -28,6 +28,7 @@ typedef struct sottod_media_params {
                                       * a=maxptime); 0 = the packet time only */
     int link_kbps;                   /* [network] link_kbps; 0 = unknown */
     int srtp_tag_bytes;              /* SRTP authentication tag per packet: 4, 10 or 16 */
+    int rtcp_reduced_size;           /* 1 = the peer takes RFC 5506 reduced-size RTCP */
     /* Called when the rate controller changes its decision (not at create);
      * may be NULL. */
     void (*on_decision)(void *opaque, const sotto_ratectl_decision *d);
@@ -87,8 +88,14 @@ void sottod_media_receive(sottod_media *m, const uint8_t *pkt, size_t len, int i
 void sottod_media_count_wire(sottod_media *m, int outbound, size_t len, uint64_t now_us);
 
 /* Sends an RTCP SR (or RR before we sent anything) with a report block on
- * the remote stream; bye = 1 adds a BYE. */
+ * the remote stream; bye = 1 adds a BYE. With rtcp_reduced_size, only the
+ * first report and every fourth one carry the SDES CNAME. */
 int sottod_media_send_rtcp(sottod_media *m, int bye, uint64_t now_us);
+
+/* Milliseconds until the next RTCP report (RFC 3550 6.2 with two members,
+ * both senders: 5 % of the session's rate shared, never under 5 s,
+ * randomised by 0.5-1.5 so that peers do not synchronise). */
+uint32_t sottod_media_rtcp_interval_ms(const sottod_media *m);
 
 void sottod_media_get_stats(const sottod_media *m, uint64_t now_us, sottod_media_stats *out);
 

@@ -1,6 +1,7 @@
 /* The receive half of a call's media: RTP packets split into frames for
  * the jitter buffer (with Sotto's redundant copies offered beside them),
  * RTCP reports fed to the rate controller, and wire accounting. */
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -80,13 +81,18 @@ static void insert_single(sottod_media *m, const sotto_rtp_packet *rtp, uint64_t
 }
 
 static void report_to_controller(sottod_media *m, const sotto_rtcp_report_block *rb,
-                                 uint64_t now_us)
+                                 const sotto_rtcp_info *info, uint64_t now_us)
 {
     sotto_ratectl_feedback fb;
 
     memset(&fb, 0, sizeof(fb));
     fb.fraction_lost = rb ? rb->fraction_lost / 256.0 : -1.0;
     fb.rtt_ms = m->rtt_ms;
+    /* A browser's receive-side estimate caps what we send. */
+    if (info->has_remb && info->remb.bitrate_bps > 0)
+        fb.remb_bps = info->remb.bitrate_bps > UINT32_MAX ? UINT32_MAX : (uint32_t)info->remb.bitrate_bps;
+    if (!rb && !fb.remb_bps)
+        return;
     if (sotto_ratectl_update(m->ratectl, &fb, now_us) == 1)
         sottod__media_apply_decision(m);
 }
@@ -120,8 +126,7 @@ static void receive_rtcp(sottod_media *m, const uint8_t *pkt, size_t len, uint64
                            rb->lsr, rb->dlsr, &rtt) == 0)
             m->rtt_ms = rtt * 1000.0 / 65536.0;
     }
-    if (ours)
-        report_to_controller(m, ours, now_us);
+    report_to_controller(m, ours, &info, now_us);
 }
 
 void sottod_media_receive(sottod_media *m, const uint8_t *pkt, size_t len, int is_rtcp,

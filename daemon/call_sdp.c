@@ -300,6 +300,7 @@ static void packet_terms(sottod_call *call, const sotto_sdp_media *m, int is_off
         call->max_ptime_ms = (int)m->maxptime_ms;
     if (call->max_ptime_ms < call->ptime_ms)
         call->max_ptime_ms = call->ptime_ms;
+    call->rtcp_reduced_size = m->rtcp_rsize;
     call->sotto_inband = strcasecmp(call->codec->name, "SOTTO") == 0 &&
                          fmtp_has(fmtp_of(m, call->choice.pt), "redundancy=1");
     if (is_offer && strcasecmp(call->codec->name, "SOTTO") == 0) {

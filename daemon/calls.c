@@ -111,8 +111,11 @@ static void on_rtcp_timer(uv_timer_t *t)
 {
     sottod_call *call = t->data;
 
-    if (call->media)
-        sottod_media_send_rtcp(call->media, 0, sottod__now_us());
+    if (!call->media)
+        return;
+    sottod_media_send_rtcp(call->media, 0, sottod__now_us());
+    uv_timer_start(&call->rtcp_timer, on_rtcp_timer, sottod_media_rtcp_interval_ms(call->media),
+                   0);
 }
 
 /* Every change of the rate controller is logged and announced, so a slow
@@ -172,15 +175,16 @@ static int start_media(sottod_call *call)
     mp.max_ptime_ms = call->max_ptime_ms;
     mp.link_kbps = call->mgr->cfg->network.link_kbps;
     mp.srtp_tag_bytes = srtp_tag_bytes(sotto_transport_profile(call->transport));
+    mp.rtcp_reduced_size = call->rtcp_reduced_size;
     mp.on_decision = on_media_decision;
     mp.opaque = call;
     rc = sottod_media_create(&call->media, &mp);
     if (rc < 0)
         return rc;
     log_first_decision(call);
-    /* RTCP every 5 s is well under 5% of even a 3 kbit/s session's budget
-     * at these packet sizes; the first report goes out quickly for RTT. */
-    uv_timer_start(&call->rtcp_timer, on_rtcp_timer, 500, 5000);
+    /* The first report goes out quickly for the RTT; the next ones keep
+     * RTCP within 5 % of the session's rate (sottod_media_rtcp_interval_ms). */
+    uv_timer_start(&call->rtcp_timer, on_rtcp_timer, 500, 0);
     return 0;
 }
 
