@@ -56,6 +56,7 @@ struct sottod_call {
     int max_ptime_ms;                   /* longest packet time both ends take */
     int sotto_inband;                   /* Sotto payload header (fmtp redundancy=1) both ways */
     int rtcp_reduced_size;              /* the peer announced a=rtcp-rsize */
+    int red_pt;                         /* RFC 2198 RED for the codec both ends take; -1 = none */
     char candidates[CALL_MAX_CANDIDATES][CALL_CANDIDATE_LEN]; /* ours */
     size_t candidate_count;
     int gathering_done;

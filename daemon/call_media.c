@@ -82,9 +82,11 @@ static void controller_config(const sottod_media *m, sotto_ratectl_config *rc)
     rc->max_ptime_ms = m->frame_ms;
     if (p->codec->set_rate) {
         rc->kind = SOTTO_RATECTL_BITRATE;
+        rc->max_redundant_frames = p->red_pt >= 0 ? 1 : 0;
         rc->bitrate = p->codec_params.bitrate > 0 ? (uint32_t)p->codec_params.bitrate : 24000;
     } else {
         rc->kind = SOTTO_RATECTL_FIXED;
+        rc->max_redundant_frames = 0;
         rc->bitrate = (uint32_t)p->codec->clock_rate * 8u;
     }
 }
@@ -356,7 +358,8 @@ void sottod_media_get_stats(const sottod_media *m, uint64_t now_us, sottod_media
     out->codec = m->p.codec->name;
     out->payload_type = m->p.payload_type;
     out->ptime_ms = (int)m->decision.ptime_ms;
-    out->redundant_frames = m->p.sotto_inband ? m->decision.redundant_frames : 0;
+    out->redundant_frames = m->p.sotto_inband || m->p.red_pt >= 0
+                                ? m->decision.redundant_frames : 0;
     out->remote_ptime_ms = (int)m->rx_ptime_ms;
     out->remote_redundant_frames = m->rx_redundant_frames;
     out->frames_recovered = js.frames_recovered;

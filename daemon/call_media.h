@@ -29,6 +29,8 @@ typedef struct sottod_media_params {
     int link_kbps;                   /* [network] link_kbps; 0 = unknown */
     int srtp_tag_bytes;              /* SRTP authentication tag per packet: 4, 10 or 16 */
     int rtcp_reduced_size;           /* 1 = the peer takes RFC 5506 reduced-size RTCP */
+    int red_pt;                      /* RFC 2198 RED payload type negotiated for the codec
+                                      * (Opus: red/48000/2 "111/111"); -1 = none */
     /* Called when the rate controller changes its decision (not at create);
      * may be NULL. */
     void (*on_decision)(void *opaque, const sotto_ratectl_decision *d);

@@ -48,6 +48,9 @@ struct sottod_media {
     uint64_t frames_encoded;
     size_t pending;                 /* framed: frames waiting for their packet */
     uint32_t pending_timestamp;     /* framed: timestamp of the first of them */
+    uint8_t last_payload[MAX_PAYLOAD]; /* RED: the previous packet's payload */
+    size_t last_payload_len;        /* 0 = none yet */
+    uint32_t last_timestamp;
     uint64_t packets_sent, payload_sent, rtp_octets_sent, redundant_frames_sent;
     /* receiving */
     uint32_t remote_ssrc;

@@ -7,6 +7,7 @@
 
 #include "codec/sotto_payload.h"
 #include "daemon/call_media_internal.h"
+#include "net/red.h"
 
 /* Frames of one framed payload: header format or plain concatenation. */
 static int split_framed(const sottod_media *m, const uint8_t *payload, size_t len,
@@ -80,6 +81,37 @@ static void insert_single(sottod_media *m, const sotto_rtp_packet *rtp, uint64_t
     m->rx_ptime_ms = m->frame_ms;
 }
 
+/* RFC 2198: the primary block is played, earlier copies fill losses. */
+static void insert_red(sottod_media *m, const sotto_rtp_packet *rtp, uint64_t now_us)
+{
+    sotto_red_block blocks[4];
+    sotto_rtp_packet primary = *rtp;
+    size_t count, i;
+
+    if (sotto_red_parse(rtp->payload, rtp->payload_len, blocks, 4, &count) < 0 ||
+        blocks[count - 1].payload_type != m->p.payload_type) {
+        m->bad_payloads++;
+        return;
+    }
+    primary.payload = blocks[count - 1].data;
+    primary.payload_len = blocks[count - 1].len;
+    if (primary.payload_len)
+        insert_single(m, &primary, now_us);
+    for (i = 0; i + 1 < count; i++) {
+        sotto_jitter_frame f;
+
+        if (blocks[i].payload_type != m->p.payload_type || blocks[i].len == 0 ||
+            blocks[i].ts_offset != m->ts_step)
+            continue;
+        f.payload = blocks[i].data;
+        f.len = blocks[i].len;
+        f.silent = 0;
+        sotto_jitter_insert_redundant(m->jitter, rtp->ssrc, rtp->timestamp - blocks[i].ts_offset,
+                                      &f, now_us);
+    }
+    m->rx_redundant_frames = (uint32_t)(count - 1);
+}
+
 static void report_to_controller(sottod_media *m, const sotto_rtcp_report_block *rb,
                                  const sotto_rtcp_info *info, uint64_t now_us)
 {
@@ -141,7 +173,8 @@ void sottod_media_receive(sottod_media *m, const uint8_t *pkt, size_t len, int i
         receive_rtcp(m, pkt, len, now_us);
         return;
     }
-    if (sotto_rtp_parse(pkt, len, &rtp) < 0 || rtp.payload_type != m->p.payload_type)
+    if (sotto_rtp_parse(pkt, len, &rtp) < 0 ||
+        (rtp.payload_type != m->p.payload_type && (int)rtp.payload_type != m->p.red_pt))
         return;
     if (!m->have_remote || rtp.ssrc != m->remote_ssrc) {
         m->have_remote = 1;
@@ -157,6 +190,8 @@ void sottod_media_receive(sottod_media *m, const uint8_t *pkt, size_t len, int i
     sottod__meter_add(&m->payload_in, now_us, rtp.payload_len);
     if (m->framed)
         insert_framed(m, &rtp, now_us);
+    else if ((int)rtp.payload_type == m->p.red_pt)
+        insert_red(m, &rtp, now_us);
     else
         insert_single(m, &rtp, now_us);
 }

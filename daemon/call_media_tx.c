@@ -7,16 +7,17 @@
 
 #include "codec/sotto_payload.h"
 #include "daemon/call_media_internal.h"
+#include "net/red.h"
 
-static void send_payload(sottod_media *m, const uint8_t *payload, size_t len, uint32_t timestamp,
-                         uint64_t now_us)
+static void send_payload_as(sottod_media *m, uint8_t pt, const uint8_t *payload, size_t len,
+                            uint32_t timestamp, uint64_t now_us)
 {
     sotto_rtp_packet pkt;
     uint8_t buf[SOTTO_TRANSPORT_MAX_PACKET];
     size_t out_len;
 
     memset(&pkt, 0, sizeof(pkt));
-    pkt.payload_type = m->p.payload_type;
+    pkt.payload_type = pt;
     pkt.seq = m->seq;
     pkt.timestamp = timestamp;
     pkt.ssrc = m->ssrc;
@@ -33,6 +34,47 @@ static void send_payload(sottod_media *m, const uint8_t *payload, size_t len, ui
         m->rtp_octets_sent += len;
         sottod__meter_add(&m->payload_out, now_us, len);
     }
+}
+
+static void send_payload(sottod_media *m, const uint8_t *payload, size_t len, uint32_t timestamp,
+                         uint64_t now_us)
+{
+    send_payload_as(m, m->p.payload_type, payload, len, timestamp, now_us);
+}
+
+/* Variable-rate codecs with RED negotiated: while the controller asks for
+ * redundancy, each packet also carries the one before it (RFC 2198). */
+static void send_coded(sottod_media *m, const uint8_t *payload, size_t len, uint64_t now_us)
+{
+    uint8_t red[2 * MAX_PAYLOAD + 8];
+    sotto_red_block blocks[2];
+    size_t red_len, n = 0;
+    uint32_t offset = m->timestamp - m->last_timestamp;
+
+    if (m->p.red_pt < 0) {
+        send_payload(m, payload, len, m->timestamp, now_us);
+        return;
+    }
+    if (m->decision.redundant_frames && m->last_payload_len && m->last_payload_len < 1024 &&
+        offset < 16384) {
+        blocks[n].payload_type = m->p.payload_type;
+        blocks[n].ts_offset = (uint16_t)offset;
+        blocks[n].data = m->last_payload;
+        blocks[n++].len = m->last_payload_len;
+    }
+    blocks[n].payload_type = m->p.payload_type;
+    blocks[n].ts_offset = 0;
+    blocks[n].data = payload;
+    blocks[n++].len = len;
+    if (n > 1 && sotto_red_build(blocks, n, red, sizeof(red), &red_len) == 0) {
+        send_payload_as(m, (uint8_t)m->p.red_pt, red, red_len, m->timestamp, now_us);
+        m->redundant_frames_sent++;
+    } else {
+        send_payload(m, payload, len, m->timestamp, now_us);
+    }
+    memcpy(m->last_payload, payload, len);
+    m->last_payload_len = len;
+    m->last_timestamp = m->timestamp;
 }
 
 /* Copies count frames ending before frame number end (oldest first). */
@@ -106,7 +148,7 @@ void sottod__media_encode_and_send(sottod_media *m, const int16_t *pcm, size_t s
                 if (m->framed)
                     framed_frame(m, payload, len, now_us);
                 else
-                    send_payload(m, payload, len, m->timestamp, now_us);
+                    send_coded(m, payload, len, now_us);
             }
             m->timestamp += m->ts_step;
             m->enc_len -= m->codec_frame;

@@ -23,6 +23,10 @@ static const known_codec known_codecs[] = {
     {"pcma", "PCMA", 8000, 1, 8},
 };
 
+/* RFC 2198 redundancy for Opus, as browsers offer it: one earlier packet. */
+#define RED_PT 63
+#define OPUS_PT 111
+
 static const known_codec *known_by_config(const char *name, size_t len)
 {
     size_t i;
@@ -104,6 +108,31 @@ static int local_credentials(sottod_call *call, char *ufrag, size_t ulen, char *
     return sotto_transport_local_ice_credentials(call->transport, ufrag, ulen, pwd, plen);
 }
 
+/* Adds red/48000/2 "111/111" after the codecs when Opus is among them
+ * (red_pt < 0: our own payload type, else the offer's). */
+static void add_red(sotto_sdp_media *m, int red_pt)
+{
+    size_t i;
+    int has_opus = 0;
+
+    for (i = 0; i < m->pt_count; i++)
+        has_opus |= m->pts[i] == OPUS_PT;
+    if (!has_opus || m->pt_count >= SOTTO_SDP_MAX_PT || m->rtpmap_count >= SOTTO_SDP_MAX_RTPMAP ||
+        m->fmtp_count >= SOTTO_SDP_MAX_FMTP)
+        return;
+    if (red_pt < 0)
+        red_pt = RED_PT;
+    m->pts[m->pt_count++] = (uint8_t)red_pt;
+    m->rtpmap[m->rtpmap_count].pt = (uint8_t)red_pt;
+    snprintf(m->rtpmap[m->rtpmap_count].name, SOTTO_SDP_TOKEN_LEN, "red");
+    m->rtpmap[m->rtpmap_count].clock_hz = 48000;
+    m->rtpmap[m->rtpmap_count].channels = 2;
+    m->rtpmap_count++;
+    m->fmtp[m->fmtp_count].pt = (uint8_t)red_pt;
+    snprintf(m->fmtp[m->fmtp_count].params, SOTTO_SDP_FMTP_LEN, "%d/%d", OPUS_PT, OPUS_PT);
+    m->fmtp_count++;
+}
+
 int sottod__build_offer(sottod_call *call, char *buf, size_t buflen, char *err, size_t errlen)
 {
     const sotto_config *cfg = call->mgr->cfg;
@@ -158,6 +187,7 @@ int sottod__build_offer(sottod_call *call, char *buf, size_t buflen, char *err, 
             m->fmtp_count++;
         }
     }
+    add_red(m, -1);
     snprintf(m->mid, sizeof(m->mid), "0");
     m->direction = SOTTO_SDP_DIR_SENDRECV;
     m->rtcp_mux = 1;
@@ -179,6 +209,24 @@ int sottod__build_offer(sottod_call *call, char *buf, size_t buflen, char *err, 
 out:
     free(sdp);
     return rc;
+}
+
+/* The answer takes the offer's RED payload type for our primary. */
+static void add_red_answer(sotto_sdp_media *m, const sottod_call *call)
+{
+    if (m->pt_count >= SOTTO_SDP_MAX_PT || m->rtpmap_count >= SOTTO_SDP_MAX_RTPMAP ||
+        m->fmtp_count >= SOTTO_SDP_MAX_FMTP)
+        return;
+    m->pts[m->pt_count++] = (uint8_t)call->red_pt;
+    m->rtpmap[m->rtpmap_count].pt = (uint8_t)call->red_pt;
+    snprintf(m->rtpmap[m->rtpmap_count].name, SOTTO_SDP_TOKEN_LEN, "red");
+    m->rtpmap[m->rtpmap_count].clock_hz = call->choice.clock_hz;
+    m->rtpmap[m->rtpmap_count].channels = call->choice.channels;
+    m->rtpmap_count++;
+    m->fmtp[m->fmtp_count].pt = (uint8_t)call->red_pt;
+    snprintf(m->fmtp[m->fmtp_count].params, SOTTO_SDP_FMTP_LEN, "%u/%u", call->choice.pt,
+             call->choice.pt);
+    m->fmtp_count++;
 }
 
 int sottod__build_answer(sottod_call *call, char *buf, size_t buflen, char *err, size_t errlen)
@@ -212,9 +260,12 @@ int sottod__build_answer(sottod_call *call, char *buf, size_t buflen, char *err,
     ap.session_version = 2;
     ap.ptime_ms = (uint32_t)call->ptime_ms;
     rc = sotto_sdp_build_answer(call->remote, &ap, answer, err, errlen);
-    if (rc == 0 && call->choice.media_index < answer->media_count)
+    if (rc == 0 && call->choice.media_index < answer->media_count) {
         answer->media[call->choice.media_index].maxptime_ms =
             (uint32_t)call->mgr->cfg->codec.max_ptime_ms;
+        if (call->red_pt >= 0)
+            add_red_answer(&answer->media[call->choice.media_index], call);
+    }
     if (rc == 0) {
         rc = sotto_sdp_write(answer, buf, buflen, &len);
         if (rc < 0)
@@ -301,6 +352,10 @@ static void packet_terms(sottod_call *call, const sotto_sdp_media *m, int is_off
     if (call->max_ptime_ms < call->ptime_ms)
         call->max_ptime_ms = call->ptime_ms;
     call->rtcp_reduced_size = m->rtcp_rsize;
+    call->red_pt = -1;
+    if (strcasecmp(call->codec->name, "opus") == 0 &&
+        sotto_sdp_find_red(m, call->choice.pt, &call->red_pt) < 0)
+        call->red_pt = -1;
     call->sotto_inband = strcasecmp(call->codec->name, "SOTTO") == 0 &&
                          fmtp_has(fmtp_of(m, call->choice.pt), "redundancy=1");
     if (is_offer && strcasecmp(call->codec->name, "SOTTO") == 0) {

@@ -176,6 +176,7 @@ static int start_media(sottod_call *call)
     mp.link_kbps = call->mgr->cfg->network.link_kbps;
     mp.srtp_tag_bytes = srtp_tag_bytes(sotto_transport_profile(call->transport));
     mp.rtcp_reduced_size = call->rtcp_reduced_size;
+    mp.red_pt = call->red_pt;
     mp.on_decision = on_media_decision;
     mp.opaque = call;
     rc = sottod_media_create(&call->media, &mp);

@@ -63,8 +63,9 @@ static int config_valid(const sotto_ratectl_config *c)
         return c->frame_bytes >= 1 && c->frame_bytes <= 1275 && c->max_ptime_ms >= c->ptime_ms &&
                c->max_ptime_ms % c->frame_ms == 0 && c->max_ptime_ms <= 1000 &&
                c->max_redundant_frames <= 63;
-    return c->bitrate > 0 && (c->kind == SOTTO_RATECTL_FIXED ||
-                              (c->min_bitrate > 0 && c->min_bitrate <= c->bitrate));
+    return c->bitrate > 0 && c->max_redundant_frames <= 2 &&
+           (c->kind == SOTTO_RATECTL_FIXED ||
+            (c->min_bitrate > 0 && c->min_bitrate <= c->bitrate));
 }
 
 static uint32_t cap_bps(const sotto_ratectl *c)
@@ -113,23 +114,29 @@ static void choose_framed(const sotto_ratectl *c, uint32_t level, sotto_ratectl_
 }
 
 /* Variable-rate codecs: the configured rate, or what the cap leaves after
- * the headers, never below the codec's floor. */
-static void choose_bitrate(const sotto_ratectl *c, sotto_ratectl_decision *d)
+ * the headers and any redundant copies (RED), never below the codec's
+ * floor. */
+static void choose_bitrate(const sotto_ratectl *c, uint32_t level, sotto_ratectl_decision *d)
 {
     const sotto_ratectl_config *k = &c->cfg;
-    uint32_t cap = cap_bps(c), headers = sotto_ratectl_wire_bps(k->ptime_ms, 0,
-                                                                k->packet_overhead_bytes);
+    uint32_t copies = k->kind != SOTTO_RATECTL_BITRATE ? 0
+                      : level < k->max_redundant_frames ? level : k->max_redundant_frames;
+    /* RED adds a 4-byte block header per copy and a 1-byte primary header. */
+    uint32_t overhead = k->packet_overhead_bytes + (copies ? 1 + 4 * copies : 0);
+    uint32_t cap = cap_bps(c), headers = sotto_ratectl_wire_bps(k->ptime_ms, 0, overhead);
     uint32_t rate = k->bitrate, loss_pct;
 
-    if (cap && (cap <= headers || cap - headers < rate))
-        rate = cap > headers ? cap - headers : 0;
+    if (cap && (cap <= headers || (cap - headers) / (1 + copies) < rate))
+        rate = cap > headers ? (cap - headers) / (1 + copies) : 0;
     if (k->kind == SOTTO_RATECTL_BITRATE && rate < k->min_bitrate)
         rate = k->min_bitrate;
     if (k->kind == SOTTO_RATECTL_FIXED)
         rate = k->bitrate;
     d->ptime_ms = k->ptime_ms;
     d->bitrate = rate;
-    d->wire_bps = rate + headers;
+    d->redundant_frames = copies;
+    d->redundancy_packets = copies;
+    d->wire_bps = rate * (1 + copies) + headers;
     /* Whole steps of 5 % keep small loss wobbles from retuning the FEC. */
     loss_pct = (uint32_t)(floor(d->loss * 100.0 / 5.0 + 0.5) * 5.0);
     d->expected_loss_pct = loss_pct > MAX_EXPECTED_LOSS ? MAX_EXPECTED_LOSS : loss_pct;
@@ -141,7 +148,7 @@ static void choose(const sotto_ratectl *c, uint32_t level, sotto_ratectl_decisio
     if (c->cfg.kind == SOTTO_RATECTL_FRAMED)
         choose_framed(c, c->cfg.max_redundant_frames ? level : 0, d);
     else
-        choose_bitrate(c, d);
+        choose_bitrate(c, level, d);
 }
 
 static void describe(const sotto_ratectl *c, const sotto_ratectl_decision *d, char *buf,

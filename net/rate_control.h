@@ -41,7 +41,9 @@ typedef struct sotto_ratectl_config {
     uint32_t link_kbps;             /* cap per direction on the wire, all headers; 0 = none */
     uint32_t packet_overhead_bytes; /* per packet: IPv4+UDP+RTP+SRTP tag+payload header;
                                      * default 45 */
-    uint32_t max_redundant_frames;  /* FRAMED: 0 = redundancy off; up to 63; default 8 */
+    uint32_t max_redundant_frames;  /* FRAMED: 0 = redundancy off; up to 63; default 8.
+                                     * BITRATE: earlier packets a RED payload may
+                                     * repeat, 0..2 (set 0 without RED) */
     uint32_t bitrate;               /* BITRATE: configured payload bit/s (FIXED: the
                                      * codec's); default 24000 */
     uint32_t min_bitrate;           /* BITRATE: lowest payload bit/s; default 6000 */
@@ -62,8 +64,8 @@ typedef struct sotto_ratectl_feedback {
 
 typedef struct sotto_ratectl_decision {
     uint32_t ptime_ms;            /* packet time to send now */
-    uint32_t redundant_frames;    /* FRAMED: earlier frames repeated per packet */
-    uint32_t redundancy_packets;  /* FRAMED: how many earlier packets those cover */
+    uint32_t redundant_frames;    /* earlier frames (BITRATE: packets, in RED) repeated */
+    uint32_t redundancy_packets;  /* how many earlier packets those cover */
     uint32_t bitrate;             /* BITRATE: payload bit/s; others: the payload rate */
     uint32_t expected_loss_pct;   /* BITRATE: for the FEC; 0..30 */
     uint32_t wire_bps;            /* predicted rate on the wire with every header */

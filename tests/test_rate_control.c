@@ -162,6 +162,7 @@ START_TEST(ratectl_bitrate_codec_fits_cap_above_floor)
     cfg.ptime_ms = 60;
     cfg.frame_ms = 60;
     cfg.packet_overhead_bytes = 44;
+    cfg.max_redundant_frames = 0;
     cfg.link_kbps = 16;
     ck_assert_int_eq(sotto_ratectl_create(&c, &cfg), 0);
     /* 14.4 kbit/s for media minus 44 bytes per 60 ms of headers. */
@@ -174,6 +175,38 @@ START_TEST(ratectl_bitrate_codec_fits_cap_above_floor)
     ck_assert_int_eq(sotto_ratectl_create(&c, &cfg), 0);
     ck_assert_uint_eq(get(c).bitrate, 6000);
     sotto_ratectl_destroy(&c);
+}
+END_TEST
+
+/* With RED, loss adds one copy of the previous packet; under a cap the
+ * codec's rate halves to make room for it. */
+START_TEST(ratectl_bitrate_codec_adds_red_copies_within_cap)
+{
+    sotto_ratectl_config cfg;
+    sotto_ratectl *c = NULL;
+    sotto_ratectl_decision d;
+
+    sotto_ratectl_config_default(&cfg);
+    cfg.kind = SOTTO_RATECTL_BITRATE;
+    cfg.ptime_ms = 20;
+    cfg.frame_ms = 20;
+    cfg.packet_overhead_bytes = 44;
+    cfg.max_redundant_frames = 1;
+    cfg.bitrate = 16000;
+    cfg.link_kbps = 40;
+    ck_assert_int_eq(sotto_ratectl_create(&c, &cfg), 0);
+    ck_assert_uint_eq(get(c).bitrate, 16000);
+    ck_assert_uint_eq(get(c).redundant_frames, 0);
+    ck_assert_int_eq(report(c, 0.08, 5 * S), 1);
+    d = get(c);
+    ck_assert_uint_eq(d.redundant_frames, 1);
+    /* 36 kbit/s for media less 49 bytes of headers per 20 ms, shared by
+     * the primary and its copy: 8.2 kbit/s each. */
+    ck_assert_uint_eq(d.bitrate, (36000 - 49 * 8 * 50) / 2);
+    ck_assert_uint_le(d.wire_bps, 36000);
+    sotto_ratectl_destroy(&c);
+    cfg.max_redundant_frames = 3;
+    ck_assert_int_eq(sotto_ratectl_create(&c, &cfg), -EINVAL);
 }
 END_TEST
 
@@ -215,6 +248,7 @@ static Suite *ratectl_suite(void)
     tcase_add_test(tc, ratectl_cap_and_loss_share_the_budget);
     tcase_add_test(tc, ratectl_remb_lowers_the_cap);
     tcase_add_test(tc, ratectl_bitrate_codec_fits_cap_above_floor);
+    tcase_add_test(tc, ratectl_bitrate_codec_adds_red_copies_within_cap);
     tcase_add_test(tc, ratectl_rejects_bad_config_and_feedback);
     suite_add_tcase(s, tc);
     return s;
