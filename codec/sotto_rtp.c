@@ -1,7 +1,9 @@
 /* The Sotto codec behind the codec interface, for RTP: one RTP payload is
  * frame_ms of audio made of whole Sotto packets concatenated (20 ms / 8
  * bytes each at 3.2 kbit/s; 40 ms / 10 bytes at 2 kbit/s when the bitrate
- * asked for is 2000 or less). SDP: a=rtpmap:PT SOTTO/16000, fmtp "mode=". */
+ * asked for is 2000 or less). SDP: a=rtpmap:PT SOTTO/16000, fmtp "mode=...;
+ * redundancy=1". The daemon encodes one packet per call and makes RTP
+ * payloads itself (codec/sotto_payload.h, codec/BITSTREAM.md). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
