@@ -75,6 +75,7 @@ struct sottod_call {
     uint64_t created_ms;
     uint64_t secure_ms;
     uint64_t first_audio_ms;
+    uint64_t last_rx_ms;                /* loop time of the last RTP/RTCP from the peer */
 };
 
 struct sottod_calls {

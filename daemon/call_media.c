@@ -52,6 +52,10 @@ static uint32_t random_u32(void)
 
 #define SOTTO_FRAME_MS 20
 #define RTP_HEADER 12
+/* What a link layer adds to every packet (Ethernet 14 bytes, PPP 2-8): a
+ * rate-limited link counts it, so a packet plan that ignores it overfills
+ * an 8 kbit/s link and its queue grows without end. */
+#define LINK_FRAMING 14
 
 /* What the controller may choose from, for this codec and these peers. */
 static void controller_config(const sottod_media *m, sotto_ratectl_config *rc)
@@ -61,7 +65,7 @@ static void controller_config(const sottod_media *m, sotto_ratectl_config *rc)
 
     sotto_ratectl_config_default(rc);
     rc->link_kbps = p->link_kbps > 0 ? (uint32_t)p->link_kbps : 0;
-    rc->packet_overhead_bytes = IPV4_UDP_HEADERS + RTP_HEADER + tag;
+    rc->packet_overhead_bytes = LINK_FRAMING + IPV4_UDP_HEADERS + RTP_HEADER + tag;
     if (m->framed) {
         uint32_t ptime = (uint32_t)p->codec_params.frame_ms;
         uint32_t max = p->max_ptime_ms > 0 ? (uint32_t)p->max_ptime_ms : ptime;

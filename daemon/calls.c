@@ -107,12 +107,18 @@ void sottod__call_end(sottod_call *call, const char *reason)
     uv_close((uv_handle_t *)&call->ring_timer, on_call_handle_closed);
 }
 
+#define CONSENT_TIMEOUT_MS 30000  /* RFC 7675: consent expires after 30 s */
+
 static void on_rtcp_timer(uv_timer_t *t)
 {
     sottod_call *call = t->data;
 
     if (!call->media)
         return;
+    if (uv_now(call->mgr->loop) - call->last_rx_ms > CONSENT_TIMEOUT_MS) {
+        sottod__call_end(call, "the peer went silent (no packet for 30 s: consent expired)");
+        return;
+    }
     sottod_media_send_rtcp(call->media, 0, sottod__now_us());
     uv_timer_start(&call->rtcp_timer, on_rtcp_timer, sottod_media_rtcp_interval_ms(call->media),
                    0);
@@ -183,6 +189,7 @@ static int start_media(sottod_call *call)
     if (rc < 0)
         return rc;
     log_first_decision(call);
+    call->last_rx_ms = uv_now(call->mgr->loop);
     /* The first report goes out quickly for the RTT; the next ones keep
      * RTCP within 5 % of the session's rate (sottod_media_rtcp_interval_ms). */
     uv_timer_start(&call->rtcp_timer, on_rtcp_timer, 500, 0);
@@ -236,6 +243,7 @@ static void on_transport_packet(void *opaque, const uint8_t *pkt, size_t len, in
              json_pack("{s:f}", "since_start_ms",
                        (double)(call->first_audio_ms - call->created_ms)));
     }
+    call->last_rx_ms = uv_now(call->mgr->loop);
     sottod_media_receive(call->media, pkt, len, is_rtcp, sottod__now_us());
 }
 
@@ -344,6 +352,11 @@ static int transport_params(sottod_call *call, sotto_transport_params *tp, char 
         tp->ice.turn_count = 1;
     }
     tp->ice.force_relay = cfg->network.relay_only;
+    /* libnice 0.1.21 declares consent lost when a single consent check goes
+     * unanswered, so 10 % packet loss ends a call within seconds. Liveness is
+     * judged here instead, as RFC 7675 does, over 30 s without any packet from
+     * the peer (on_rtcp_timer); libnice still answers the peer's checks. */
+    tp->ice.consent_freshness = 0;
     /* On a slow link the 32-bit SRTP tag saves 6-12 bytes per packet; the
      * DTLS server picks from its own order, so both ends prefer it. */
     if (cfg->network.link_kbps > 0 && cfg->network.link_kbps < 64) {

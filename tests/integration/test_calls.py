@@ -301,8 +301,9 @@ class SottoCodecCall(unittest.TestCase):
 
 class SlowLinkCall(unittest.TestCase):
     def test_an_8_kbit_link_gets_long_packets_and_the_short_srtp_tag(self):
-        # The cap is configured: the controller packs 100 ms per packet, the
-        # shortest that keeps the wire rate under 90 % of 8 kbit/s.
+        # The cap is configured: the controller packs 120 ms per packet, the
+        # shortest that keeps the rate under 90 % of 8 kbit/s with the link
+        # layer's framing counted.
         p = Pair(order="sotto,opus", freqs=(180.0, 260.0), network_extra="link_kbps = 8\n")
         try:
             p.connect_by_token()
@@ -312,17 +313,17 @@ class SlowLinkCall(unittest.TestCase):
                 m = s["media"]
                 self.assertEqual(s["codec"], "SOTTO")
                 self.assertEqual(m["srtp_profile"], "AES128_CM_SHA1_32")
-                self.assertEqual(m["ptime_ms"], 100)
-                self.assertEqual(m["remote_ptime_ms"], 100)
+                self.assertEqual(m["ptime_ms"], 120)
+                self.assertEqual(m["remote_ptime_ms"], 120)
                 self.assertEqual(m["controller"]["cap_bps"], 7200)
-                # Five frames and a header byte per packet.
-                self.assertEqual(m["payload_bytes_sent"], 41 * m["packets_sent"])
+                # Six frames and a header byte per packet.
+                self.assertEqual(m["payload_bytes_sent"], 49 * m["packets_sent"])
                 self.assertGreater(m["packets_received"], 30)
                 # Everything on the wire (RTP, RTCP, ICE consent) counted.
                 self.assertLess(m["wire_kbps_sent"], 8.0)
                 self.assertGreater(m["wire_kbps_sent"], 5.0)
             log = p.a.read_log()
-            self.assertIn("controller: loss 0.0%, cap 7.2 kbit/s: 100 ms packets", log)
+            self.assertIn("controller: loss 0.0%, cap 7.2 kbit/s: 120 ms packets", log)
         finally:
             self.assertEqual(p.stop(), (0, 0))
         for d, freq in ((p.a, p.freqs[1]), (p.b, p.freqs[0])):
