@@ -274,7 +274,7 @@ static void media_extras(json_t *media, const sottod_media_stats *s, const sotto
     if (!media)
         return;
     json_object_update_new(
-        media, json_pack("{s:i, s:i, s:i, s:I, s:I, s:I, s:s, s:i, s:i}", "red_payload_type",
+        media, json_pack("{s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:s, s:i}", "red_payload_type",
                          c->red_pt, "redundant_frames",
                          (int)s->redundant_frames, "remote_ptime_ms", s->remote_ptime_ms,
                          "remote_redundant_frames", (int)s->remote_redundant_frames,
