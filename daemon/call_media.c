@@ -78,7 +78,8 @@ static void controller_config(const sottod_media *m, sotto_ratectl_config *rc)
         rc->ptime_ms = ptime;
         rc->max_ptime_ms = max > ptime ? max : ptime;
         rc->packet_overhead_bytes += p->sotto_inband ? 1u : 0u;
-        rc->max_redundant_frames = p->redundancy && p->sotto_inband ? 8 : 0;
+        /* Up to 12 frames: four 60 ms packets' worth rides out loss bursts. */
+        rc->max_redundant_frames = p->redundancy && p->sotto_inband ? 12 : 0;
         return;
     }
     rc->frame_ms = m->frame_ms;

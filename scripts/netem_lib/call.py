@@ -557,7 +557,7 @@ def parse_args(argv):
     ap.add_argument("--codec", choices=CODECS, default="sotto")
     ap.add_argument("--seconds", type=float, default=20.0, help="speech per direction")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"), help="meson build folder")
-    ap.add_argument("--speech-dir", help="folder of *.wav speech (default: espeak-ng)")
+    ap.add_argument("--speech-dir", help="folder of *.wav or *.flac speech, searched recursively (default: espeak-ng)")
     ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                     help="config override for both daemons (repeatable)")
     ap.add_argument("--json", help="write the result JSON here")

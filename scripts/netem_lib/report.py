@@ -25,6 +25,8 @@ from netem_lib.profiles import PROFILES
 # label -> (codec, config overrides)
 SETUPS = (
     ("Sotto", "sotto", []),
+    # The same at Opus's packet time: a wire rate below Opus's, for a like-for-like row.
+    ("Sotto 60ms", "sotto", [("codec", "ptime_ms", "60")]),
     ("Opus 6k/60ms/FEC", "opus", [("codec", "opus_bitrate", "6000"),
                                   ("codec", "ptime_ms", "60"), ("codec", "opus_fec", "true")]),
 )
@@ -37,7 +39,7 @@ def parse_args(argv):
     ap.add_argument("--seconds", type=float, default=20.0, help="speech per direction")
     ap.add_argument("--out", default=os.path.join(call.ROOT, "build", "netem-report"))
     ap.add_argument("--build", default=os.path.join(call.ROOT, "build"))
-    ap.add_argument("--speech-dir", help="folder of *.wav speech (default: espeak-ng)")
+    ap.add_argument("--speech-dir", help="folder of *.wav or *.flac speech, searched recursively (default: espeak-ng)")
     ap.add_argument("--backend", choices=("auto", "netem", "fallback"), default="auto")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--wer", action="store_true", help="also score WER with pocketsphinx")

@@ -141,15 +141,17 @@ def _directory_transcripts(speech_dir):
 
 
 def directory_speech(speech_dir, seconds, direction, workdir):
-    """Speech from the sorted *.wav files of `speech_dir` (not recursive).
+    """Speech from the sorted *.wav and *.flac files under `speech_dir`.
 
     Direction 1 starts half-way through the list so the two directions carry
     different files; the list wraps around until `seconds` is filled. The
     transcript is kept only when every file used has one in a manifest.tsv.
     """
-    files = sorted(glob.glob(os.path.join(glob.escape(speech_dir), "*.wav")))
+    root = glob.escape(speech_dir)
+    files = sorted(glob.glob(os.path.join(root, "**", "*.wav"), recursive=True) +
+                   glob.glob(os.path.join(root, "**", "*.flac"), recursive=True))
     if not files:
-        raise SpeechError("no *.wav files in %s" % speech_dir)
+        raise SpeechError("no *.wav or *.flac files under %s" % speech_dir)
     texts = _directory_transcripts(speech_dir)
     first = (direction * len(files) // 2) % len(files)
 
