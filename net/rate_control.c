@@ -121,10 +121,18 @@ static void choose_bitrate(const sotto_ratectl *c, uint32_t level, sotto_ratectl
     const sotto_ratectl_config *k = &c->cfg;
     uint32_t copies = k->kind != SOTTO_RATECTL_BITRATE ? 0
                       : level < k->max_redundant_frames ? level : k->max_redundant_frames;
-    /* RED adds a 4-byte block header per copy and a 1-byte primary header. */
-    uint32_t overhead = k->packet_overhead_bytes + (copies ? 1 + 4 * copies : 0);
-    uint32_t cap = cap_bps(c), headers = sotto_ratectl_wire_bps(k->ptime_ms, 0, overhead);
-    uint32_t rate = k->bitrate, loss_pct;
+    uint32_t cap = cap_bps(c), overhead, headers, rate, loss_pct;
+
+    /* A copy is worth sending only while the codec's floor still fits. */
+    for (;; copies--) {
+        /* RED adds a 4-byte block header per copy and a 1-byte primary header. */
+        overhead = k->packet_overhead_bytes + (copies ? 1 + 4 * copies : 0);
+        headers = sotto_ratectl_wire_bps(k->ptime_ms, 0, overhead);
+        if (!copies || !cap ||
+            (cap > headers && (cap - headers) / (1 + copies) >= k->min_bitrate))
+            break;
+    }
+    rate = k->bitrate;
 
     if (cap && (cap <= headers || (cap - headers) / (1 + copies) < rate))
         rate = cap > headers ? (cap - headers) / (1 + copies) : 0;

@@ -205,6 +205,14 @@ START_TEST(ratectl_bitrate_codec_adds_red_copies_within_cap)
     ck_assert_uint_eq(d.bitrate, (36000 - 49 * 8 * 50) / 2);
     ck_assert_uint_le(d.wire_bps, 36000);
     sotto_ratectl_destroy(&c);
+    /* On a link where a copy would push the rate under the codec's floor,
+     * loss gets FEC tuning but no copy. */
+    cfg.link_kbps = 20;
+    ck_assert_int_eq(sotto_ratectl_create(&c, &cfg), 0);
+    report(c, 0.08, 5 * S);
+    ck_assert_uint_eq(get(c).redundant_frames, 0);
+    ck_assert_uint_eq(get(c).expected_loss_pct, 10);
+    sotto_ratectl_destroy(&c);
     cfg.max_redundant_frames = 3;
     ck_assert_int_eq(sotto_ratectl_create(&c, &cfg), -EINVAL);
 }

@@ -31,6 +31,16 @@ SETUPS = (
                                   ("codec", "ptime_ms", "60"), ("codec", "opus_fec", "true")]),
 )
 BASELINE = "clean"
+SLOW_LINK_KBIT = 16
+
+
+def setup_overrides(profile, codec, overrides):
+    """Opus's lowest-rate packetisation where its 60 ms packets cannot fit:
+    120 ms packets on links under 16 kbit/s (6 kbit/s plus headers)."""
+    rate = PROFILES[profile].rate_kbit
+    if codec == "opus" and rate and rate < SLOW_LINK_KBIT:
+        return [o for o in overrides if o[1] != "ptime_ms"] + [("codec", "ptime_ms", "120")]
+    return overrides
 
 
 def parse_args(argv):
@@ -187,8 +197,9 @@ def run(args):
     rows, results, commands = [], {}, {}
     for profile in args.names:
         for label, codec, overrides in SETUPS:
-            keep = os.path.join(args.out, "runs", "%s-%s" % (profile, codec))
-            options = {"overrides": overrides, "keep": keep, "backend": args.backend,
+            slug = "".join(ch if ch.isalnum() else "-" for ch in label.lower())
+            keep = os.path.join(args.out, "runs", "%s-%s" % (profile, slug))
+            options = {"overrides": setup_overrides(profile, codec, overrides), "keep": keep, "backend": args.backend,
                        "seed": args.seed, "wer": args.wer, "speeches": speeches}
             print("netem report: %s, %s ..." % (profile, label), file=sys.stderr, flush=True)
             try:
