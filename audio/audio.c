@@ -242,8 +242,8 @@ int sotto__pacer_start(sotto_audio *a, sotto_pacer *pacer, uv_timer_cb cb)
     uv_update_time(a->loop);
     pacer->start_ms = uv_now(a->loop);
     pacer->frames_done = 0;
-    return uv_timer_start(&pacer->timer, cb, (uint64_t)a->params.frame_ms,
-                          (uint64_t)a->params.frame_ms);
+    pacer->cb = cb;
+    return uv_timer_start(&pacer->timer, cb, (uint64_t)a->params.frame_ms, 0);
 }
 
 uint64_t sotto__pacer_take_due(sotto_audio *a, sotto_pacer *pacer)
@@ -258,6 +258,14 @@ uint64_t sotto__pacer_take_due(sotto_audio *a, sotto_pacer *pacer)
         due = burst;
     }
     pacer->frames_done = total;
+    /* Aim the next tick at the next frame's due time. A repeating timer is
+     * re-armed from when it fired, so its lateness adds up until a tick
+     * finds two frames due and none at the next: packets and playout pulls
+     * then come in pairs, which a jitter buffer reads as 20 ms of jitter. */
+    uint64_t next = pacer->start_ms + (total + 1) * (uint64_t)a->params.frame_ms;
+    uint64_t now = uv_now(a->loop);
+    if (!a->closing)
+        uv_timer_start(&pacer->timer, pacer->cb, next > now ? next - now : 0, 0);
     return due;
 }
 

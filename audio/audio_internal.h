@@ -63,7 +63,9 @@ void sotto__audio_deliver(sotto_audio *a, const int16_t *frame);
  * into drift; after a stall longer than buffer_ms the excess frames are
  * skipped and counted as capture overruns (a device ring would overflow). */
 typedef struct sotto_pacer {
-    uv_timer_t timer;       /* repeats every frame_ms; data = the object */
+    uv_timer_t timer;       /* one-shot, re-armed for the next frame's due time;
+                             * data = the object */
+    uv_timer_cb cb;         /* what the timer runs */
     uint64_t start_ms;      /* uv_now() when started, ms */
     uint64_t frames_done;   /* frames run or skipped since start */
 } sotto_pacer;

@@ -274,13 +274,16 @@ static void media_extras(json_t *media, const sottod_media_stats *s, const sotto
     if (!media)
         return;
     json_object_update_new(
-        media, json_pack("{s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:s, s:i}", "red_payload_type",
+        media, json_pack("{s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:s, s:i}",
+                         "red_payload_type",
                          c->red_pt, "redundant_frames",
                          (int)s->redundant_frames, "remote_ptime_ms", s->remote_ptime_ms,
                          "remote_redundant_frames", (int)s->remote_redundant_frames,
                          "frames_recovered", (json_int_t)s->frames_recovered, "frames_played",
                          (json_int_t)s->frames_played, "bad_payloads",
-                         (json_int_t)s->bad_payloads, "srtp_profile", srtp_profile_name(c),
+                         (json_int_t)s->bad_payloads, "expands", (json_int_t)s->expands,
+                         "compresses", (json_int_t)s->compresses, "srtp_profile",
+                         srtp_profile_name(c),
                          "max_ptime_ms", c->max_ptime_ms));
     json_object_set_new(
         media, "controller",

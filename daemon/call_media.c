@@ -368,6 +368,8 @@ void sottod_media_get_stats(const sottod_media *m, uint64_t now_us, sottod_media
     out->remote_ptime_ms = (int)m->rx_ptime_ms;
     out->remote_redundant_frames = m->rx_redundant_frames;
     out->frames_recovered = js.frames_recovered;
+    out->expands = js.expands;
+    out->compresses = js.compresses;
     out->bad_payloads = m->bad_payloads;
     out->controller = m->decision;
     out->ssrc = m->ssrc;

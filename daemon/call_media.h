@@ -45,6 +45,8 @@ typedef struct sottod_media_stats {
     int remote_ptime_ms;          /* audio in the peer's last packet; 0 before one */
     uint32_t remote_redundant_frames; /* frames the peer's last packet repeated */
     uint64_t frames_recovered;    /* lost frames replaced by a redundant copy */
+    uint64_t expands;             /* jitter buffer: periods stretched to grow the delay */
+    uint64_t compresses;          /* jitter buffer: periods that held two frames */
     uint64_t bad_payloads;        /* packets whose payload could not be split into frames */
     sotto_ratectl_decision controller; /* the rate controller's decision in force */
     uint32_t ssrc;                /* ours */

@@ -463,6 +463,20 @@ static int profile_list(const sotto_dtls_params *p, char *buf, size_t size)
     return 0;
 }
 
+#define RETRANSMIT_FIRST_US 400000u  /* first flight retransmitted after 400 ms */
+#define RETRANSMIT_MAX_US 2000000u    /* backoff ends at 2 s */
+
+/* OpenSSL's default backoff (1, 2, 4, 8 s...) fits four tries into a 20 s
+ * deadline; on a link losing 15 % in bursts a flight of several datagrams
+ * needs more, so retry sooner and cap the backoff (as browsers do). */
+static unsigned int retransmit_backoff(SSL *ssl, unsigned int previous_us)
+{
+    unsigned int next = previous_us ? previous_us * 2 : RETRANSMIT_FIRST_US;
+
+    (void)ssl;
+    return next > RETRANSMIT_MAX_US ? RETRANSMIT_MAX_US : next;
+}
+
 static int make_ssl(sotto_dtls *d, const sotto_dtls_params *p, const char *profiles, char *err,
                     size_t errlen)
 {
@@ -496,6 +510,7 @@ static int make_ssl(sotto_dtls *d, const sotto_dtls_params *p, const char *profi
     BIO_set_mem_eof_return(d->wbio, -1);
     SSL_set_bio(d->ssl, d->rbio, d->wbio);
     SSL_set_app_data(d->ssl, d);
+    DTLS_set_timer_cb(d->ssl, retransmit_backoff);
     if (SSL_set_mtu(d->ssl, d->mtu) <= 0) {
         sotto__net_errf(err, errlen, "DTLS: OpenSSL refused an MTU of %u", d->mtu);
         return -EINVAL;
