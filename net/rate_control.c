@@ -145,8 +145,12 @@ static void choose_bitrate(const sotto_ratectl *c, uint32_t level, sotto_ratectl
     d->redundant_frames = copies;
     d->redundancy_packets = copies;
     d->wire_bps = rate * (1 + copies) + headers;
-    /* Whole steps of 5 % keep small loss wobbles from retuning the FEC. */
+    /* Whole steps of 5 %, and a step down only once loss is a full step
+     * below the value in force: loss wobbling around a step's edge does not
+     * retune the FEC back and forth. */
     loss_pct = (uint32_t)(floor(d->loss * 100.0 / 5.0 + 0.5) * 5.0);
+    if (loss_pct < c->cur.expected_loss_pct && d->loss * 100.0 > c->cur.expected_loss_pct - 7.5)
+        loss_pct = c->cur.expected_loss_pct;
     d->expected_loss_pct = loss_pct > MAX_EXPECTED_LOSS ? MAX_EXPECTED_LOSS : loss_pct;
 }
 

@@ -170,6 +170,11 @@ START_TEST(ratectl_bitrate_codec_fits_cap_above_floor)
     for (i = 0; i < 4; i++)
         report(c, 0.09, t += 5 * S);
     ck_assert_uint_eq(get(c).expected_loss_pct, 10);
+    /* Loss wandering between 5 and 9 % keeps FEC tuned for 10 %. */
+    for (i = 0; i < 40; i++)
+        report(c, i % 2 ? 0.05 : 0.09, t += 5 * S);
+    ck_assert_uint_eq(get(c).expected_loss_pct, 10);
+    ck_assert_uint_le(get(c).changes, 2);
     sotto_ratectl_destroy(&c);
     cfg.link_kbps = 8;
     ck_assert_int_eq(sotto_ratectl_create(&c, &cfg), 0);

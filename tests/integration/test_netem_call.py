@@ -146,6 +146,16 @@ class NetemCall(unittest.TestCase):
             # would mean the receiver starves on top of the link's losses.
             self.assertLessEqual(d["concealed_pct"], d["loss_pct"] + 2.0, d["direction"])
 
+    def test_lossy10_redundancy_replaces_most_lost_frames(self):
+        # Each sender's controller saw the reported loss and repeats earlier
+        # frames; each receiver then conceals far less than the link lost.
+        for role, info in self.lossy["daemons"].items():
+            last = info["controller_stats"][-1]["controller"]
+            self.assertGreaterEqual(last["redundant_frames"], 2, role)
+            self.assertLessEqual(last["changes"], 4, role)   # no oscillation
+        for d in self.lossy["directions"].values():
+            self.assertLess(d["concealed_pct"], d["loss_pct"] / 2.0, d["direction"])
+
     def test_clean_call_carries_speech_without_loss(self):
         for d in self.clean["directions"].values():
             self.check_direction(d, THRESHOLDS["estoi_clean"])
