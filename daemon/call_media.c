@@ -158,6 +158,10 @@ int sottod_media_create(sottod_media **out, const sottod_media_params *p)
      * with the handshake), which inflates the delay; shed it within about a
      * second rather than several: one compression per 80 ms of speech. */
     jc.speech_compress_interval_frames = 4;
+    /* On a slow link the first packets queue behind the DTLS handshake and
+     * arrive up to a second late at once: shed that excess within about as
+     * long, rather than over ten seconds of sped-up speech. */
+    jc.fast_shed_ms = 200;
     rc = sotto_jitter_create(&m->jitter, &jc);
     if (rc == 0)
         rc = sotto_tsm_create(&m->tsm, (uint32_t)p->codec->sample_rate, m->codec_frame);

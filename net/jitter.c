@@ -142,7 +142,8 @@ static int jb_config_valid(const sotto_jitter_config *c)
         return 0;
     if (c->adjust_interval_frames < 1 || c->adjust_interval_frames > 1000
         || c->speech_compress_interval_frames < c->adjust_interval_frames
-        || c->speech_compress_interval_frames > 1000)
+        || c->speech_compress_interval_frames > 1000
+        || (c->fast_shed_ms != 0 && (c->fast_shed_ms < 50 || c->fast_shed_ms > 5000)))
         return 0;
     return 1;
 }
@@ -653,9 +654,10 @@ int sotto_jitter_pull(sotto_jitter *jb, uint64_t now_us, sotto_jitter_out *out)
         slot->state = SLOT_CONCEALED;
         jb->play_frame++;
         jb->stats.frames_concealed++;
-    } else if (can_adjust && has_next
-               && cur >= need + jb->frame_us + jb->frame_us / 2
-               && (slot->silent || pulls >= jb->cfg.speech_compress_interval_frames)) {
+    } else if (has_next
+               && ((jb->cfg.fast_shed_ms && cur >= need + (int64_t)jb->cfg.fast_shed_ms * 1000)
+                   || (can_adjust && cur >= need + jb->frame_us + jb->frame_us / 2
+                       && (slot->silent || pulls >= jb->cfg.speech_compress_interval_frames)))) {
         res.action = SOTTO_JITTER_COMPRESS;
         res.timestamp = slot->timestamp;
         jb_consume(jb, slot, &res.payload, &res.payload_len, &res.recovered);

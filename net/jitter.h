@@ -49,6 +49,11 @@ typedef struct sotto_jitter_config {
     uint32_t speech_compress_interval_frames; /* pulls before compressing a frame not marked
                                                * silent, adjust_interval_frames..1000;
                                                * default 10 */
+    uint32_t fast_shed_ms;        /* this far above the target (a queue that drained at
+                                   * once, as after a handshake crossed a slow link),
+                                   * compress every period, not every adjust interval:
+                                   * a few hundred ms of fast speech beat seconds of it;
+                                   * 0 = off, else 50..5000; default 0 */
 } sotto_jitter_config;
 
 /* Fills *out with the defaults above. NULL is ignored. */

@@ -631,6 +631,47 @@ START_TEST(jitter_shrinks_faster_on_silent_frames)
 }
 END_TEST
 
+/* The first 35 packets queue 700 ms behind a handshake and arrive at once;
+ * the rest take 20 ms. Returns how long after the first arrival the delay
+ * is back under 100 ms. The target stays up while the late arrivals are in
+ * its window (4 s); then the excess is shed. */
+static uint64_t drain_recovery_us(uint32_t fast_shed_ms)
+{
+    sotto_jitter_config cfg;
+    sim s;
+    uint64_t start = T0_US, back_at = 0;
+
+    sotto_jitter_config_default(&cfg);
+    cfg.fast_shed_ms = fast_shed_ms;
+    sim_init(&s, &cfg, 1000, 1);
+    for (size_t k = 0; k < 1000; k++) {
+        uint64_t send = sim_send_us(&s, k);
+        sim_add(&s, k < 35 ? start + 700 * MS : send + 20 * MS, (uint32_t)k, PKT_PRIMARY);
+    }
+    sim_sort(&s);
+    while (s.next_pull_us < T0_US + 19 * SEC) {
+        sim_run(&s, s.next_pull_us);
+        sotto_jitter_stats st = sim_stats(&s);
+        if (!back_at && st.playing && s.next_pull_us > start + 1400 * MS &&
+            st.current_delay_ms < 100)
+            back_at = s.next_pull_us;
+    }
+    ck_assert_msg(back_at > 0, "the excess never drained");
+    ck_assert_uint_eq(s.disorder, 0);
+    sim_free(&s);
+    return back_at - start - 700 * MS;
+}
+
+START_TEST(jitter_fast_shed_drains_a_queued_start_quickly)
+{
+    uint64_t fast = drain_recovery_us(200), slow = drain_recovery_us(0);
+
+    ck_assert_msg(fast <= 6 * SEC, "fast shedding took %llu us", (unsigned long long)fast);
+    ck_assert_msg(fast + 3 * SEC / 2 < slow, "fast %llu vs default %llu", (unsigned long long)fast,
+                  (unsigned long long)slow);
+}
+END_TEST
+
 START_TEST(jitter_constant_delay_keeps_minimum_target)
 {
     sim s;
@@ -1348,6 +1389,7 @@ static Suite *jitter_suite(void)
     tcase_add_test(jb, jitter_target_follows_jitter_down_slowly);
     tcase_add_test(jb, jitter_recovers_after_delay_spike);
     tcase_add_test(jb, jitter_shrinks_faster_on_silent_frames);
+    tcase_add_test(jb, jitter_fast_shed_drains_a_queued_start_quickly);
     tcase_add_test(jb, jitter_constant_delay_keeps_minimum_target);
     tcase_add_test(jb, jitter_delay_step_and_drift_do_not_accumulate);
     tcase_add_test(jb, jitter_follows_playout_clock_drift);
