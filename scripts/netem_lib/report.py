@@ -120,10 +120,11 @@ def _cell(value, digits=2):
 def markdown(rows, meta, commands):
     """The report text: settings, the table, controller choices, emulator commands."""
     out = ["# Sotto over emulated links", "",
-           "%s s of speech each way per call (%s); Sotto with its defaults against %s. "
+           "%s s of speech each way per call (%s); Sotto with its defaults, Sotto at Opus's "
+           "packet time, and %s (120 ms packets on links under 16 kbit/s). "
            "Figures are the mean of both directions; wire and payload rates are caller→callee "
            "/ callee→caller. ESTOI drop is against the same codec on the clean link. "
-           "Generated %s." % (meta["seconds"], meta["speech"], SETUPS[1][0], meta["date"]), "",
+           "Generated %s." % (meta["seconds"], meta["speech"], SETUPS[2][0], meta["date"]), "",
            "| profile | backend | codec | ESTOI | STOI | ESTOI drop | mouth-to-ear ms "
            "| wire kbit/s | payload kbit/s | loss % | concealed % | jitter buffer ms | call |"
            + (" WER |" if meta["wer"] else ""),
