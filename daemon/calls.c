@@ -41,11 +41,22 @@ static void emit(sottod_call *call, const char *event, json_t *extra)
     sotto_control_emit(call->mgr->control, event, data);
 }
 
+static void on_rtcp_timer(uv_timer_t *t);
+
+/* ICE plus DTLS get this long once descriptions are exchanged. libnice is
+ * told to retry its checks longer than it would (a burst of loss can eat a
+ * check and all its default retries), so the call sets the deadline. */
+#define CONNECT_TIMEOUT_MS 30000
+#define ICE_STUN_RETRANSMISSIONS 12
+
 void sottod__call_set_state(sottod_call *call, call_state state)
 {
     if (call->state == state)
         return;
     call->state = state;
+    /* The RTCP timer is idle until media starts: it keeps the deadline. */
+    if (state == CALL_CONNECTING)
+        uv_timer_start(&call->rtcp_timer, on_rtcp_timer, CONNECT_TIMEOUT_MS, 0);
     log_info("call %s: %s", call->id, sottod__call_state_name(state));
     emit(call, "call-state", json_pack("{s:s}", "state", sottod__call_state_name(state)));
 }
@@ -113,8 +124,11 @@ static void on_rtcp_timer(uv_timer_t *t)
 {
     sottod_call *call = t->data;
 
-    if (!call->media)
+    if (!call->media) {
+        if (call->state == CALL_CONNECTING)
+            sottod__call_end(call, "no working network path to the peer within 30 s");
         return;
+    }
     if (uv_now(call->mgr->loop) - call->last_rx_ms > CONSENT_TIMEOUT_MS) {
         sottod__call_end(call, "the peer went silent (no packet for 30 s: consent expired)");
         return;
@@ -357,6 +371,7 @@ static int transport_params(sottod_call *call, sotto_transport_params *tp, char 
      * judged here instead, as RFC 7675 does, over 30 s without any packet from
      * the peer (on_rtcp_timer); libnice still answers the peer's checks. */
     tp->ice.consent_freshness = 0;
+    tp->ice.stun_max_retransmissions = ICE_STUN_RETRANSMISSIONS;
     /* On a slow link the 32-bit SRTP tag saves 6-12 bytes per packet; the
      * DTLS server picks from its own order, so both ends prefer it. */
     if (cfg->network.link_kbps > 0 && cfg->network.link_kbps < 64) {

@@ -146,6 +146,10 @@ static int check_params(const sotto_ice_params *params, char *err, size_t errlen
         sotto__net_errf(err, errlen, "ICE: STUN server must be an IP address with a port");
         return -EINVAL;
     }
+    if (p->stun_max_retransmissions > 30) {
+        sotto__net_errf(err, errlen, "ICE: at most 30 STUN retransmissions");
+        return -EINVAL;
+    }
     if (p->turn_count > SOTTO_ICE_MAX_TURN || p->local_address_count > SOTTO_ICE_MAX_LOCAL_ADDRS) {
         sotto__net_errf(err, errlen, "ICE: too many TURN servers or local addresses");
         return -EINVAL;
@@ -247,6 +251,9 @@ int sotto_ice_create(sotto_ice **out_ice, sotto_glib_uv *glue, const sotto_ice_p
      * are of little use for voice: UDP host, srflx and relays suffice. */
     g_object_set(ice->agent, "controlling-mode", params->controlling ? TRUE : FALSE,
                  "upnp", FALSE, "ice-tcp", FALSE, NULL);
+    if (params->config.stun_max_retransmissions)
+        g_object_set(ice->agent, "stun-max-retransmissions",
+                     (guint)params->config.stun_max_retransmissions, NULL);
     /* Relay-only: every candidate pair goes through the TURN server, for
      * networks where direct paths must not be used (and for testing). */
     if (params->config.force_relay)

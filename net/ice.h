@@ -76,6 +76,10 @@ typedef struct sotto_ice_config {
     uint16_t max_port;
     int consent_freshness;                    /* 1 = RFC 7675 consent checks (default 1) */
     int force_relay;                          /* 1 = only relayed candidates (default 0) */
+    unsigned stun_max_retransmissions;        /* tries of each check before its pair fails:
+                                               * more ride out bursts of loss but find a dead
+                                               * pair later; 0 = libnice's default (7),
+                                               * at most 30 */
 } sotto_ice_config;
 
 typedef struct sotto_ice_params {
