@@ -252,18 +252,13 @@ static void cmd_hangup(sottod_calls *mgr, json_t *args, sotto_control_reply *rep
     sottod__call_end(call, "hung up locally");
 }
 
+/* The negotiated profile without the DTLS "SRTP_" prefix; "none" before one. */
 static const char *srtp_profile_name(const sottod_call *c)
 {
-    switch (c->transport ? sotto_transport_profile(c->transport) : SOTTO_SRTP_NONE) {
-    case SOTTO_SRTP_AES128_CM_SHA1_32:
-        return "AES128_CM_SHA1_32";
-    case SOTTO_SRTP_AES128_CM_SHA1_80:
-        return "AES128_CM_SHA1_80";
-    case SOTTO_SRTP_AEAD_AES_128_GCM:
-        return "AEAD_AES_128_GCM";
-    default:
-        return "none";
-    }
+    const char *name = c->transport ? sotto_srtp_profile_name(sotto_transport_profile(c->transport))
+                                    : NULL;
+
+    return name ? name + strlen("SRTP_") : "none";
 }
 
 /* Packetisation, redundancy and the rate controller's decision. */

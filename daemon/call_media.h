@@ -27,7 +27,8 @@ typedef struct sottod_media_params {
     int max_ptime_ms;                /* longest packet time to send (ours and the peer's
                                       * a=maxptime); 0 = the packet time only */
     int link_kbps;                   /* [network] link_kbps; 0 = unknown */
-    int srtp_tag_bytes;              /* SRTP authentication tag per packet: 4, 10 or 16 */
+    int srtp_tag_bytes;              /* SRTP authentication tag per packet: 4, 10 or 16;
+                                      * 0 = unknown (10 assumed) */
     int rtcp_reduced_size;           /* 1 = the peer takes RFC 5506 reduced-size RTCP */
     int red_pt;                      /* RFC 2198 RED payload type negotiated for the codec
                                       * (Opus: red/48000/2 "111/111"); -1 = none */

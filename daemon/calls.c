@@ -160,18 +160,6 @@ static void log_first_decision(const sottod_call *call)
     log_info("call %s: controller: %s", call->id, st.controller.reason);
 }
 
-static int srtp_tag_bytes(sotto_srtp_profile profile)
-{
-    switch (profile) {
-    case SOTTO_SRTP_AES128_CM_SHA1_32:
-        return 4;
-    case SOTTO_SRTP_AES128_CM_SHA1_80:
-        return 10;
-    default:
-        return 16;
-    }
-}
-
 static int start_media(sottod_call *call)
 {
     sottod_media_params mp;
@@ -194,7 +182,7 @@ static int start_media(sottod_call *call)
     mp.redundancy = call->mgr->cfg->codec.redundancy;
     mp.max_ptime_ms = call->max_ptime_ms;
     mp.link_kbps = call->mgr->cfg->network.link_kbps;
-    mp.srtp_tag_bytes = srtp_tag_bytes(sotto_transport_profile(call->transport));
+    mp.srtp_tag_bytes = (int)sotto_srtp_profile_tag_bytes(sotto_transport_profile(call->transport));
     mp.rtcp_reduced_size = call->rtcp_reduced_size;
     mp.red_pt = call->red_pt;
     mp.on_decision = on_media_decision;

@@ -82,6 +82,16 @@ const char *sotto_srtp_profile_name(sotto_srtp_profile profile)
     }
 }
 
+size_t sotto_srtp_profile_tag_bytes(sotto_srtp_profile profile)
+{
+    switch (profile) {
+    case SOTTO_SRTP_AES128_CM_SHA1_80: return 10;
+    case SOTTO_SRTP_AES128_CM_SHA1_32: return 4;
+    case SOTTO_SRTP_AEAD_AES_128_GCM: return 16;
+    default: return 0;
+    }
+}
+
 /* RFC 5764 section 4.1.2 profiles map one to one onto libsrtp's, whose
  * enum uses the same IANA numbers (RTCP of the _32 profile keeps an
  * 80-bit tag, as that section requires; libsrtp does this). */

@@ -47,6 +47,10 @@ int sotto_srtp_profile_lengths(sotto_srtp_profile profile, size_t *out_key_len,
  * for an unknown profile. */
 const char *sotto_srtp_profile_name(sotto_srtp_profile profile);
 
+/* Bytes the profile's authentication tag adds to each SRTP packet: 10,
+ * 4 or 16 (GCM); 0 for an unknown profile. */
+size_t sotto_srtp_profile_tag_bytes(sotto_srtp_profile profile);
+
 /* Creates both sessions from keys (copied; the caller should wipe its
  * copy). Returns 0 and sets *out_srtp (release with sotto_srtp_destroy);
  * -EINVAL for NULL or lengths that do not match the profile, -ENOTSUP for
