@@ -108,29 +108,19 @@ static int local_credentials(sottod_call *call, char *ufrag, size_t ulen, char *
     return sotto_transport_local_ice_credentials(call->transport, ufrag, ulen, pwd, plen);
 }
 
-/* Adds red/48000/2 "111/111" after the codecs when Opus is among them
- * (red_pt < 0: our own payload type, else the offer's). */
-static void add_red(sotto_sdp_media *m, int red_pt)
+/* Adds red/48000/2 "111/111" after the codecs when Opus is among them. */
+static void add_red(sotto_sdp_media *m)
 {
+    char fmtp[16];
     size_t i;
-    int has_opus = 0;
 
-    for (i = 0; i < m->pt_count; i++)
-        has_opus |= m->pts[i] == OPUS_PT;
-    if (!has_opus || m->pt_count >= SOTTO_SDP_MAX_PT || m->rtpmap_count >= SOTTO_SDP_MAX_RTPMAP ||
-        m->fmtp_count >= SOTTO_SDP_MAX_FMTP)
-        return;
-    if (red_pt < 0)
-        red_pt = RED_PT;
-    m->pts[m->pt_count++] = (uint8_t)red_pt;
-    m->rtpmap[m->rtpmap_count].pt = (uint8_t)red_pt;
-    snprintf(m->rtpmap[m->rtpmap_count].name, SOTTO_SDP_TOKEN_LEN, "red");
-    m->rtpmap[m->rtpmap_count].clock_hz = 48000;
-    m->rtpmap[m->rtpmap_count].channels = 2;
-    m->rtpmap_count++;
-    m->fmtp[m->fmtp_count].pt = (uint8_t)red_pt;
-    snprintf(m->fmtp[m->fmtp_count].params, SOTTO_SDP_FMTP_LEN, "%d/%d", OPUS_PT, OPUS_PT);
-    m->fmtp_count++;
+    for (i = 0; i < m->pt_count; i++) {
+        if (m->pts[i] == OPUS_PT) {
+            snprintf(fmtp, sizeof(fmtp), "%d/%d", OPUS_PT, OPUS_PT);
+            sotto_sdp_media_add_format(m, RED_PT, "red", 48000, 2, fmtp);
+            return;
+        }
+    }
 }
 
 int sottod__build_offer(sottod_call *call, char *buf, size_t buflen, char *err, size_t errlen)
@@ -170,24 +160,17 @@ int sottod__build_offer(sottod_call *call, char *buf, size_t buflen, char *err, 
     snprintf(m->connection.address, sizeof(m->connection.address), "0.0.0.0");
     for (i = 0; i < n; i++) {
         const known_codec *k = known_by_rtp(prefs[i].name, prefs[i].clock_hz);
+        char fmtp[SOTTO_SDP_FMTP_LEN] = "";
         sotto_codec_params cp;
 
-        m->pts[m->pt_count++] = k->pt;
-        m->rtpmap[m->rtpmap_count].pt = k->pt;
-        snprintf(m->rtpmap[m->rtpmap_count].name, SOTTO_SDP_TOKEN_LEN, "%s", k->rtp_name);
-        m->rtpmap[m->rtpmap_count].clock_hz = k->clock_hz;
-        m->rtpmap[m->rtpmap_count].channels = k->channels > 1 ? k->channels : 0;
-        m->rtpmap_count++;
         sotto_codec_params_default(&cp);
         cp.fec = cfg->codec.opus_fec;
-        if (sotto_codec_fmtp(sotto_codec_find(k->rtp_name), &cp,
-                             m->fmtp[m->fmtp_count].params, SOTTO_SDP_FMTP_LEN) == 0 &&
-            m->fmtp[m->fmtp_count].params[0]) {
-            m->fmtp[m->fmtp_count].pt = k->pt;
-            m->fmtp_count++;
-        }
+        if (sotto_codec_fmtp(sotto_codec_find(k->rtp_name), &cp, fmtp, sizeof(fmtp)) < 0)
+            fmtp[0] = '\0';
+        sotto_sdp_media_add_format(m, k->pt, k->rtp_name, k->clock_hz,
+                                   k->channels > 1 ? k->channels : 0, fmtp);
     }
-    add_red(m, -1);
+    add_red(m);
     snprintf(m->mid, sizeof(m->mid), "0");
     m->direction = SOTTO_SDP_DIR_SENDRECV;
     m->rtcp_mux = 1;
@@ -214,19 +197,11 @@ out:
 /* The answer takes the offer's RED payload type for our primary. */
 static void add_red_answer(sotto_sdp_media *m, const sottod_call *call)
 {
-    if (m->pt_count >= SOTTO_SDP_MAX_PT || m->rtpmap_count >= SOTTO_SDP_MAX_RTPMAP ||
-        m->fmtp_count >= SOTTO_SDP_MAX_FMTP)
-        return;
-    m->pts[m->pt_count++] = (uint8_t)call->red_pt;
-    m->rtpmap[m->rtpmap_count].pt = (uint8_t)call->red_pt;
-    snprintf(m->rtpmap[m->rtpmap_count].name, SOTTO_SDP_TOKEN_LEN, "red");
-    m->rtpmap[m->rtpmap_count].clock_hz = call->choice.clock_hz;
-    m->rtpmap[m->rtpmap_count].channels = call->choice.channels;
-    m->rtpmap_count++;
-    m->fmtp[m->fmtp_count].pt = (uint8_t)call->red_pt;
-    snprintf(m->fmtp[m->fmtp_count].params, SOTTO_SDP_FMTP_LEN, "%u/%u", call->choice.pt,
-             call->choice.pt);
-    m->fmtp_count++;
+    char fmtp[16];
+
+    snprintf(fmtp, sizeof(fmtp), "%u/%u", call->choice.pt, call->choice.pt);
+    sotto_sdp_media_add_format(m, (uint8_t)call->red_pt, "red", call->choice.clock_hz,
+                               call->choice.channels, fmtp);
 }
 
 int sottod__build_answer(sottod_call *call, char *buf, size_t buflen, char *err, size_t errlen)
@@ -287,41 +262,14 @@ static void format_fingerprint(const sotto_sdp_fingerprint *fp, char *out, size_
         pos += (size_t)snprintf(out + pos, outlen - pos, i ? ":%02X" : "%02X", fp->bytes[i]);
 }
 
-static const char *fmtp_of(const sotto_sdp_media *m, uint8_t pt)
+/* 1 when the fmtp parameters say redundancy=1: the peer reads Sotto
+ * payloads with the redundancy header. */
+static int fmtp_has_redundancy(const char *fmtp)
 {
-    size_t i;
+    char value[8];
 
-    for (i = 0; i < m->fmtp_count && i < SOTTO_SDP_MAX_FMTP; i++) {
-        if (m->fmtp[i].pt == pt)
-            return m->fmtp[i].params;
-    }
-    return "";
-}
-
-/* 1 when the ";"-separated fmtp parameters hold param ("name=value")
- * exactly, ignoring case and spaces around it. */
-static int fmtp_has(const char *fmtp, const char *param)
-{
-    size_t want = strlen(param);
-    const char *p = fmtp;
-
-    while (*p) {
-        const char *end = strchr(p, ';');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-
-        while (len && *p == ' ') {
-            p++;
-            len--;
-        }
-        while (len && p[len - 1] == ' ')
-            len--;
-        if (len == want && strncasecmp(p, param, want) == 0)
-            return 1;
-        if (!end)
-            break;
-        p = end + 1;
-    }
-    return 0;
+    return sotto_sdp_fmtp_get(fmtp, "redundancy", value, sizeof(value)) == 0 &&
+           strcmp(value, "1") == 0;
 }
 
 /* Packet times the media path takes from a peer's a=ptime. */
@@ -357,7 +305,7 @@ static void packet_terms(sottod_call *call, const sotto_sdp_media *m, int is_off
         sotto_sdp_find_red(m, call->choice.pt, &call->red_pt) < 0)
         call->red_pt = -1;
     call->sotto_inband = strcasecmp(call->codec->name, "SOTTO") == 0 &&
-                         fmtp_has(fmtp_of(m, call->choice.pt), "redundancy=1");
+                         fmtp_has_redundancy(sotto_sdp_media_fmtp(m, call->choice.pt));
     if (is_offer && strcasecmp(call->codec->name, "SOTTO") == 0) {
         sotto_codec_params_default(&cp);
         sotto_codec_fmtp(call->codec, &cp, call->choice.fmtp, sizeof(call->choice.fmtp));

@@ -325,6 +325,17 @@ int sotto_sdp_fmtp_get(const char *params, const char *key, char *out_value, siz
  * primary_pt outside 0..127. */
 int sotto_sdp_find_red(const sotto_sdp_media *m, int primary_pt, int *out_red_pt);
 
+/* The a=fmtp parameters m gives for payload type pt, "" when none (or m is
+ * NULL). The string stays m's. */
+const char *sotto_sdp_media_fmtp(const sotto_sdp_media *m, uint8_t pt);
+
+/* Appends payload type pt to m's format list with its a=rtpmap (name,
+ * clock; channels 0 = not written) and, when fmtp is not "", its a=fmtp;
+ * strings are copied (truncated to their fields). Returns 0, -EINVAL for
+ * NULL arguments, -ENOSPC when a list is full (m is then unchanged). */
+int sotto_sdp_media_add_format(sotto_sdp_media *m, uint8_t pt, const char *name, uint32_t clock,
+                               uint8_t channels, const char *fmtp);
+
 /* Whether m has "a=rtcp-fb:<pt> <value>" or "a=rtcp-fb:* <value>", value
  * compared whole and ignoring case: "goog-remb", "transport-cc", "nack".
  * m and value are not retained. Returns 0 when it has, -ENOENT when not,

@@ -48,8 +48,10 @@ static const sotto_sdp_rtpmap *lookup_rtpmap(const sotto_sdp_media *m, uint8_t p
     return NULL;
 }
 
-static const char *lookup_fmtp(const sotto_sdp_media *m, uint8_t pt)
+const char *sotto_sdp_media_fmtp(const sotto_sdp_media *m, uint8_t pt)
 {
+    if (!m)
+        return "";
     for (size_t i = 0; i < clamp(m->fmtp_count, SOTTO_SDP_MAX_FMTP); i++)
         if (m->fmtp[i].pt == pt)
             return m->fmtp[i].params;
@@ -109,7 +111,7 @@ int sotto_sdp_find_red(const sotto_sdp_media *m, int primary_pt, int *out_red_pt
         return -ENOENT;
     for (size_t i = 0; i < clamp(m->pt_count, SOTTO_SDP_MAX_PT); i++) {
         const sotto_sdp_rtpmap *r = lookup_rtpmap(m, m->pts[i]);
-        const char *fmtp = lookup_fmtp(m, m->pts[i]);
+        const char *fmtp = sotto_sdp_media_fmtp(m, m->pts[i]);
         if (r && name_is(r->name, sizeof(r->name), "red") && r->clock_hz == primary->clock_hz &&
             (r->channels ? r->channels : 1u) == (primary->channels ? primary->channels : 1u) &&
             strnlen(fmtp, SOTTO_SDP_FMTP_LEN) < SOTTO_SDP_FMTP_LEN &&
@@ -188,7 +190,7 @@ static void add_telephone_event(const sotto_sdp_media *m, sotto_sdp_codec_choice
             c->has_telephone_event = 1;
             c->telephone_event_pt = r->pt;
             copy_bounded(c->telephone_event_fmtp, sizeof(c->telephone_event_fmtp),
-                         lookup_fmtp(m, r->pt));
+                         sotto_sdp_media_fmtp(m, r->pt));
             return;
         }
     }
@@ -232,7 +234,7 @@ int sotto_sdp_negotiate_audio(const sotto_sdp *offer, const sotto_sdp_codec_pref
         copy_bounded(c.name, sizeof(c.name), r->name);
         c.clock_hz = r->clock_hz;
         c.channels = r->channels;
-        copy_bounded(c.fmtp, sizeof(c.fmtp), lookup_fmtp(m, c.pt));
+        copy_bounded(c.fmtp, sizeof(c.fmtp), sotto_sdp_media_fmtp(m, c.pt));
         if (want_events)
             add_telephone_event(m, &c);
         *out_choice = c;
@@ -309,11 +311,17 @@ static int set_setup(sotto_sdp_setup offered, sotto_sdp_setup *out, char *err, s
     }
 }
 
-static void add_codec(sotto_sdp_media *m, uint8_t pt, const char *name, uint32_t clock,
-                      uint8_t channels, const char *fmtp)
+int sotto_sdp_media_add_format(sotto_sdp_media *m, uint8_t pt, const char *name, uint32_t clock,
+                               uint8_t channels, const char *fmtp)
 {
-    sotto_sdp_rtpmap *r = &m->rtpmap[m->rtpmap_count++];
+    sotto_sdp_rtpmap *r;
 
+    if (!m || !name || !fmtp)
+        return -EINVAL;
+    if (m->pt_count >= SOTTO_SDP_MAX_PT || m->rtpmap_count >= SOTTO_SDP_MAX_RTPMAP ||
+        (fmtp[0] && m->fmtp_count >= SOTTO_SDP_MAX_FMTP))
+        return -ENOSPC;
+    r = &m->rtpmap[m->rtpmap_count++];
     m->pts[m->pt_count++] = pt;
     r->pt = pt;
     copy_bounded(r->name, sizeof(r->name), name);
@@ -324,6 +332,7 @@ static void add_codec(sotto_sdp_media *m, uint8_t pt, const char *name, uint32_t
         copy_bounded(m->fmtp[m->fmtp_count].params, SOTTO_SDP_FMTP_LEN, fmtp);
         m->fmtp_count++;
     }
+    return 0;
 }
 
 static int uri_wanted(const sotto_sdp_answer_params *a, const char *uri)
@@ -400,10 +409,11 @@ static int accept_section(const sotto_sdp *offer, const sotto_sdp_media *om,
     m->direction = answer_direction(res.direction);
     m->rtcp_mux = om->rtcp_mux;
     m->rtcp_rsize = om->rtcp_rsize;
-    add_codec(m, c->pt, c->name, c->clock_hz, c->channels, c->fmtp);
+    /* An empty section has room for both. */
+    sotto_sdp_media_add_format(m, c->pt, c->name, c->clock_hz, c->channels, c->fmtp);
     if (c->has_telephone_event && c->telephone_event_pt != c->pt)
-        add_codec(m, c->telephone_event_pt, "telephone-event", c->clock_hz, 0,
-                  c->telephone_event_fmtp);
+        sotto_sdp_media_add_format(m, c->telephone_event_pt, "telephone-event", c->clock_hz, 0,
+                                   c->telephone_event_fmtp);
     for (size_t i = 0; i < clamp(om->extmap_count, SOTTO_SDP_MAX_EXTMAP); i++)
         if (uri_wanted(a, om->extmap[i].uri)) {
             m->extmap[m->extmap_count] = om->extmap[i];

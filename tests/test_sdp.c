@@ -1073,6 +1073,35 @@ START_TEST(find_red_in_chromium_offer)
 }
 END_TEST
 
+/* A format added to a section is found again, and a full list refuses
+ * more without changing the section. */
+START_TEST(media_add_format_appends_and_stops_when_full)
+{
+    static sotto_sdp_media m;
+    sotto_sdp_media before;
+    int red = -1;
+
+    memset(&m, 0, sizeof(m));
+    ck_assert_int_eq(sotto_sdp_media_add_format(&m, 111, "opus", 48000, 2, "useinbandfec=1"), 0);
+    ck_assert_int_eq(sotto_sdp_media_add_format(&m, 63, "red", 48000, 2, "111/111"), 0);
+    ck_assert_int_eq(sotto_sdp_media_add_format(&m, 0, "PCMU", 8000, 0, ""), 0);
+    ck_assert_uint_eq(m.pt_count, 3);
+    ck_assert_uint_eq(m.rtpmap_count, 3);
+    ck_assert_uint_eq(m.fmtp_count, 2);
+    ck_assert_str_eq(sotto_sdp_media_fmtp(&m, 111), "useinbandfec=1");
+    ck_assert_str_eq(sotto_sdp_media_fmtp(&m, 0), "");
+    ck_assert_str_eq(sotto_sdp_media_fmtp(NULL, 0), "");
+    ck_assert_int_eq(sotto_sdp_find_red(&m, 111, &red), 0);
+    ck_assert_int_eq(red, 63);
+    m.pt_count = SOTTO_SDP_MAX_PT;
+    before = m;
+    ck_assert_int_eq(sotto_sdp_media_add_format(&m, 8, "PCMA", 8000, 0, ""), -ENOSPC);
+    ck_assert_mem_eq(&m, &before, sizeof(m));
+    ck_assert_int_eq(sotto_sdp_media_add_format(NULL, 8, "PCMA", 8000, 0, ""), -EINVAL);
+    ck_assert_int_eq(sotto_sdp_media_add_format(&m, 8, NULL, 8000, 0, ""), -EINVAL);
+}
+END_TEST
+
 START_TEST(find_red_matches_16k_mono_primary_and_triple_fmtp)
 {
     const char *text = HEADER "m=audio 9 UDP/TLS/RTP/SAVPF 96 111 98 97 63\r\n"
@@ -1239,6 +1268,7 @@ static Suite *sdp_suite(void)
     tcase_add_test(negotiate, answer_refuses_offers_it_cannot_meet);
     tcase_add_test(negotiate, answer_rejects_bad_local_parameters);
     tcase_add_test(negotiate, find_red_in_chromium_offer);
+    tcase_add_test(negotiate, media_add_format_appends_and_stops_when_full);
     tcase_add_test(negotiate, find_red_matches_16k_mono_primary_and_triple_fmtp);
     tcase_add_test(negotiate, find_red_rejects_formats_that_do_not_fit);
     tcase_add_test(negotiate, find_red_and_feedback_reject_bad_arguments);
