@@ -33,6 +33,17 @@ def read_wav(path):
     return rate, list(struct.unpack("<%dh" % (len(data) // 2), data))
 
 
+def received_segment(d, skip_s, seconds=2.0, threshold=1000):
+    """(rate, samples): seconds of d's recording from skip_s after its first
+    sample above threshold; samples is None when nothing that loud came."""
+    rate, x = read_wav(os.path.join(d.dir, "received.wav"))
+    loud = next((i for i, v in enumerate(x) if abs(v) > threshold), None)
+    if loud is None:
+        return rate, None
+    start = loud + int(skip_s * rate)
+    return rate, x[start: start + int(seconds * rate)]
+
+
 def tone_power(samples, rate, freq, block=800):
     """Median over 50 ms blocks of the power at freq relative to the block's
     total (0..1): robust to a rare concealed or time-stretched frame, whose
@@ -152,10 +163,8 @@ class TokenCall(unittest.TestCase):
         finally:
             self.assertEqual(p.stop(), (0, 0))
         for d, expect, other in ((p.a, p.freqs[1], p.freqs[0]), (p.b, p.freqs[0], p.freqs[1])):
-            rate, x = read_wav(os.path.join(d.dir, "received.wav"))
-            loud = [i for i, v in enumerate(x) if abs(v) > 3000]
-            self.assertTrue(loud, "nothing arrived at " + d.dir)
-            seg = x[loud[0] + rate // 2: loud[0] + rate // 2 + 2 * rate]
+            rate, seg = received_segment(d, 0.5, threshold=3000)
+            self.assertIsNotNone(seg, "nothing arrived at " + d.dir)
             self.assertGreater(tone_power(seg, rate, expect), 0.8)
             self.assertLess(tone_power(seg, rate, other), 0.05)
             rms = math.sqrt(sum(v * v for v in seg) / len(seg))
@@ -292,10 +301,8 @@ class SottoCodecCall(unittest.TestCase):
         finally:
             self.assertEqual(p.stop(), (0, 0))
         for d, freq in ((p.a, p.freqs[1]), (p.b, p.freqs[0])):
-            rate, x = read_wav(os.path.join(d.dir, "received.wav"))
-            loud = [i for i, v in enumerate(x) if abs(v) > 1000]
-            self.assertTrue(loud, "nothing arrived at " + d.dir)
-            seg = x[loud[0] + rate // 2: loud[0] + rate // 2 + 2 * rate]
+            rate, seg = received_segment(d, 0.5)
+            self.assertIsNotNone(seg, "nothing arrived at " + d.dir)
             self.assertGreater(tone_power(seg, rate, freq), 0.8)
 
 
@@ -327,10 +334,8 @@ class SlowLinkCall(unittest.TestCase):
         finally:
             self.assertEqual(p.stop(), (0, 0))
         for d, freq in ((p.a, p.freqs[1]), (p.b, p.freqs[0])):
-            rate, x = read_wav(os.path.join(d.dir, "received.wav"))
-            loud = [i for i, v in enumerate(x) if abs(v) > 1000]
-            self.assertTrue(loud, "nothing arrived at " + d.dir)
-            seg = x[loud[0] + rate: loud[0] + 3 * rate]
+            rate, seg = received_segment(d, 1.0)
+            self.assertIsNotNone(seg, "nothing arrived at " + d.dir)
             self.assertGreater(tone_power(seg, rate, freq), 0.8)
 
 
