@@ -370,28 +370,8 @@ def _emulator(profile, options):
 
 
 def _emulator_commands(emu):
-    """The commands that impaired the link, as a user would type them.
-
-    Rebuilt from the profile (the emulator runs these per side): netem's tc
-    line, or the fallback's tbf, NFQUEUE rule and helper.
-    """
-    explicit = getattr(emu, "commands", None)
-    if explicit is not None:
-        explicit = explicit() if callable(explicit) else explicit
-        return [c if isinstance(c, str) else shlex.join(c) for c in explicit]
-    from netem_lib import emulator
-    out = []
-    for index, (_, ns, dev) in enumerate(emu.sides()):
-        if emu.backend == "netem":
-            argvs = emu.profile.netem_argvs(dev, verb="add")
-        elif emu.backend == "fallback":
-            seed = None if emu.seed is None else emu.seed * 2 + index
-            argvs = emu.profile.fallback_argvs(dev, emulator.QUEUE_NUM, emu.impair_bin, seed,
-                                               verb="add")
-        else:
-            argvs = []
-        out.extend(shlex.join(emu.prefix(ns) + argv) for argv in argvs)
-    return out
+    """The commands that impaired the link, as the emulator ran them."""
+    return [shlex.join(argv) for argv in emu.commands]
 
 
 def _describe_profile(profile):

@@ -163,6 +163,7 @@ class Emulator:
         self._exit_codes = {}    # direction -> helper exit status once stopped
         self._tmp = None
         self._created = []
+        self.commands = []       # impairment argvs as run, namespace prefix included
 
     def __enter__(self):
         try:
@@ -217,7 +218,7 @@ class Emulator:
         if self.backend == "netem":
             for _, ns, dev in self.sides():
                 for argv in self.profile.netem_argvs(dev, verb="add"):
-                    _run(self.prefix(ns) + argv)
+                    self._impair(self.prefix(ns) + argv)
         elif self.backend == "fallback":
             self._tmp = tempfile.mkdtemp(prefix="sotto-netem-")
             for i, (direction, ns, dev) in enumerate(self.sides()):
@@ -229,9 +230,14 @@ class Emulator:
         for argv in self.profile.fallback_argvs(dev, QUEUE_NUM, self.impair_bin, seed,
                                                 stats, verb="add"):
             if argv[0] == self.impair_bin:
+                self.commands.append(self.prefix(ns) + argv)
                 self._start_helper(direction, ns, argv, stats)
             else:
-                _run(self.prefix(ns) + argv)
+                self._impair(self.prefix(ns) + argv)
+
+    def _impair(self, argv):
+        self.commands.append(argv)
+        _run(argv)
 
     def _start_helper(self, direction, ns, argv, stats):
         err = open(os.path.join(self._tmp, direction + ".log"), "w+")
