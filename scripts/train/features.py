@@ -206,11 +206,49 @@ def synthetic_rir(rng):
     return tail
 
 
-def augment(x, rng, others):
+def voice_warp(x, rng):
+    """Speed perturbation by resampling: factor < 1 lowers pitch and formants together
+    (a child's vocal tract towards an adult's, a woman's towards a man's), > 1 raises
+    them.  The corpus is half children and mostly one accent; this widens the voices
+    the codec hears without new recordings."""
+    from scipy import signal
+    factor = float(rng.choice([0.80, 0.85, 0.90, 0.95, 1.05, 1.10]))
+    up = 100
+    down = int(round(100 * factor))
+    return signal.resample_poly(x, down, up)
+
+
+def mic_colour(x, rng):
+    """Microphone / room colouring: two random peaking filters of +-9 dB and a random
+    first-order tilt, as a cheap headset, laptop or phone microphone would add."""
+    from scipy import signal
+    y = x
+    for _ in range(2):
+        f0 = float(np.exp(rng.uniform(np.log(200.0), np.log(6000.0))))
+        gain_db = rng.uniform(-9.0, 9.0)
+        q = rng.uniform(0.7, 3.0)
+        a_lin = 10 ** (gain_db / 40)
+        w0 = 2 * np.pi * f0 / SR
+        alpha = np.sin(w0) / (2 * q)
+        b = [1 + alpha * a_lin, -2 * np.cos(w0), 1 - alpha * a_lin]
+        a = [1 + alpha / a_lin, -2 * np.cos(w0), 1 - alpha / a_lin]
+        y = signal.lfilter(b, a, y)
+    tilt = rng.uniform(-0.5, 0.5)
+    return signal.lfilter([1.0, -tilt], [1.0], y)
+
+
+def augment(x, rng, others, voice=False):
     """One seeded augmentation: noise (white/pink/babble) and/or band-limit, reverb, gain.
-    others: list of float arrays (other speakers) used for babble."""
+    others: list of float arrays (other speakers) used for babble.  voice: also apply
+    speed/formant perturbation (p = 0.7) and microphone colouring (p = 0.4)."""
     from scipy import signal
     y = x.copy()
+    if voice:
+        if rng.random() < 0.7:
+            y = voice_warp(y, rng)
+        if rng.random() < 0.4:
+            y = mic_colour(y, rng)
+        x = y
     if rng.random() < 0.3:
         y = signal.fftconvolve(y, synthetic_rir(rng))[:len(x)]
     if rng.random() < 0.3:
@@ -301,11 +339,16 @@ def to_int16(y):
     return np.clip(np.round(y * 32768.0), -32768, 32767).astype(np.int16)
 
 
-def cache_split(corpus, cache, split, n_aug, seed, limit):
-    rows = list_files(corpus, split)
-    if limit:
-        rows = rows[:limit]
-    audios = [read_audio(os.path.join(corpus, r["path"])) for r in rows]
+def cache_split(corpora, cache, split, n_aug, seed, limit, n_voice):
+    """corpora: corpus roots (each with manifest.tsv); their `split` files are pooled.
+    Variants aug1..aug<n_voice> also perturb the voice (see augment)."""
+    rows, audios = [], []
+    for corpus in corpora:
+        sel = list_files(corpus, split)
+        if limit:
+            sel = sel[:limit]
+        rows += sel
+        audios += [read_audio(os.path.join(corpus, r["path"])) for r in sel]
     variants = ["clean"] + [f"aug{i + 1}" for i in range(n_aug)]
     for v_i, variant in enumerate(variants):
         items = []
@@ -314,7 +357,8 @@ def cache_split(corpus, cache, split, n_aug, seed, limit):
                 rng = np.random.default_rng([seed, v_i, u])
                 others = [audios[j] for j in rng.choice(len(audios), 8, replace=False)
                           if rows[j]["speaker_id"] != r["speaker_id"]]
-                x = augment(x, rng, others or [audios[(u + 1) % len(audios)]])
+                x = augment(x, rng, others or [audios[(u + 1) % len(audios)]],
+                            voice=v_i <= n_voice)
             q = to_int16(x)
             feats = extract(q.astype(np.float64) / 32768.0)
             items.append((r["path"], q[:feats["n_pkt"] * PKT], feats))
@@ -330,16 +374,21 @@ def default_cache():
 
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--corpus", required=True, help="speech corpus root (has manifest.tsv)")
+    ap.add_argument("--corpus", required=True, action="append",
+                    help="speech corpus root (has manifest.tsv); repeat to pool several")
     ap.add_argument("--cache", default=default_cache(), help="feature cache directory")
     ap.add_argument("--aug", type=int, default=2, help="augmented variants of train")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--limit", type=int, default=0, help="only the first N files (smoke test)")
     ap.add_argument("--splits", default="train,valid")
+    ap.add_argument("--voice-aug", type=int, default=2,
+                    help="how many of the augmented variants also perturb the voice")
     args = ap.parse_args(argv)
     for split in args.splits.split(","):
-        cache_split(args.corpus, args.cache, split, args.aug if split == "train" else 0,
-                    args.seed + zlib.crc32(split.encode()), args.limit)
+        # valid is the first corpus's only: the extra corpora have no held-out speakers
+        corpora = args.corpus if split == "train" else args.corpus[:1]
+        cache_split(corpora, args.cache, split, args.aug if split == "train" else 0,
+                    args.seed + zlib.crc32(split.encode()), args.limit, args.voice_aug)
 
 
 if __name__ == "__main__":

@@ -98,6 +98,18 @@ def lr_at(step, base, warm=200, half=6000, floor=0.05):
     return base * min(1.0, (step + 1) / warm) * max(floor, 0.5 ** (step / half))
 
 
+def init_weights(model, path, key, dev):
+    """Starts from an earlier model: a full training checkpoint (its "model") or a compact
+    committed one (float16 "model" for the decoder, "plc" for the predictor).  Fine-tuning
+    a trained decoder on new data or new codebooks needs far fewer CPU hours than
+    training from scratch."""
+    ck = torch.load(path, map_location=dev)
+    sd = ck.get(key) if key in ck and isinstance(ck.get(key), dict) else ck["model"]
+    if key == "plc" and "plc" not in ck and "opt" not in ck:
+        raise SystemExit(f"{path}: no PLC weights")
+    model.load_state_dict({k: v.float() for k, v in sd.items()})
+
+
 def train_decoder(args, dev):
     corpus = Corpus(args.cache, "train", args.variants.split(","))
     model = M.Decoder(cond=args.cond, hidden=args.hidden).to(dev)
@@ -105,6 +117,9 @@ def train_decoder(args, dev):
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-5)
     state = {"step": 0, "minutes": 0.0}
     last = os.path.join(args.ckpt_dir, "decoder-last.pt")
+    if args.init and not (args.resume and os.path.exists(last)):
+        init_weights(model, args.init, "model", dev)
+        log_line(args.log, f"initialised from {args.init}")
     if args.resume and os.path.exists(last):
         ck = torch.load(last, map_location=dev)
         model.load_state_dict(ck["model"])
@@ -186,6 +201,8 @@ def train_plc(args, dev):
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr)
     state = {"step": 0, "minutes": 0.0}
     last = os.path.join(args.ckpt_dir, "plc-last.pt")
+    if args.init and not (args.resume and os.path.exists(last)):
+        init_weights(model, args.init, "plc", dev)
     if args.resume and os.path.exists(last):
         ck = torch.load(last, map_location=dev)
         model.load_state_dict(ck["model"])
@@ -242,6 +259,8 @@ def main(argv):
     ap.add_argument("--minutes", type=float, default=60.0, help="wall-clock budget of this run")
     ap.add_argument("--ckpt-minutes", type=float, default=10.0)
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--init", default=None,
+                    help="start from this checkpoint's weights (fresh optimiser and schedule)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--crop", type=int, default=32, help="packets (20 ms) per training crop")
