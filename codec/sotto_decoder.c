@@ -63,6 +63,7 @@ struct sotto_decoder {
     uint32_t noise_state;                 /* xorshift32, seed NOISE_SEED */
     float ola[SOTTO_DEC_NFFT];            /* overlap-add accumulator, first sample next out */
     sotto_plc_state plc;                  /* concealment state */
+    sotto_pred_state pred;                /* inter-packet shape prediction */
 };
 
 static const float *need(const sotto_weights *w, const char *name, int ndim, uint32_t d0,
@@ -193,6 +194,7 @@ int sotto_decoder_reset(sotto_decoder *d)
     d->phase = 0.0;
     d->noise_state = NOISE_SEED;
     sotto_plc_reset(&d->plc);
+    sotto__pred_reset(&d->books, d->mode, &d->pred);
     return 0;
 }
 
@@ -403,7 +405,7 @@ int sotto_decode(sotto_decoder *d, const uint8_t *packet, size_t len, int16_t *o
         return -EINVAL;
     if (sotto__unpack(d->mode, packet, len, idx))
         return -EINVAL;
-    sotto__dequantise(&d->books, d->mode, idx, feat);
+    sotto__dequantise(&d->books, d->mode, idx, &d->pred, feat);
     int n_sub = sotto__mode_layout(d->mode)->n_sub;
     for (int s = 0; s < n_sub; s += 2)
         sotto_plc_update(&d->plc_net, &d->kern, &d->plc, feat + (size_t)s * SOTTO_FEAT_DIM);
@@ -420,6 +422,7 @@ int sotto_conceal(sotto_decoder *d, int16_t *out)
     int n_sub = sotto__mode_layout(d->mode)->n_sub;
     for (int s = 0; s < n_sub; s += 2)
         sotto_plc_conceal(&d->plc_net, &d->kern, &d->plc, feat + (size_t)s * SOTTO_FEAT_DIM);
+    sotto__pred_conceal(&d->books, d->mode, &d->pred, feat);
     render(d, feat, n_sub, out);
     return 0;
 }

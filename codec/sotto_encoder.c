@@ -24,6 +24,7 @@ struct sotto_encoder {
     sotto_codebooks books;      /* borrowed from weights */
     sotto_vq_norms norms;       /* codeword norms of this mode's stages */
     sotto_features *features;   /* analyser and pitch tracker */
+    sotto_pred_state pred;      /* inter-packet shape prediction, as the decoder's */
     /* delayed signal y[t] = x[t - 80] for t in [P k - 256, P k + P + 80):
      * history, the packet, then the look-ahead; zero at reset */
     float buf[BUF_LEN];
@@ -49,6 +50,8 @@ int sotto_encoder_create(sotto_encoder **out, sotto_mode mode)
         rc = sotto__vq_norms_init(&e->norms, &e->books, mode);
     if (rc == 0)
         rc = sotto__features_create(&e->features);
+    if (rc == 0)
+        sotto__pred_reset(&e->books, mode, &e->pred);
     if (rc != 0)
         goto fail;
     *out = e;
@@ -74,6 +77,7 @@ int sotto_encoder_reset(sotto_encoder *e)
         return -EINVAL;
     memset(e->buf, 0, sizeof(e->buf));
     sotto__features_reset(e->features);
+    sotto__pred_reset(&e->books, e->mode, &e->pred);
     return 0;
 }
 
@@ -97,7 +101,8 @@ int sotto_encode(sotto_encoder *e, const int16_t *pcm, uint8_t *out)
     for (int b = 0; b < n_blocks; b++)
         sotto__features_pitch(e->features, pkt + b * SOTTO_FEAT_PKT, &lag[b], &voicing[b]);
     uint16_t idx[SOTTO_MAX_FIELDS];
-    int rc = sotto__quantise(&e->books, &e->norms, e->mode, bands, lag, voicing, idx);
+    int rc = sotto__quantise(&e->books, &e->norms, e->mode, bands, lag, voicing, &e->pred,
+                             idx);
     if (rc == 0)
         rc = sotto__pack(e->mode, idx, out);
     return rc;

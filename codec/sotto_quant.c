@@ -57,6 +57,24 @@ static int bind_one(const float **slot, sotto_tensor_lookup lookup, const void *
     return -ENOENT;
 }
 
+/* The optional predictor pair: both tensors or neither. */
+static int bind_predictor(sotto_mode_books *mb, sotto_tensor_lookup lookup, const void *ctx,
+                          const char *prefix, char *err, size_t errlen)
+{
+    char name[64];
+    uint32_t dims[1] = {SOTTO_SHAPE_DIM};
+    snprintf(name, sizeof(name), "quant.%s_pred_mean", prefix);
+    mb->pred_mean = lookup(ctx, name, 1, dims);
+    snprintf(name, sizeof(name), "quant.%s_pred_coef", prefix);
+    mb->pred_coef = lookup(ctx, name, 1, dims);
+    if ((mb->pred_mean == NULL) == (mb->pred_coef == NULL))
+        return 0;
+    if (err != NULL && errlen > 0)
+        snprintf(err, errlen, "codebook tensors quant.%s_pred_mean/_pred_coef: one is missing "
+                 "or not of shape [%d]", prefix, SOTTO_SHAPE_DIM);
+    return -ENOENT;
+}
+
 int sotto__codebooks_bind(sotto_codebooks *out_books, sotto_tensor_lookup lookup, const void *ctx,
                           char *err, size_t errlen)
 {
@@ -81,6 +99,8 @@ int sotto__codebooks_bind(sotto_codebooks *out_books, sotto_tensor_lookup lookup
         snprintf(name, sizeof(name), "quant.%s_voicing", prefix[m]);
         if (rc == 0)
             rc = bind_one(&mb->voicing, lookup, ctx, name, VOICING_LEVELS, 0, err, errlen);
+        if (rc == 0)
+            rc = bind_predictor(mb, lookup, ctx, prefix[m], err, errlen);
         if (m == SOTTO_MODE_2000 && rc == 0) {
             snprintf(name, sizeof(name), "quant.%s_dgain", prefix[m]);
             rc = bind_one(&mb->dgain, lookup, ctx, name, DELTA_LEVELS, 0, err, errlen);
@@ -277,6 +297,50 @@ static int books_ready(const sotto_mode_books *mb, const sotto_mode_layout *l, s
     return m == SOTTO_MODE_3200 || (mb->dgain != NULL && mb->dpitch != NULL);
 }
 
+int sotto__mode_predictive(const sotto_codebooks *cb, sotto_mode m)
+{
+    if (cb == NULL || sotto__mode_layout(m) == NULL)
+        return 0;
+    return cb->mode[m].pred_mean != NULL && cb->mode[m].pred_coef != NULL;
+}
+
+void sotto__pred_reset(const sotto_codebooks *cb, sotto_mode m, sotto_pred_state *st)
+{
+    if (st == NULL || cb == NULL || sotto__mode_layout(m) == NULL)
+        return;
+    if (sotto__mode_predictive(cb, m))
+        memcpy(st->prev, cb->mode[m].pred_mean, sizeof(st->prev));
+    else
+        memset(st->prev, 0, sizeof(st->prev));
+}
+
+/* pred[d] = mean[d] + coef[d] * (prev[32 + d % 32] - mean[32 + d % 32]), in
+ * quantise.py's float32 order of operations. */
+static void predict_shape(const sotto_mode_books *mb, const sotto_pred_state *st, float *pred)
+{
+    for (int d = 0; d < SOTTO_SHAPE_DIM; d++) {
+        int k = SOTTO_NBANDS + d % SOTTO_NBANDS;
+        float base = st->prev[k] - mb->pred_mean[k];
+        pred[d] = mb->pred_mean[d] + mb->pred_coef[d] * base;
+    }
+}
+
+/* The mean-removed shape of one packet's bands, as the encoder forms it:
+ * n_sub = 2: both subframes minus their joint mean; 4: each 20 ms half is
+ * the mean of its two subframes minus its own mean. bands: n_sub rows of
+ * `stride` floats. */
+static void packet_shape(const float *bands, int n_sub, int stride, float *shape, float *gains);
+
+void sotto__pred_conceal(const sotto_codebooks *cb, sotto_mode m, sotto_pred_state *st,
+                         const float *features)
+{
+    const sotto_mode_layout *l = sotto__mode_layout(m);
+    if (l == NULL || cb == NULL || st == NULL || features == NULL || !sotto__mode_predictive(cb, m))
+        return;
+    float gains[2];
+    packet_shape(features, l->n_sub, SOTTO_FEAT_DIM, st->prev, gains);
+}
+
 int sotto__vq_norms_init(sotto_vq_norms *out_norms, const sotto_codebooks *cb, sotto_mode m)
 {
     const sotto_mode_layout *l = sotto__mode_layout(m);
@@ -297,34 +361,24 @@ int sotto__vq_norms_init(sotto_vq_norms *out_norms, const sotto_codebooks *cb, s
 
 int sotto__quantise(const sotto_codebooks *cb, const sotto_vq_norms *norms, sotto_mode m,
                     const float *bands, const float *lag, const float *voicing,
-                    uint16_t *out_indices)
+                    sotto_pred_state *pred, uint16_t *out_indices)
 {
     const sotto_mode_layout *l = sotto__mode_layout(m);
     if (l == NULL || cb == NULL || norms == NULL || bands == NULL || lag == NULL || voicing == NULL ||
         out_indices == NULL || !books_ready(&cb->mode[m], l, m))
         return -EINVAL;
     const sotto_mode_books *mb = &cb->mode[m];
+    int predictive = sotto__mode_predictive(cb, m);
+    if (predictive && pred == NULL)
+        return -EINVAL;
     uint16_t idx[SOTTO_MAX_FIELDS];
-    float shape[SOTTO_SHAPE_DIM];
+    float shape[SOTTO_SHAPE_DIM], gains[2];
+    packet_shape(bands, l->n_sub, SOTTO_NBANDS, shape, gains);
     if (m == SOTTO_MODE_3200) {
-        float gain = mean_f32(bands, SOTTO_SHAPE_DIM);
-        for (int d = 0; d < SOTTO_SHAPE_DIM; d++)
-            shape[d] = bands[d] - gain;
         idx[SOTTO_F_PITCH] = pitch_encode(lag[0]);
         idx[SOTTO_F64_VOICING] = scalar_encode(voicing[0], mb->voicing, VOICING_LEVELS);
-        idx[SOTTO_F64_GAIN] = scalar_encode(gain, mb->gain, GAIN_LEVELS);
+        idx[SOTTO_F64_GAIN] = scalar_encode(gains[0], mb->gain, GAIN_LEVELS);
     } else {
-        /* each 20 ms half: mean of its two subframes, its own gain removed */
-        float gains[2];
-        for (int h = 0; h < 2; h++) {
-            const float *a = bands + (2 * h) * SOTTO_NBANDS, *b = a + SOTTO_NBANDS;
-            float *half = shape + h * SOTTO_NBANDS;
-            for (int k = 0; k < SOTTO_NBANDS; k++)
-                half[k] = (a[k] + b[k]) / 2.0f;
-            gains[h] = mean_f32(half, SOTTO_NBANDS);
-            for (int k = 0; k < SOTTO_NBANDS; k++)
-                half[k] -= gains[h];
-        }
         idx[SOTTO_F_PITCH] = pitch_encode(lag[0]);
         float l0 = logf(pitch_decode(idx[SOTTO_F_PITCH]));
         idx[SOTTO_F80_DPITCH] = scalar_encode(logf(clip_lag(lag[1])) - l0, mb->dpitch,
@@ -335,9 +389,48 @@ int sotto__quantise(const sotto_codebooks *cb, const sotto_vq_norms *norms, sott
         float g0 = mb->gain[idx[SOTTO_F80_GAIN]];
         idx[SOTTO_F80_DGAIN] = scalar_encode(gains[1] - g0, mb->dgain, DELTA_LEVELS);
     }
+    float pred_v[SOTTO_SHAPE_DIM];
+    if (predictive) {
+        predict_shape(mb, pred, pred_v);
+        for (int d = 0; d < SOTTO_SHAPE_DIM; d++)
+            shape[d] -= pred_v[d];
+    }
     msvq_search(mb, norms, l->n_stages, l->bits + l->first_stage, shape, idx + l->first_stage);
+    if (predictive) {
+        /* the decoder's reconstruction, so both ends predict from the same shape */
+        float rec[SOTTO_SHAPE_DIM] = {0};
+        for (int s = 0; s < l->n_stages; s++) {
+            const float *cw = mb->stage[s] + (size_t)idx[l->first_stage + s] * SOTTO_SHAPE_DIM;
+            for (int d = 0; d < SOTTO_SHAPE_DIM; d++)
+                rec[d] += cw[d];
+        }
+        for (int d = 0; d < SOTTO_SHAPE_DIM; d++)
+            pred->prev[d] = rec[d] + pred_v[d];
+    }
     memcpy(out_indices, idx, (size_t)l->n_fields * sizeof(uint16_t));
     return 0;
+}
+
+static void packet_shape(const float *bands, int n_sub, int stride, float *shape, float *gains)
+{
+    if (n_sub == 2) {
+        float packed[SOTTO_SHAPE_DIM];
+        for (int s = 0; s < 2; s++)
+            memcpy(packed + s * SOTTO_NBANDS, bands + s * stride, SOTTO_NBANDS * sizeof(float));
+        gains[0] = mean_f32(packed, SOTTO_SHAPE_DIM);
+        for (int d = 0; d < SOTTO_SHAPE_DIM; d++)
+            shape[d] = packed[d] - gains[0];
+        return;
+    }
+    for (int h = 0; h < 2; h++) {
+        const float *a = bands + (2 * h) * stride, *b = a + stride;
+        float *half = shape + h * SOTTO_NBANDS;
+        for (int k = 0; k < SOTTO_NBANDS; k++)
+            half[k] = (a[k] + b[k]) / 2.0f;
+        gains[h] = mean_f32(half, SOTTO_NBANDS);
+        for (int k = 0; k < SOTTO_NBANDS; k++)
+            half[k] -= gains[h];
+    }
 }
 
 static unsigned field(const sotto_mode_layout *l, const uint16_t *idx, int i)
@@ -346,11 +439,14 @@ static unsigned field(const sotto_mode_layout *l, const uint16_t *idx, int i)
 }
 
 void sotto__dequantise(const sotto_codebooks *cb, sotto_mode m, const uint16_t *idx,
-                       float *out_features)
+                       sotto_pred_state *pred, float *out_features)
 {
     const sotto_mode_layout *l = sotto__mode_layout(m);
     if (l == NULL || cb == NULL || idx == NULL || out_features == NULL ||
         !books_ready(&cb->mode[m], l, m))
+        return;
+    int predictive = sotto__mode_predictive(cb, m);
+    if (predictive && pred == NULL)
         return;
     const sotto_mode_books *mb = &cb->mode[m];
     float shape[SOTTO_SHAPE_DIM] = {0};
@@ -358,6 +454,13 @@ void sotto__dequantise(const sotto_codebooks *cb, sotto_mode m, const uint16_t *
         const float *cw = mb->stage[s] + (size_t)field(l, idx, l->first_stage + s) * SOTTO_SHAPE_DIM;
         for (int d = 0; d < SOTTO_SHAPE_DIM; d++)
             shape[d] += cw[d];
+    }
+    if (predictive) {
+        float pred_v[SOTTO_SHAPE_DIM];
+        predict_shape(mb, pred, pred_v);
+        for (int d = 0; d < SOTTO_SHAPE_DIM; d++)
+            shape[d] += pred_v[d];
+        memcpy(pred->prev, shape, sizeof(pred->prev));
     }
     float lag0 = pitch_decode(field(l, idx, SOTTO_F_PITCH));
     if (m == SOTTO_MODE_3200) {

@@ -16,6 +16,8 @@
  *                                        10,10,10,10,10,9)
  *   quant.<m>_gain      [64]     quant.<m>_voicing [4]
  *   quant.l80_dgain     [8]      quant.l80_dpitch  [8]
+ *   quant.<m>_pred_mean [64]     quant.<m>_pred_coef [64]   optional: both
+ *                                present make the mode predictive (v2)
  *
  * sotto_mode_frame_samples and sotto_mode_packet_bytes (declared in
  * codec/sotto.h) are implemented in sotto_quant.c. */
@@ -49,7 +51,18 @@ typedef struct sotto_mode_books {
     const float *voicing;                 /* [4] voicing levels, ascending */
     const float *dgain;                   /* [8] second-half gain delta dB (l80 only, else NULL) */
     const float *dpitch;                  /* [8] second-half log-lag delta (l80 only, else NULL) */
+    const float *pred_mean;               /* [64] predictor mean shape, or NULL: no prediction */
+    const float *pred_coef;               /* [64] predictor coefficients (NULL with pred_mean) */
 } sotto_mode_books;
+
+/* Inter-packet prediction state of one stream, encoder or decoder: the
+ * previous packet's decoded mean-removed shape. Each shape value of a packet
+ * is predicted as mean[d] + coef[d] * (prev[32 + d % 32] - mean[32 + d % 32])
+ * and only the residual is vector-quantised (codec/BITSTREAM.md). A stream
+ * starts from prev = mean (sotto__pred_reset). */
+typedef struct sotto_pred_state {
+    float prev[SOTTO_SHAPE_DIM];
+} sotto_pred_state;
 
 typedef struct sotto_codebooks {
     sotto_mode_books mode[2];             /* indexed by sotto_mode */
@@ -91,6 +104,20 @@ int sotto__codebooks_bind(sotto_codebooks *out_books, sotto_tensor_lookup lookup
 int sotto__codebooks_from_weights(sotto_codebooks *out_books, const struct sotto_weights *w,
                                   char *err, size_t errlen);
 
+/* 1 when mode m of cb codes the shape predictively, else 0. */
+int sotto__mode_predictive(const sotto_codebooks *cb, sotto_mode m);
+
+/* Starts a stream: prev = the predictor mean (zero for a mode without
+ * prediction). Does nothing on NULL or an unknown mode. */
+void sotto__pred_reset(const sotto_codebooks *cb, sotto_mode m, sotto_pred_state *st);
+
+/* After a concealed packet: the decoder predicts the next packet from the
+ * shape of the features it played (n_sub x SOTTO_FEAT_DIM floats, as
+ * sotto__dequantise writes them), so encoder and decoder drift apart only by
+ * the concealment's error, which then decays by coef per packet. */
+void sotto__pred_conceal(const sotto_codebooks *cb, sotto_mode m, sotto_pred_state *st,
+                         const float *features);
+
 /* Packs out_indices-style values into sotto_mode_packet_bytes(m) bytes at
  * out. Returns 0, or -EINVAL for NULL, an unknown mode or an index that does
  * not fit its field. */
@@ -106,9 +133,11 @@ int sotto__unpack(sotto_mode m, const uint8_t *pkt, size_t len, uint16_t *out_in
  * in samples and the voicing, exactly as quantise.py Quantiser.decode
  * (l80: each 20 ms half's envelope repeated over its two subframes, lag
  * clipped to 32..256). Indices are masked to their field width, so any
- * input is safe. Does nothing when an argument is NULL or the mode unknown. */
+ * input is safe. pred: the stream's prediction state, advanced past this
+ * packet (may be NULL only for a mode without prediction). Does nothing
+ * when another argument is NULL or the mode unknown. */
 void sotto__dequantise(const sotto_codebooks *cb, sotto_mode m, const uint16_t *idx,
-                       float *out_features);
+                       sotto_pred_state *pred, float *out_features);
 
 /* Squared norms of one mode's MSVQ codewords, precomputed so the search
  * costs one dot product per codeword. */
@@ -122,11 +151,13 @@ int sotto__vq_norms_init(sotto_vq_norms *out_norms, const sotto_codebooks *cb, s
 
 /* Quantises one packet's features: bands [n_sub][32] dB, lag [n_sub / 2]
  * samples and voicing [n_sub / 2] (one per 20 ms, as features.py gives
- * them); norms from sotto__vq_norms_init for the same cb and m. Writes
+ * them); norms from sotto__vq_norms_init for the same cb and m; pred: the
+ * stream's prediction state, advanced past this packet exactly as the
+ * decoder's will be (NULL only for a mode without prediction). Writes
  * n_fields indices to out_indices. Returns 0 or -EINVAL. */
 int sotto__quantise(const sotto_codebooks *cb, const sotto_vq_norms *norms, sotto_mode m,
                     const float *bands, const float *lag, const float *voicing,
-                    uint16_t *out_indices);
+                    sotto_pred_state *pred, uint16_t *out_indices);
 
 /* .sot files (codec/BITSTREAM.md): a 16-byte header, then packets back to
  * back. Header: "SOT1", u8 mode, 3 zero bytes, u64 little-endian count of

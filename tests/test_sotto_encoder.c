@@ -286,6 +286,9 @@ static void check_mode_golden(sotto_mode m, const char *prefix)
     const float *voicing = golden_get(g, "voicing", GOLDEN_PACKETS, 0);
     static sotto_vq_norms norms;
     ck_assert_int_eq(sotto__vq_norms_init(&norms, &books, m), 0);
+    sotto_pred_state enc_pred, dec_pred;
+    sotto__pred_reset(&books, m, &enc_pred);
+    sotto__pred_reset(&books, m, &dec_pred);
     for (int p = 0; p < n; p++) {
         uint8_t pkt[SOTTO_MAX_PACKET_BYTES], want[SOTTO_MAX_PACKET_BYTES];
         uint16_t idx[SOTTO_MAX_FIELDS], back[SOTTO_MAX_FIELDS];
@@ -293,13 +296,15 @@ static void check_mode_golden(sotto_mode m, const char *prefix)
             want[b] = (uint8_t)packed[p * bytes + b];
         int blocks = l->n_sub / 2;
         ck_assert_int_eq(sotto__quantise(&books, &norms, m, bands + p * l->n_sub * SOTTO_FEAT_BANDS,
-                                         lag + p * blocks, voicing + p * blocks, idx), 0);
+                                         lag + p * blocks, voicing + p * blocks, &enc_pred, idx),
+                         0);
         ck_assert_int_eq(sotto__pack(m, idx, pkt), 0);
         ck_assert_msg(memcmp(pkt, want, (size_t)bytes) == 0, "%s packet %d differs", prefix, p);
         ck_assert_int_eq(sotto__unpack(m, want, (size_t)bytes, back), 0);
         ck_assert_int_eq(memcmp(idx, back, (size_t)l->n_fields * sizeof(uint16_t)), 0);
         float feat[SOTTO_MAX_SUBFRAMES * SOTTO_FEAT_DIM];
-        sotto__dequantise(&books, m, back, feat);
+        sotto__dequantise(&books, m, back, &dec_pred, feat);
+        ck_assert_int_eq(memcmp(enc_pred.prev, dec_pred.prev, sizeof(enc_pred.prev)), 0);
         for (int s = 0; s < l->n_sub; s++) {
             int sub = p * l->n_sub + s, blk = sub / 2;
             const float *o = feat + s * SOTTO_FEAT_DIM;
@@ -559,8 +564,12 @@ static uint8_t *encode_and_dequantise(sotto_mode m, const int16_t *pcm, size_t n
     sotto_codebooks books;
     sotto_weights *bw = load_books(&books);
     uint16_t idx[SOTTO_MAX_FIELDS];
-    ck_assert_int_eq(sotto__unpack(m, pkts + (n - 1) * bytes, bytes, idx), 0);
-    sotto__dequantise(&books, m, idx, out_feat);
+    sotto_pred_state pred;
+    sotto__pred_reset(&books, m, &pred);
+    for (size_t p = 0; p < n; p++) {       /* prediction: decode the stream in order */
+        ck_assert_int_eq(sotto__unpack(m, pkts + p * bytes, bytes, idx), 0);
+        sotto__dequantise(&books, m, idx, &pred, out_feat);
+    }
     sotto_weights_destroy(&bw);
     return pkts;
 }

@@ -14,12 +14,22 @@ Modes (see README.md for the bit order inside a packet):
        mean of its two subframes, each with its own gain removed.
 The encoder searches the MSVQ with an M-best tree search (M = 4); codebooks are trained
 stage by stage with k-means on the residual of the previous stages.
+
+Inter-packet prediction (bitstream v2, `--predict`): the envelope shape is coded as the
+residual from a prediction out of the previous packet's decoded shape,
+    pred[d] = mean[d] + coef[d] * (prev[32 + d % 32] - mean[32 + d % 32]),
+i.e. each band of both halves is predicted from the same band of the previous packet's
+last 20/10 ms, per-dimension coefficients fitted by least squares and shrunk (so an
+error decays by at least that factor per packet).  After a lost packet the decoder
+predicts from its concealed envelope; the error then fades geometrically (documented
+bounded dependency, covered by the concealment).  A stream starts from prev = mean.
 """
 import argparse
 import os
 import sys
 
 import numpy as np
+from scipy import sparse
 
 import features as F
 
@@ -48,8 +58,10 @@ def kmeans(x, k, iters, rng):
     for _ in range(iters):
         assign = nearest(x, cent)
         counts = np.bincount(assign, minlength=k)
-        sums = np.zeros_like(cent)
-        np.add.at(sums, assign, x)
+        # per-cluster sums as a sparse one-hot product: np.add.at is ~100x slower
+        onehot = sparse.csr_matrix((np.ones(len(x), np.float32), (assign, np.arange(len(x)))),
+                                   shape=(k, len(x)))
+        sums = np.asarray(onehot @ x, dtype=np.float32)
         empty = counts == 0
         cent[~empty] = sums[~empty] / counts[~empty, None]
         if empty.any():
@@ -166,11 +178,62 @@ class Quantiser:
             out = out + self.t[f"{mode}_stage{i}"][idx[:, i]]
         return out
 
+    def predictive(self, mode):
+        return f"{mode}_pred_coef" in self.t
+
+    def predict(self, mode, prev):
+        """prev [n, 64] decoded shapes of the previous packets -> predictions [n, 64].
+        float32 throughout, in the C code's order of operations."""
+        mean = self.t[f"{mode}_pred_mean"].astype(np.float32)
+        coef = self.t[f"{mode}_pred_coef"].astype(np.float32)
+        half = F.NBANDS
+        base = np.tile(prev[:, half:] - mean[None, half:], 2).astype(np.float32)
+        return (mean[None, :] + coef[None, :] * base).astype(np.float32)
+
+    @staticmethod
+    def _sequences(n, starts):
+        starts = np.asarray([0] if starts is None else starts, dtype=np.int64)
+        ends = np.append(starts[1:], n)
+        return starts, ends - starts
+
+    def pred_encode(self, mode, shape, starts=None):
+        """Closed-loop predictive MSVQ over sequences beginning at `starts` (packet indices;
+        default one sequence).  Returns (codes [n, stages], decoded shapes [n, 64])."""
+        books = [self.t[f"{mode}_stage{i}"] for i in range(len(MODES[mode]["stages"]))]
+        n = len(shape)
+        st, ln = self._sequences(n, starts)
+        codes = np.zeros((n, len(books)), dtype=np.int64)
+        rec = np.zeros((n, shape.shape[1]), dtype=np.float32)
+        mean = self.t[f"{mode}_pred_mean"].astype(np.float32)
+        for t in range(int(ln.max()) if n else 0):
+            sel = st[ln > t] + t
+            prev = rec[sel - 1] if t else np.broadcast_to(mean, (len(sel), shape.shape[1]))
+            pred = self.predict(mode, prev)
+            target = (shape[sel].astype(np.float32) - pred).astype(np.float32)
+            c = self._mbest(books, target, self.mbest)
+            codes[sel] = c
+            rec[sel] = (self.vq_decode(mode, c) + pred).astype(np.float32)
+        return codes, rec
+
+    def pred_decode(self, mode, codes, starts=None):
+        n = len(codes)
+        st, ln = self._sequences(n, starts)
+        vq = self.vq_decode(mode, codes).astype(np.float32)
+        rec = np.zeros_like(vq)
+        mean = self.t[f"{mode}_pred_mean"].astype(np.float32)
+        for t in range(int(ln.max()) if n else 0):
+            sel = st[ln > t] + t
+            prev = rec[sel - 1] if t else np.broadcast_to(mean, (len(sel), vq.shape[1]))
+            rec[sel] = (vq[sel] + self.predict(mode, prev)).astype(np.float32)
+        return rec
+
     # -- whole-feature encode/decode
-    def encode(self, bands, lag, voicing, mode):
+    def encode(self, bands, lag, voicing, mode, starts=None):
         m = MODES[mode]
         shape, gains, lags, voic, _ = packets(bands, lag, voicing, mode)
-        ind = {"shape": self.vq_encode(mode, shape),
+        codes = (self.pred_encode(mode, shape, starts)[0] if self.predictive(mode)
+                 else self.vq_encode(mode, shape))
+        ind = {"shape": codes,
                "voicing": scalar_encode(voic, self.t[f"{mode}_voicing"]),
                "gain": scalar_encode(gains[:, 0], self.t[f"{mode}_gain"]),
                "pitch": pitch_encode(lags[:, 0], m["pitch_bits"])}
@@ -183,10 +246,11 @@ class Quantiser:
             ind["dpitch"] = scalar_encode(dl, self.t[f"{mode}_dpitch"])
         return ind
 
-    def decode(self, ind, mode, n20):
+    def decode(self, ind, mode, n20, starts=None):
         """Returns per-subframe bands [2*n20, 32], per-20ms lag [n20], voicing [n20]."""
         m = MODES[mode]
-        shape = self.vq_decode(mode, ind["shape"])
+        shape = (self.pred_decode(mode, ind["shape"], starts) if self.predictive(mode)
+                 else self.vq_decode(mode, ind["shape"]))
         g0 = self.t[f"{mode}_gain"][ind["gain"]]
         lag0 = pitch_decode(ind["pitch"], m["pitch_bits"])
         voic = self.t[f"{mode}_voicing"][ind["voicing"]]
@@ -200,8 +264,10 @@ class Quantiser:
         lags = np.clip(np.stack([lag0, lag1], axis=1).reshape(-1), F.LAG_MIN, F.LAG_MAX)[:n20]
         return env.astype(np.float32), lags.astype(np.float32), np.repeat(voic, 2)[:n20]
 
-    def roundtrip(self, bands, lag, voicing, mode):
-        return self.decode(self.encode(bands, lag, voicing, mode), mode, len(lag))
+    def roundtrip(self, bands, lag, voicing, mode, starts=None):
+        """starts: first packet (of this mode) of each independent sequence."""
+        return self.decode(self.encode(bands, lag, voicing, mode, starts), mode, len(lag),
+                           starts)
 
 
 def pack_bits(ind, mode):
@@ -229,21 +295,109 @@ def pack_bits(ind, mode):
 
 # ---------------------------------------------------------------- train / report
 
-def load_feats(cache, split, variants):
-    b, l, v = [], [], []
+def load_feats(cache, split, variants, with_utts=False):
+    b, l, v, utts, off = [], [], [], [], 0
     for var in variants:
         d = F.load_split(cache, split, var)
         b.append(np.asarray(d["bands"]))
         l.append(np.asarray(d["lag"]))
         v.append(np.asarray(d["voicing"]))
-    return np.concatenate(b), np.concatenate(l), np.concatenate(v)
+        utts += [dict(u, pkt_start=u["pkt_start"] + off) for u in d["utts"]]
+        off += len(l[-1])
+    out = (np.concatenate(b), np.concatenate(l), np.concatenate(v))
+    return out + (utts,) if with_utts else out
 
 
-def train_tables(bands, lag, voicing, iters, max_points, seed):
+def seq_starts(utts, mode):
+    """Packet index (of this mode) where each utterance begins, for arrays made by
+    concatenating utterances (the 40 ms mode: each utterance padded to an even count)."""
+    starts, pos = [], 0
+    for u in utts:
+        starts.append(pos)
+        pos += u["n_pkt"] if mode == "n64" else (u["n_pkt"] + 1) // 2
+    return np.asarray(starts, dtype=np.int64)
+
+
+def pad_even(bands, lag, voicing, utts):
+    """Concatenated arrays with each utterance padded to an even number of 20 ms packets
+    (repeating its last one), so 40 ms packets never straddle two utterances."""
+    idx = []
+    for u in utts:
+        p0, n = u["pkt_start"], u["n_pkt"]
+        idx.append(np.arange(p0, p0 + n))
+        if n % 2:
+            idx.append(np.array([p0 + n - 1]))
+    idx = np.concatenate(idx)
+    sub = np.stack([2 * idx, 2 * idx + 1], axis=1).reshape(-1)
+    return bands[sub], lag[idx], voicing[idx], idx
+
+
+def train_stages(res, stages, iters, rng, label):
+    books = []
+    for i, b in enumerate(stages):
+        cb = kmeans(res, 1 << b, iters, rng)
+        books.append(cb)
+        res = res - cb[nearest(res, cb)]
+        print(f"{label} stage {i} ({b} bits): residual rms {np.sqrt(np.mean(res ** 2)):.2f} dB",
+              flush=True)
+    return books
+
+
+def train_predictor(t, mode, shape, starts, shrink, stages, iters, max_points, rng):
+    """Fits the inter-packet predictor and trains the residual codebooks: open-loop
+    residuals first, then once more on the closed-loop targets the encoder really sees."""
+    half = F.NBANDS
+    first = np.zeros(len(shape), bool)
+    first[starts] = True
+    cur = shape[1:][~first[1:]].astype(np.float64)
+    prev = shape[:-1][~first[1:]].astype(np.float64)
+    mean = shape.astype(np.float64).mean(axis=0)
+    base = np.tile(prev[:, half:] - mean[half:], 2)
+    coef = ((cur - mean) * base).sum(axis=0) / np.maximum((base ** 2).sum(axis=0), 1e-9)
+    coef = np.clip(coef * shrink, 0.0, 0.95)
+    t[f"{mode}_pred_mean"] = mean.astype(np.float32)
+    t[f"{mode}_pred_coef"] = coef.astype(np.float32)
+    resid = (cur - mean - coef * base).astype(np.float32)
+    print(f"{mode} predictor: coef mean {coef.mean():.2f}, residual/shape variance "
+          f"{np.mean(resid ** 2) / np.mean((cur - mean) ** 2):.3f}", flush=True)
+    sel = rng.choice(len(resid), min(max_points, len(resid)), replace=False)
+    books = train_stages(resid[sel], stages, iters, rng, f"{mode} open-loop")
+    for i, cb in enumerate(books):
+        t[f"{mode}_stage{i}"] = cb
+    # closed loop over a subset of whole sequences, greedy search
+    q = Quantiser(t, mbest=1)
+    order = rng.permutation(len(starts))
+    ends = np.append(starts[1:], len(shape))
+    chosen, total = [], 0
+    for k in order:
+        chosen.append(k)
+        total += ends[k] - starts[k]
+        if total >= max_points:
+            break
+    chosen = np.sort(np.asarray(chosen))
+    parts = [shape[starts[k]:ends[k]] for k in chosen]
+    sub_starts = np.cumsum([0] + [len(p) for p in parts[:-1]])
+    sub = np.concatenate(parts).astype(np.float32)
+    _, rec = q.pred_encode(mode, sub, sub_starts)
+    prev_rec = np.concatenate([np.broadcast_to(mean.astype(np.float32), (1, sub.shape[1])),
+                               rec[:-1]])
+    prev_rec[sub_starts] = mean.astype(np.float32)
+    target = (sub - q.predict(mode, prev_rec)).astype(np.float32)
+    books = train_stages(target, stages, iters, rng, f"{mode} closed-loop")
+    for i, cb in enumerate(books):
+        t[f"{mode}_stage{i}"] = cb
+
+
+def train_tables(bands, lag, voicing, iters, max_points, seed, utts=None, shrink=0.0):
     rng = np.random.default_rng(seed)
     t = {}
     for mode, m in MODES.items():
-        shape, gains, lags, voic, _ = packets(bands, lag, voicing, mode)
+        if shrink > 0:
+            b2, l2, v2, _ = pad_even(bands, lag, voicing, utts)
+            shape, gains, lags, voic, _ = packets(b2, l2, v2, mode) if mode == "l80" else \
+                packets(bands, lag, voicing, mode)
+        else:
+            shape, gains, lags, voic, _ = packets(bands, lag, voicing, mode)
         t[f"{mode}_gain"] = lloyd_max(gains[:, 0], 1 << m["gain_bits"])
         t[f"{mode}_voicing"] = lloyd_max(voic, 1 << m["voicing_bits"])
         if m["dgain_bits"]:
@@ -254,21 +408,30 @@ def train_tables(bands, lag, voicing, iters, max_points, seed):
             dl = np.log(np.clip(lags[:, 1], F.LAG_MIN, F.LAG_MAX)) - l0
             voiced = voic > 0.5
             t[f"{mode}_dpitch"] = lloyd_max(dl[voiced], 1 << m["dpitch_bits"])
+        if shrink > 0:
+            train_predictor(t, mode, shape, seq_starts(utts, mode), shrink, m["stages"], iters,
+                            max_points, rng)
+            continue
         sel = rng.choice(len(shape), min(max_points, len(shape)), replace=False)
-        res = shape[sel].astype(np.float32)
-        for i, b in enumerate(m["stages"]):
-            cb = kmeans(res, 1 << b, iters, rng)
+        for i, cb in enumerate(train_stages(shape[sel].astype(np.float32), m["stages"], iters,
+                                            rng, mode)):
             t[f"{mode}_stage{i}"] = cb
-            res = res - cb[nearest(res, cb)]
-            print(f"{mode} stage {i} ({b} bits): residual rms {np.sqrt(np.mean(res ** 2)):.2f} dB",
-                  flush=True)
     return t
 
 
-def report(q, bands, lag, voicing):
+def report(q, bands, lag, voicing, utts=None):
     lines = []
     for mode, m in MODES.items():
-        qb, ql, qv = q.roundtrip(bands, lag, voicing, mode)
+        if utts is not None and mode == "l80":
+            b2, l2, v2, idx = pad_even(bands, lag, voicing, utts)
+            qb, ql, qv = q.roundtrip(b2, l2, v2, mode, seq_starts(utts, mode))
+            keep = np.ones(len(idx), bool)
+            keep[np.nonzero(np.diff(idx) == 0)[0] + 1] = False
+            qb = qb.reshape(-1, 2, F.NBANDS)[keep].reshape(-1, F.NBANDS)
+            ql, qv = ql[keep], qv[keep]
+        else:
+            qb, ql, qv = q.roundtrip(bands, lag, voicing, mode,
+                                     None if utts is None else seq_starts(utts, mode))
         err = qb - bands
         active = bands.mean(axis=1) > np.percentile(bands.mean(axis=1), 30)
         sd = np.sqrt(np.mean(err ** 2, axis=1))
@@ -294,26 +457,15 @@ def write_dequantised(q, cache, split, variant):
     d = os.path.join(cache, split, variant)
     src = F.load_split(cache, split, variant)
     bands, lag, voic = (np.asarray(src[k]) for k in ("bands", "lag", "voicing"))
+    utts = src["utts"]
     for mode in MODES:
         if mode == "n64":
-            out = q.roundtrip(bands, lag, voic, mode)
+            out = q.roundtrip(bands, lag, voic, mode, seq_starts(utts, mode))
         else:
-            idx = []
-            for u in src["utts"]:
-                p0, n = u["pkt_start"], u["n_pkt"]
-                idx.append(np.arange(p0, p0 + n))
-                if n % 2:
-                    idx.append(np.array([p0 + n - 1]))
-            idx = np.concatenate(idx)
-            sub = np.stack([2 * idx, 2 * idx + 1], axis=1).reshape(-1)
-            b, l, v = q.roundtrip(bands[sub], lag[idx], voic[idx], mode)
+            b2, l2, v2, idx = pad_even(bands, lag, voic, utts)
+            b, l, v = q.roundtrip(b2, l2, v2, mode, seq_starts(utts, mode))
             keep = np.ones(len(idx), bool)
-            pos = 0
-            for u in src["utts"]:
-                pos += u["n_pkt"]
-                if u["n_pkt"] % 2:
-                    keep[pos] = False
-                    pos += 1
+            keep[np.nonzero(np.diff(idx) == 0)[0] + 1] = False     # the padding copies
             out = (b.reshape(-1, 2, F.NBANDS)[keep].reshape(-1, F.NBANDS), l[keep], v[keep])
         for k, arr in zip(("bands", "lag", "voicing"), out):
             np.save(os.path.join(d, f"{mode}_{k}.npy"), arr.astype(np.float32))
@@ -331,6 +483,9 @@ def main(argv):
     ap.add_argument("--skip-train", action="store_true", help="reuse existing codebooks")
     ap.add_argument("--train-mbest", type=int, default=1, help="search width for train caches")
     ap.add_argument("--skip-report", action="store_true")
+    ap.add_argument("--predict", type=float, default=0.0, metavar="SHRINK",
+                    help="inter-packet prediction (bitstream v2): least-squares coefficients "
+                         "times SHRINK (0 = none, v1)")
     args = ap.parse_args(argv)
     path = args.codebooks or os.path.join(args.cache, "codebooks.npz")
     variants = [v for v in args.variants.split(",")
@@ -338,12 +493,13 @@ def main(argv):
     if args.skip_train:
         q = Quantiser.load(path)
     else:
-        q = Quantiser(train_tables(*load_feats(args.cache, "train", variants),
-                                   args.iters, args.max_points, args.seed))
+        b, l, v, utts = load_feats(args.cache, "train", variants, with_utts=True)
+        q = Quantiser(train_tables(b, l, v, args.iters, args.max_points, args.seed, utts,
+                                   args.predict))
         q.save(path)
     if not args.skip_report:
         print("valid (unseen speakers, clean):")
-        print(report(q, *load_feats(args.cache, "valid", ["clean"])), flush=True)
+        print(report(q, *load_feats(args.cache, "valid", ["clean"], with_utts=True)), flush=True)
     for split, vs in (("valid", ["clean"]), ("train", variants)):
         # the training copies use the greedy search (4x faster to make); the decoder then
         # trains on slightly coarser features than the M-best encoder sends

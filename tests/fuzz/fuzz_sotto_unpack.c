@@ -40,7 +40,11 @@ static void check_packet(sotto_mode m, const uint8_t *pkt, size_t len)
         abort();
     float feat[SOTTO_MAX_SUBFRAMES * SOTTO_FEAT_DIM];
     const sotto_mode_layout *l = sotto__mode_layout(m);
-    sotto__dequantise(&books, m, idx, feat);
+    sotto_pred_state pred;
+    sotto__pred_reset(&books, m, &pred);
+    /* twice: the second packet is predicted from the first */
+    sotto__dequantise(&books, m, idx, &pred, feat);
+    sotto__dequantise(&books, m, idx, &pred, feat);
     for (int i = 0; i < l->n_sub * SOTTO_FEAT_DIM; i++)
         if (!isfinite(feat[i]))
             abort();
