@@ -190,6 +190,28 @@ def sotto(dec, plc, q, x, mode, seed, lost=None):
     return n * F.PKT, y[M.DELAY:].astype(np.float64)
 
 
+C_LOSS = {"loss10 (C model)": ["--loss", "0.1", "--burst", "1"],
+          "burst20 (C model)": ["--loss", "0.2", "--burst", "3"]}
+
+
+def sotto_c(cli, x, bitrate, decode_args=(), seed=1):
+    """x through the C codec's command-line tool (sotto-codec encode/decode); output is
+    already aligned by the tool.  decode_args: the tool's own loss model (bursts of a
+    fixed length, its own seeded generator), not the Gilbert model used for Python."""
+    import subprocess
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="sotto-report-") as tmp:
+        wav, sot, out = (os.path.join(tmp, n) for n in ("in.wav", "enc.sot", "out.wav"))
+        sf.write(wav, np.clip(np.round(x * 32768), -32768, 32767).astype(np.int16), F.SR,
+                 subtype="PCM_16")
+        subprocess.run([cli, "encode", wav, sot, "--bitrate", str(bitrate)], check=True,
+                       capture_output=True)
+        extra = list(decode_args) + (["--seed", str(seed)] if decode_args else [])
+        subprocess.run([cli, "decode", sot, out] + extra, check=True, capture_output=True)
+        y, _ = sf.read(out, dtype="float64")
+    return y
+
+
 # ------------------------------------------------------------------ Opus (libopus, VOIP)
 @functools.lru_cache(maxsize=1)
 def libopus():
@@ -266,8 +288,12 @@ def score(ref, out, pesq_prog):
     return s, e, p
 
 
-def systems(with_loss):
+def systems(with_loss, with_c=False):
     rows = [("Sotto 3.2", c) for c in ("clean", "babble10", "pink10")]
+    if with_c:
+        rows += [(f"Sotto {r} (C)", c) for r in ("3.2", "2.0") for c in ("clean", "babble10", "pink10")]
+        if with_loss:
+            rows += [("Sotto 3.2 (C)", c) for c in C_LOSS]
     if with_loss:
         rows += [("Sotto 3.2", c) for c in LOSS_CONDITIONS]
     rows += [("Sotto 2.0", c) for c in ("clean", "babble10", "pink10")]
@@ -278,22 +304,30 @@ def systems(with_loss):
     return rows
 
 
-def run_set(items, dec, plc, q, pesq_prog, with_loss, label):
+def run_set(items, dec, plc, q, pesq_prog, with_loss, label, c_cli=None):
     results = []            # one dict per (system, condition, file)
     t0 = time.time()
-    for sysname, cond in systems(with_loss):
+    for sysname, cond in systems(with_loss, c_cli is not None):
         bits, secs = 0, 0.0
         for i, it in enumerate(items):
             clean = it["audio"]
             lost = None
-            if cond in LOSS_CONDITIONS:
+            if cond in C_LOSS:
+                x = clean
+            elif cond in LOSS_CONDITIONS:
                 model, rate = LOSS_CONDITIONS[cond]
                 lost = L.loss_pattern(model, len(clean) // F.PKT + 8, rate,
                                       np.random.default_rng(2000 + i))
                 x = clean
             else:
                 x = condition_input(items, i, cond)
-            if sysname.startswith("Sotto"):
+            if sysname.endswith("(C)"):
+                rate = 3200 if "3.2" in sysname else 2000
+                y = sotto_c(c_cli, x, rate, C_LOSS.get(cond, ()), 1 + i)
+                m = min(len(y), len(clean))
+                ref, y = clean[:m], y[:m]
+                bits += rate * m / F.SR
+            elif sysname.startswith("Sotto"):
                 mode = "n64" if sysname == "Sotto 3.2" else "l80"
                 n, y = sotto(dec, plc, q, x, mode, i, lost)
                 ref = clean[:n - M.DELAY]
@@ -371,11 +405,14 @@ def markdown(title, n_files, n_speakers, summary, groups):
     for (s, c), v in summary.items():
         lines.append(f"| {s} | {c} | {v['kbps']:.2f} | {v['stoi']:.3f} | {v['estoi']:.3f} | "
                      f"{v['pesq']:.2f} |")
-    for s in ("Sotto 3.2", "Opus 8"):
-        if (s, "clean") in summary and (s, "loss10") in summary:
+    for s, lo, bu, what in (("Sotto 3.2", "loss10", "burst20", "mean burst 3"),
+                            ("Opus 8", "loss10", "burst20", "mean burst 3"),
+                            ("Sotto 3.2 (C)", "loss10 (C model)", "burst20 (C model)",
+                             "bursts of exactly 3")):
+        if (s, "clean") in summary and (s, lo) in summary and (s, bu) in summary:
             c = summary[(s, "clean")]["estoi"]
-            lines += ["", f"{s}: ESTOI cost of 10 % random loss {c - summary[(s, 'loss10')]['estoi']:.3f}, "
-                      f"of 20 % bursty loss (mean burst 3) {c - summary[(s, 'burst20')]['estoi']:.3f}."]
+            lines += ["", f"{s}: ESTOI cost of 10 % random loss {c - summary[(s, lo)]['estoi']:.3f}, "
+                      f"of 20 % bursty loss ({what}) {c - summary[(s, bu)]['estoi']:.3f}."]
     names = ["Sotto 3.2", "Sotto 2.0", "Opus 6", "Opus 8", "Opus 10", "Codec2 3200"]
     lines += ["", "Clean speech per group, ESTOI / PESQ-WB (files in brackets); "
               "the last column is Sotto 3.2's ESTOI minus the set's mean:", "",
@@ -422,6 +459,8 @@ def main(argv):
     ap.add_argument("--no-loss", action="store_true", help="skip the packet-loss conditions")
     ap.add_argument("--md", default=None, help="write the markdown tables here")
     ap.add_argument("--json", default=None, help="write per-file scores and summaries here")
+    ap.add_argument("--c-codec", default=None, help="also score the C codec through this "
+                    "sotto-codec program (clean and noisy input, both modes)")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -459,7 +498,7 @@ def main(argv):
     blob = {"checkpoint": os.path.basename(args.checkpoint),
             "step": ck.get("state", {}).get("step", "?"), "sets": {}}
     for label, items in sets:
-        res = run_set(items, dec, plc, q, pesq_prog, not args.no_loss, label)
+        res = run_set(items, dec, plc, q, pesq_prog, not args.no_loss, label, args.c_codec)
         summ = summarise(res)
         blob["sets"][label] = {
             "summary": [dict(system=s, condition=c, **v) for (s, c), v in summ.items()],
