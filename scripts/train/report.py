@@ -459,6 +459,7 @@ def main(argv):
     ap.add_argument("--no-loss", action="store_true", help="skip the packet-loss conditions")
     ap.add_argument("--md", default=None, help="write the markdown tables here")
     ap.add_argument("--json", default=None, help="write per-file scores and summaries here")
+    ap.add_argument("--json-summary", default=None, help="write the summaries only (no per-file rows)")
     ap.add_argument("--c-codec", default=None, help="also score the C codec through this "
                     "sotto-codec program (clean and noisy input, both modes)")
     ap.add_argument("--threads", type=int, default=1)
@@ -511,6 +512,11 @@ def main(argv):
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(blob, f, indent=1, default=float)
+    if args.json_summary:
+        small = dict(blob, sets={k: {kk: vv for kk, vv in v.items() if kk != "files"}
+                                 for k, v in blob["sets"].items()})
+        with open(args.json_summary, "w", encoding="utf-8") as f:
+            json.dump(small, f, indent=1, default=float)
     return 0
 
 
