@@ -402,7 +402,10 @@ def by_group(results, condition="clean"):
 def markdown(title, n_files, n_speakers, summary, groups):
     lines = [f"### {title}: {n_files} files, {n_speakers} speakers", "",
              "| system | condition | kbit/s | STOI | ESTOI | PESQ-WB |", "|---|---|---|---|---|---|"]
-    for (s, c), v in summary.items():
+    first = {}
+    for s, _c in summary:
+        first.setdefault(s, len(first))
+    for (s, c), v in sorted(summary.items(), key=lambda kv: first[kv[0][0]]):
         lines.append(f"| {s} | {c} | {v['kbps']:.2f} | {v['stoi']:.3f} | {v['estoi']:.3f} | "
                      f"{v['pesq']:.2f} |")
     for s, lo, bu, what in (("Sotto 3.2", "loss10", "burst20", "mean burst 3"),
