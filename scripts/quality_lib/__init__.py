@@ -9,6 +9,7 @@ Modules:
     ogg       minimal Ogg page/packet reader (bitrate measurement, packet access)
     loss      packet-loss patterns and Opus decoding with concealment (libopus)
     noise     deterministic additive noise at a given SNR
+    pesq      wideband PESQ (P.862.2) through an external measuring program
     codecs    encode+decode pipelines of the baseline codecs and command templates
     corpus    speech file discovery and manifest.tsv transcripts
     evaluate  per-file evaluation of every system and condition

@@ -31,7 +31,7 @@ except ImportError as missing:
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
 
 from quality_lib import (align, audio_io, codecs, corpus, evaluate, loss,  # noqa: E402
-                         noise, ogg, report, spectral, stoi, wer)
+                         noise, ogg, pesq, report, spectral, stoi, wer)
 
 FS = 16000
 
@@ -582,6 +582,36 @@ class OpusTest(unittest.TestCase):
         clean_score = evaluate.score(reference, results[0.0][1], 0.2)["stoi"]
         lossy_score = evaluate.score(reference, results[0.3][1], 0.2)["stoi"]
         self.assertLess(lossy_score, clean_score - 0.05)
+
+
+class PesqWrapperTest(unittest.TestCase):
+    """The wrapper around an external P.862 program (none ships with the project)."""
+
+    def test_parses_the_wideband_result_line(self):
+        out = "Perceptual Evaluation of Speech Quality (PESQ)\n\nP.862.2 Prediction (MOS-LQO):  = 3.127\n"
+        self.assertAlmostEqual(pesq.parse_score(out), 3.127)
+
+    def test_narrowband_or_error_output_gives_no_score(self):
+        self.assertIsNone(pesq.parse_score("P.862 Prediction (Raw MOS, MOS-LQO):  = 1.969\t1.607\n"))
+        self.assertIsNone(pesq.parse_score("An error of type 2  (No utterances detected) occurred"))
+
+    def test_missing_program_is_a_clear_error(self):
+        saved = os.environ.pop(pesq.ENV, None)
+        try:
+            with self.assertRaisesRegex(pesq.PesqUnavailable, pesq.ENV):
+                pesq.pesq_wb(np.zeros(FS), np.zeros(FS))
+            with tempfile.NamedTemporaryFile() as f:      # exists but is not executable
+                with self.assertRaises(pesq.PesqUnavailable):
+                    pesq.find_program(f.name)
+        finally:
+            if saved is not None:
+                os.environ[pesq.ENV] = saved
+
+    @unittest.skipUnless(os.environ.get(pesq.ENV), "no P.862 program in " + pesq.ENV)
+    def test_identical_signal_scores_top_and_noise_lowers_it(self):
+        same, noisy = pesq.self_check()
+        self.assertAlmostEqual(same, 4.644, delta=0.01)
+        self.assertLess(noisy, 2.5)
 
 
 if __name__ == "__main__":
