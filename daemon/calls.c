@@ -528,6 +528,12 @@ void sottod_calls_set_config(sottod_calls *calls, const sotto_config *cfg)
         calls->cfg = cfg;
 }
 
+void sottod_calls_set_control(sottod_calls *calls, sotto_control *control)
+{
+    if (calls)
+        calls->control = control;
+}
+
 void sottod_calls_close(sottod_calls *mgr, void (*done)(void *), void *opaque)
 {
     sottod_call *c;

@@ -375,9 +375,15 @@ int sottoctl_print_devices(FILE *out, const json_t *result, char *err, size_t er
         "INDEX", "DEFAULT", "IN", "OUT", "RATE", "HOST API", "NAME",
     };
     static const table_spec spec = { "devices", "device", headers, DEVICE_COLUMNS, device_row };
+    const json_t *devices = json_object_get(result, "devices");
 
     if (!out || !result)
         return -EINVAL;
+    /* The daemon's auto backend falls back to null exactly when there is none. */
+    if (json_is_array(devices) && json_array_size(devices) == 0) {
+        fputs("no audio devices found (using the null backend)\n", out);
+        return 0;
+    }
     return print_table(out, result, &spec, err, err_size);
 }
 

@@ -77,6 +77,12 @@ static void on_input_end(void *opaque)
     sotto_control_emit(d->control, "audio-input-ended", NULL);
 }
 
+void sottod_log_audio_library(void *opaque, const char *line)
+{
+    (void)opaque;
+    log_debug("audio library: %s", line);
+}
+
 void sottod_audio_params(const sottod *d, sotto_audio_params *out)
 {
     const sotto_config *c = &d->cfg;
@@ -93,6 +99,7 @@ void sottod_audio_params(const sottod *d, sotto_audio_params *out)
     out->output_file = c->audio.output_file[0] ? c->audio.output_file : NULL;
     out->on_capture = on_capture;
     out->on_input_end = on_input_end;
+    out->on_library_line = sottod_log_audio_library;
     out->opaque = (void *)d;
 }
 
@@ -110,8 +117,8 @@ static int open_audio(sottod *d)
         return rc;
     }
     sotto_audio_get_stats(d->audio, &stats);
-    log_info("audio: %s backend at %d Hz, %d ms frames", stats.backend, stats.device_rate,
-             params.frame_ms);
+    log_info("audio: %s (%d Hz, %d ms frames)", sotto_audio_description(d->audio),
+             stats.device_rate, params.frame_ms);
     return 0;
 }
 
@@ -184,16 +191,18 @@ static int open_calls(sottod *d)
     char err[512] = "";
     int rc;
 
-    /* libwebsockets logs to stderr itself; keep only its errors. */
-    sotto_signal_http_library_log(sotto_log_get_level() < SOTTO_LOG_DEBUG);
+    /* libwebsockets logs to stderr itself; its errors repeat ours (a port in
+     * use), so they show only at debug level. */
+    sotto_signal_http_library_log(sotto_log_get_level() >= SOTTO_LOG_DEBUG);
     memset(&p, 0, sizeof(p));
     p.loop = d->loop;
     p.cfg = &d->cfg;
-    p.control = d->control;
     p.rate = SOTTOD_CODEC_RATE;
     rc = sottod_calls_create(&d->calls, &p, err, sizeof(err));
-    if (rc < 0)
-        log_error("calls: %s", err[0] ? err : strerror(-rc));
+    if (rc == -EADDRINUSE)
+        log_error("HTTP signalling: %s; [network] signal_port = 0 picks a free port", err);
+    else if (rc < 0)
+        log_error("%s", err[0] ? err : strerror(-rc));
     return rc;
 }
 
@@ -239,11 +248,15 @@ int sottod_start(sottod *d, uv_loop_t *loop, const sottod_options *opts)
     start_signal(d, &d->sig_term, SIGTERM);
     start_signal(d, &d->sig_int, SIGINT);
     start_signal(d, &d->sig_hup, SIGHUP);
-    rc = open_control(d);
+    /* Every listening port is bound before the control socket exists, so a
+     * port in use stops the start before any client can connect. */
+    rc = open_calls(d);
     if (rc == 0)
-        rc = open_calls(d);
-    if (rc == 0)
+        rc = open_control(d);
+    if (rc == 0) {
+        sottod_calls_set_control(d->calls, d->control);
         rc = open_audio(d);
+    }
     if (rc < 0) {
         d->exit_code = 1;
         sottod_shutdown(d, "start-up failed");

@@ -120,6 +120,11 @@ class Output(unittest.TestCase):
                                           "NAME"])
         self.assertEqual(row.split(), ["3", "in", "2", "0", "48000", "ALSA", "Mic\\x1b[31m"])
 
+    def test_no_devices_is_said_in_words(self):
+        r, _ = self.ctl(answer({"devices": []}), "devices")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "no audio devices found (using the null backend)\n")
+
     def test_config_show_prints_text(self):
         r, reqs = self.ctl(answer({"file": None, "text": "[audio]\nframe_ms = 20\n"}),
                            "config", "show")
