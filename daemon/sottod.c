@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "daemon/control_socket.h"
+#include "daemon/dirs.h"
 #include "daemon/log.h"
 #include "net/signal_http.h"
 
@@ -174,6 +175,13 @@ static int open_control(sottod *d)
     memset(&params, 0, sizeof(params));
     params.path = d->socket_path;
     params.listen_fd = activated_fd();
+    if (params.listen_fd < 0) {
+        rc = sottod_make_parent_dirs(d->socket_path, err, sizeof(err));
+        if (rc < 0) {
+            log_error("control socket: %s", err);
+            return rc;
+        }
+    }
     control_limits(&d->cfg, &params.limits);
     params.version = SOTTO_VERSION;
     params.protocol = SOTTO_CONTROL_PROTOCOL;
