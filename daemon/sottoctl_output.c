@@ -4,6 +4,7 @@
 #include "daemon/sottoctl_output.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -164,7 +165,8 @@ int sottoctl_print_json(FILE *out, const json_t *value)
 
     if (!out || !value)
         return -EINVAL;
-    text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    /* The daemon rounds its reals; 15 digits print them back as they came. */
+    text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
     if (!text)
         return -ENOMEM;
     fputs(text, out);
@@ -639,7 +641,7 @@ int sottoctl_print_stats_sample(FILE *out, const json_t *result, double now_s, b
         return sottoctl_print_stats(out, result, err, err_size);
     }
     stamped = json_copy((json_t *)result);
-    if (!stamped || json_object_set_new(stamped, "time", json_real(now_s)) != 0) {
+    if (!stamped || json_object_set_new(stamped, "time", json_real(round(now_s * 1000.0) / 1000.0)) != 0) {
         json_decref(stamped);
         return -ENOMEM;
     }
