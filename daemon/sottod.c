@@ -4,6 +4,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "config.h"
 #include "daemon/control_socket.h"
@@ -24,14 +26,26 @@ static void notify(const char *state)
 #endif
 }
 
-/* Socket activation hands us an already listening socket. */
-static int activated_fd(void)
+/* Socket activation hands us an already listening socket; its path, not
+ * the configured one, is what status and the log then report. */
+static int activated_fd(sottod *d)
 {
 #if HAVE_LIBSYSTEMD
-    if (sd_listen_fds(1) == 1)
-        return SD_LISTEN_FDS_START;
-#endif
+    struct sockaddr_un addr;
+    socklen_t len = sizeof(addr);
+
+    if (sd_listen_fds(1) != 1)
+        return -1;
+    memset(&addr, 0, sizeof(addr));
+    if (getsockname(SD_LISTEN_FDS_START, (struct sockaddr *)&addr, &len) == 0 &&
+        addr.sun_family == AF_UNIX && addr.sun_path[0] != '\0')
+        snprintf(d->socket_path, sizeof(d->socket_path), "%.*s",
+                 (int)sizeof(addr.sun_path), addr.sun_path);
+    return SD_LISTEN_FDS_START;
+#else
+    (void)d;
     return -1;
+#endif
 }
 
 static sotto_audio_kind audio_kind(sotto_audio_backend_kind kind)
@@ -174,7 +188,7 @@ static int open_control(sottod *d)
 
     memset(&params, 0, sizeof(params));
     params.path = d->socket_path;
-    params.listen_fd = activated_fd();
+    params.listen_fd = activated_fd(d);
     if (params.listen_fd < 0) {
         rc = sottod_make_parent_dirs(d->socket_path, err, sizeof(err));
         if (rc < 0) {

@@ -1,6 +1,7 @@
 """Integration tests: a real sottod driven over its socket and by sottoctl."""
 import json
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -109,6 +110,30 @@ class DaemonLifecycle(unittest.TestCase):
             self.assertEqual(d.stop(), 0)
         self.assertIn("STOPPING=1", ns.recv(4096).decode())
         ns.close()
+
+    def test_socket_activation_serves_the_inherited_socket(self):
+        if os.environ.get("SOTTO_HAVE_SYSTEMD") == "0":
+            self.skipTest("built without libsystemd")
+        activate = shutil.which("systemd-socket-activate")
+        if not activate:
+            self.skipTest("systemd-socket-activate is not installed")
+        # What sottod.socket does: systemd listens, the daemon inherits the
+        # socket (LISTEN_FDS) on the first connection and serves it.
+        d = Daemon(NULL_AUDIO)
+        d.isolate_network()
+        path = os.path.join(d.dir, "activated.sock")
+        d.log = open(d.log_path, "ab")
+        d.proc = subprocess.Popen([activate, "-l", path, SOTTOD, "--config", d.config,
+                                   "--socket", d.socket], stdout=d.log, stderr=d.log)
+        try:
+            self.assertTrue(wait_for(lambda: os.path.exists(path)), d.read_log())
+            r = subprocess.run([SOTTOCTL, "--socket", path, "--json", "status"],
+                               capture_output=True, text=True, timeout=10)
+            self.assertEqual(r.returncode, 0, r.stderr + d.read_log())
+            self.assertEqual(json.loads(r.stdout)["socket"], path)
+            self.assertFalse(os.path.exists(d.socket), "created its own socket as well")
+        finally:
+            self.assertEqual(d.stop(), 0, d.read_log())
 
     def test_shutdown_command(self):
         d = Daemon(NULL_AUDIO).start()
