@@ -189,7 +189,8 @@ static const struct key_unit {
     const char *token;
     const char *shown;
 } key_units[] = {
-    {"fraction", NULL}, {"hz", "Hz"}, {"kbps", "kbit/s"}, {"ms", "ms"}, {"s", "s"},
+    {"bps", "bit/s"}, {"fraction", NULL}, {"hz", "Hz"}, {"kbps", "kbit/s"}, {"ms", "ms"},
+    {"pct", "%"},     {"s", "s"},
 };
 
 static const char *unit_of(const char *token, size_t len)
