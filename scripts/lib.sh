@@ -6,7 +6,7 @@ SOTTO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Debian 12 packages, by what needs them. The demo needs only the build and
 # its speech, call and scoring tools; the tests need the rest too.
 SOTTO_BUILD_PACKAGES=(
-  build-essential meson ninja-build pkg-config
+  gcc libc6-dev meson ninja-build pkg-config
   libuv1-dev libjansson-dev libinih-dev portaudio19-dev libspeexdsp-dev
   libsystemd-dev libopus-dev
   libnice-dev libglib2.0-dev libssl-dev libsrtp2-dev zlib1g-dev
@@ -18,10 +18,10 @@ SOTTO_DEMO_PACKAGES=(
 )
 # scripts/test-package: Debian packaging tools.
 SOTTO_PACKAGE_BUILD_PACKAGES=(
-  "${SOTTO_BUILD_PACKAGES[@]}" debhelper dpkg-dev
+  "${SOTTO_BUILD_PACKAGES[@]}" build-essential debhelper dpkg-dev
 )
 SOTTO_TEST_PACKAGES=(
-  "${SOTTO_DEMO_PACKAGES[@]}" debhelper dpkg-dev
+  "${SOTTO_DEMO_PACKAGES[@]}" build-essential debhelper dpkg-dev
   check python3-aiortc coturn chromium chromium-driver
   libasound2-plugins alsa-utils
   python3 mandoc clang
