@@ -7,6 +7,7 @@
 #include "audio/err.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,6 +132,9 @@ static int open_with(sotto_audio **out, uv_loop_t *loop, const sotto_audio_param
     rc = backend->open(a, err, errlen);
     if (rc < 0)
         goto fail;
+    if (!a->description[0])
+        snprintf(a->description, sizeof(a->description), "%s backend, as configured",
+                 backend->name);
     *out = a;
     return 0;
 fail:
@@ -161,7 +165,19 @@ int sotto_audio_create(sotto_audio **out, uv_loop_t *loop, const sotto_audio_par
     rc = open_with(out, loop, &p, &sotto__audio_backend_portaudio, err, errlen);
     if (rc == 0)
         return 0;
-    return open_with(out, loop, &p, &sotto__audio_backend_null, err, errlen);
+    rc = open_with(out, loop, &p, &sotto__audio_backend_null, err, errlen);
+    if (rc == 0)
+        snprintf((*out)->description, sizeof((*out)->description),
+                 "no sound device opened (%s); using the null backend: silence in, "
+                 "sound out discarded", err && err[0] ? err : "PortAudio failed");
+    return rc;
+}
+
+const char *sotto_audio_description(const sotto_audio *a)
+{
+    if (!a)
+        return "";
+    return a->description[0] ? a->description : a->backend->name;
 }
 
 int sotto_audio_play(sotto_audio *a, const int16_t *pcm, size_t samples)

@@ -24,6 +24,9 @@ typedef enum sotto_audio_kind {
 typedef void (*sotto_audio_capture_cb)(void *opaque, const int16_t *pcm, size_t samples);
 /* Called once on the loop thread when a finite input (WAV) has been read to its end. */
 typedef void (*sotto_audio_input_end_cb)(void *opaque);
+/* One line that ALSA or JACK printed while PortAudio opened or probed
+ * devices; called on the loop thread before the function returns. */
+typedef void (*sotto_audio_library_line_cb)(void *opaque, const char *line);
 /* Called once when sotto_audio_close has released everything. */
 typedef void (*sotto_audio_closed_cb)(void *opaque);
 
@@ -40,6 +43,7 @@ typedef struct sotto_audio_params {
     int output_rate;                /* WAV backend: output file rate; 0 = rate */
     sotto_audio_capture_cb on_capture;
     sotto_audio_input_end_cb on_input_end;
+    sotto_audio_library_line_cb on_library_line; /* NULL: library noise dropped */
     void *opaque;                   /* passed to the callbacks; not owned */
 } sotto_audio_params;
 
@@ -79,14 +83,21 @@ int sotto_audio_play(sotto_audio *a, const int16_t *pcm, size_t samples);
 
 void sotto_audio_get_stats(const sotto_audio *a, sotto_audio_stats *out);
 
+/* What is in use and why, for one log line: the PortAudio devices opened,
+ * or, for the null backend chosen by auto, why no device opened. Owned by
+ * the object, valid until it is closed. */
+const char *sotto_audio_description(const sotto_audio *a);
+
 /* Stops the device, finishes output files and frees the object once every
  * libuv handle has closed; done (may be NULL) is then called from the loop.
  * Accepts NULL (done is not called then). */
 void sotto_audio_close(sotto_audio *a, sotto_audio_closed_cb done, void *opaque);
 
 /* Lists PortAudio devices into out (up to max); *out_count receives the total.
+ * What ALSA/JACK print meanwhile goes to on_line (NULL: dropped).
  * Returns 0 or a negative errno (-EIO when PortAudio cannot initialise). */
-int sotto_audio_list_devices(sotto_audio_device *out, size_t max, size_t *out_count);
+int sotto_audio_list_devices(sotto_audio_device *out, size_t max, size_t *out_count,
+                             sotto_audio_library_line_cb on_line, void *opaque);
 
 const char *sotto_audio_kind_name(sotto_audio_kind kind);
 

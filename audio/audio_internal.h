@@ -50,6 +50,7 @@ struct sotto_audio {
     int closing;                        /* 1 once close (or a failed open) began */
     sotto_audio_closed_cb done;         /* user callback after the last handle; may be NULL */
     void *done_opaque;                  /* passed to done; not owned */
+    char description[384];              /* see sotto_audio_description; set by open */
 };
 
 /* Close callback for every backend handle; handle->data must be the object. */

@@ -8,6 +8,7 @@
 #include "audio/err.h"
 #include "audio/resample.h"
 #include "audio/ring.h"
+#include "audio/stderr_capture.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -294,7 +295,37 @@ static int start_streams(pa_state *s, char *err, size_t errlen)
     return 0;
 }
 
+static int pa_open_device(sotto_audio *a, char *err, size_t errlen);
+
+static void describe(sotto_audio *a)
+{
+    const PaDeviceInfo *cap = NULL, *play = NULL;
+    PaDeviceIndex dev;
+
+    if (find_device(a->params.capture_device, 1, &dev, NULL, 0) == 0)
+        cap = Pa_GetDeviceInfo(dev);
+    if (find_device(a->params.playback_device, 0, &dev, NULL, 0) == 0)
+        play = Pa_GetDeviceInfo(dev);
+    snprintf(a->description, sizeof(a->description),
+             "PortAudio: capture from \"%s\", playback to \"%s\"",
+             cap && cap->name ? cap->name : "?", play && play->name ? play->name : "?");
+}
+
+/* Opening runs with stderr caught: ALSA and JACK print their probes there. */
 static int pa_open(sotto_audio *a, char *err, size_t errlen)
+{
+    sotto_stderr_capture capture;
+    int rc;
+
+    sotto__stderr_capture_begin(&capture);
+    rc = pa_open_device(a, err, errlen);
+    if (rc == 0)
+        describe(a);
+    sotto__stderr_capture_end(&capture, a->params.on_library_line, a->params.opaque);
+    return rc;
+}
+
+static int pa_open_device(sotto_audio *a, char *err, size_t errlen)
 {
     pa_state *s = calloc(1, sizeof(*s));
     PaError pe;
@@ -395,12 +426,10 @@ static void copy_name(char *dst, size_t cap, const char *src)
     snprintf(dst, cap, "%s", src ? src : "");
 }
 
-int sotto_audio_list_devices(sotto_audio_device *out, size_t max, size_t *out_count)
+static int list_devices(sotto_audio_device *out, size_t max, size_t *out_count)
 {
     PaDeviceIndex count, def_in, def_out;
 
-    if (!out_count || (!out && max > 0))
-        return -EINVAL;
     if (Pa_Initialize() != paNoError)
         return -EIO;
     count = Pa_GetDeviceCount();
@@ -430,4 +459,18 @@ int sotto_audio_list_devices(sotto_audio_device *out, size_t max, size_t *out_co
     Pa_Terminate();
     *out_count = (size_t)count;
     return 0;
+}
+
+int sotto_audio_list_devices(sotto_audio_device *out, size_t max, size_t *out_count,
+                             sotto_audio_library_line_cb on_line, void *opaque)
+{
+    sotto_stderr_capture capture;
+    int rc;
+
+    if (!out_count || (!out && max > 0))
+        return -EINVAL;
+    sotto__stderr_capture_begin(&capture);
+    rc = list_devices(out, max, out_count);
+    sotto__stderr_capture_end(&capture, on_line, opaque);
+    return rc;
 }

@@ -13,6 +13,7 @@
 #include "daemon/call_http.h"
 #include "daemon/call_internal.h"
 #include "daemon/contacts.h"
+#include "daemon/dirs.h"
 #include "daemon/log.h"
 #include "net/token.h"
 
@@ -510,7 +511,9 @@ int sottod_calls_create(sottod_calls **out, const sottod_calls_params *p, char *
         state = dir;
     }
     snprintf(mgr->contacts_path, sizeof(mgr->contacts_path), "%s/contacts", state);
-    rc = sotto_identity_load_or_create(&mgr->identity, state, err, errlen);
+    rc = sottod_make_dirs(state, err, errlen);
+    if (rc == 0)
+        rc = sotto_identity_load_or_create(&mgr->identity, state, err, errlen);
     if (rc == 0)
         rc = sottod__http_start(mgr, err, errlen);
     if (rc < 0) {
@@ -526,6 +529,12 @@ void sottod_calls_set_config(sottod_calls *calls, const sotto_config *cfg)
 {
     if (calls)
         calls->cfg = cfg;
+}
+
+void sottod_calls_set_control(sottod_calls *calls, sotto_control *control)
+{
+    if (calls)
+        calls->control = control;
 }
 
 void sottod_calls_close(sottod_calls *mgr, void (*done)(void *), void *opaque)

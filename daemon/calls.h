@@ -17,7 +17,8 @@ typedef struct sottod_calls sottod_calls;
 typedef struct sottod_calls_params {
     uv_loop_t *loop;
     const sotto_config *cfg;          /* the settings in force; read at each new call */
-    sotto_control *control;           /* for events; not owned */
+    sotto_control *control;           /* for events; not owned; may be NULL until
+                                       * sottod_calls_set_control */
     int rate;                         /* Hz of daemon-side audio */
 } sottod_calls_params;
 
@@ -30,6 +31,10 @@ void sottod_calls_close(sottod_calls *calls, void (*done)(void *), void *opaque)
 
 /* The settings changed (reload); the pointer stays the daemon's. */
 void sottod_calls_set_config(sottod_calls *calls, const sotto_config *cfg);
+
+/* The control socket for events, opened after the calls' listening ports
+ * (not owned). */
+void sottod_calls_set_control(sottod_calls *calls, sotto_control *control);
 
 /* One captured frame. Returns 1 and fills play (same length) when a call's
  * media owns the audio, else 0. */

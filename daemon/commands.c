@@ -79,7 +79,7 @@ static void cmd_devices(sottod *d, json_t *args, sotto_control_reply *reply)
         fail(reply, "internal", "out of memory");
         return;
     }
-    rc = sotto_audio_list_devices(list, MAX_DEVICES, &count);
+    rc = sotto_audio_list_devices(list, MAX_DEVICES, &count, sottod_log_audio_library, NULL);
     if (rc < 0) {
         free(list);
         fail(reply, "failed", "cannot list audio devices: PortAudio did not initialise");

@@ -9,6 +9,7 @@
 
 #include "daemon/control_framing.h"
 #include "daemon/control_socket.h"
+#include "daemon/json_round.h"
 
 #define READ_CHUNK 16384
 
@@ -130,7 +131,8 @@ static void client_send(sotto_control_client *c, json_t *msg)
 
     if (c->closing)
         return;
-    text = json_dumps(msg, JSON_COMPACT);
+    sotto_json_round_reals(msg);
+    text = json_dumps(msg, SOTTO_JSON_DUMP_FLAGS);
     if (!text)
         return;
     len = strlen(text);

@@ -4,6 +4,7 @@
 #include "daemon/sottoctl_output.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -164,7 +165,8 @@ int sottoctl_print_json(FILE *out, const json_t *value)
 
     if (!out || !value)
         return -EINVAL;
-    text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    /* The daemon rounds its reals; 15 digits print them back as they came. */
+    text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
     if (!text)
         return -ENOMEM;
     fputs(text, out);
@@ -182,38 +184,96 @@ static char *plain_value_text(const char *key, const json_t *value)
     return value_text(value);
 }
 
-/* Visits the leaves of obj in the daemon's order. With out == NULL it
- * only widens *width to the longest dotted key; otherwise it prints. */
-static int walk_status(FILE *out, const json_t *obj, const char *prefix, size_t *width,
+/* A unit at the end of a protocol key, shown in brackets after the words. */
+static const struct key_unit {
+    const char *token;
+    const char *shown;
+} key_units[] = {
+    {"bps", "bit/s"}, {"fraction", NULL}, {"hz", "Hz"}, {"kbps", "kbit/s"}, {"ms", "ms"},
+    {"pct", "%"},     {"s", "s"},
+};
+
+static const char *unit_of(const char *token, size_t len)
+{
+    for (size_t i = 0; i < sizeof(key_units) / sizeof(key_units[0]); i++)
+        if (strlen(key_units[i].token) == len && memcmp(key_units[i].token, token, len) == 0)
+            return key_units[i].shown ? key_units[i].shown : "";
+    return NULL;
+}
+
+/* A protocol key as words for people: "payload_kbps_sent" reads "payload
+ * sent (kbit/s)", "uptime_s" "uptime (s)", "loss_fraction" "loss" (its
+ * value is shown as a percentage). Heap text; NULL when out of memory. */
+static char *key_words(const char *key)
+{
+    size_t len = strlen(key);
+    char *words = malloc(len + 16), *unit = NULL;
+    const char *unit_text = NULL;
+    size_t n = 0;
+
+    if (!words)
+        return NULL;
+    for (const char *p = key; *p;) {
+        const char *end = strchr(p, '_');
+        size_t tlen = end ? (size_t)(end - p) : strlen(p);
+        const char *u = p == key ? NULL : unit_of(p, tlen);
+
+        if (u && !unit_text) {
+            unit_text = u;
+        } else {
+            if (n > 0)
+                words[n++] = ' ';
+            memcpy(words + n, p, tlen);
+            n += tlen;
+        }
+        p += tlen + (end ? 1 : 0);
+    }
+    words[n] = '\0';
+    if (unit_text && unit_text[0]) {
+        unit = sottoctl_strdup_printf("%s (%s)", words, unit_text);
+        free(words);
+        return unit;
+    }
+    return words;
+}
+
+/* Visits the members of obj in the daemon's order: a leaf is one line
+ * "label: value", an object a heading line with its members indented
+ * under it. With out == NULL it only widens *width to the longest label
+ * (indent included); otherwise it prints. */
+static int walk_status(FILE *out, const json_t *obj, int depth, size_t *width,
                        value_formatter format)
 {
     const char *key;
     json_t *value;
 
     json_object_foreach((json_t *)obj, key, value) {
-        char *dotted = prefix ? sottoctl_strdup_printf("%s.%s", prefix, key)
-                              : sottoctl_strdup_printf("%s", key);
-        char *shown = dotted ? escape_dup(dotted, false) : NULL;
+        char *words = key_words(key);
+        char *shown = words ? escape_dup(words, false) : NULL;
+        size_t indent = 2 * (size_t)depth;
         int rc = 0;
 
         if (!shown) {
             rc = -ENOMEM;
         } else if (json_is_object(value)) {
-            rc = walk_status(out, value, dotted, width, format);
+            if (out)
+                fprintf(out, "%*s%s:\n", (int)indent, "", shown);
+            rc = walk_status(out, value, depth + 1, width, format);
         } else if (!out) {
-            if (strlen(shown) > *width)
-                *width = strlen(shown);
+            if (indent + strlen(shown) > *width)
+                *width = indent + strlen(shown);
         } else {
             char *text = format(key, value);
 
             if (text)
-                fprintf(out, "%s:%*s %s\n", shown, (int)(*width - strlen(shown)), "", text);
+                fprintf(out, "%*s%s:%*s %s\n", (int)indent, "", shown,
+                        (int)(*width - indent - strlen(shown)), "", text);
             else
                 rc = -ENOMEM;
             free(text);
         }
         free(shown);
-        free(dotted);
+        free(words);
         if (rc != 0)
             return rc;
     }
@@ -231,9 +291,9 @@ int sottoctl_print_status(FILE *out, const json_t *result, char *err, size_t err
         set_error(err, err_size, "the status reply is not an object");
         return -EPROTO;
     }
-    rc = walk_status(NULL, result, NULL, &width, plain_value_text);
+    rc = walk_status(NULL, result, 0, &width, plain_value_text);
     if (rc == 0)
-        rc = walk_status(out, result, NULL, &width, plain_value_text);
+        rc = walk_status(out, result, 0, &width, plain_value_text);
     return rc;
 }
 
@@ -375,9 +435,15 @@ int sottoctl_print_devices(FILE *out, const json_t *result, char *err, size_t er
         "INDEX", "DEFAULT", "IN", "OUT", "RATE", "HOST API", "NAME",
     };
     static const table_spec spec = { "devices", "device", headers, DEVICE_COLUMNS, device_row };
+    const json_t *devices = json_object_get(result, "devices");
 
     if (!out || !result)
         return -EINVAL;
+    /* The daemon's auto backend falls back to null exactly when there is none. */
+    if (json_is_array(devices) && json_array_size(devices) == 0) {
+        fputs("no audio devices found (using the null backend)\n", out);
+        return 0;
+    }
     return print_table(out, result, &spec, err, err_size);
 }
 
@@ -606,12 +672,12 @@ int sottoctl_print_stats(FILE *out, const json_t *result, char *err, size_t err_
         fputs("no calls\n", out);
     json_array_foreach(calls, i, call) {
         size_t width = 0;
-        int rc = walk_status(NULL, call, NULL, &width, stats_value_text);
+        int rc = walk_status(NULL, call, 0, &width, stats_value_text);
 
         if (i > 0)
             fputc('\n', out);
         if (rc == 0)
-            rc = walk_status(out, call, NULL, &width, stats_value_text);
+            rc = walk_status(out, call, 0, &width, stats_value_text);
         if (rc != 0)
             return rc;
     }
@@ -633,7 +699,7 @@ int sottoctl_print_stats_sample(FILE *out, const json_t *result, double now_s, b
         return sottoctl_print_stats(out, result, err, err_size);
     }
     stamped = json_copy((json_t *)result);
-    if (!stamped || json_object_set_new(stamped, "time", json_real(now_s)) != 0) {
+    if (!stamped || json_object_set_new(stamped, "time", json_real(round(now_s * 1000.0) / 1000.0)) != 0) {
         json_decref(stamped);
         return -ENOMEM;
     }

@@ -4,9 +4,12 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "config.h"
 #include "daemon/control_socket.h"
+#include "daemon/dirs.h"
 #include "daemon/log.h"
 #include "net/signal_http.h"
 
@@ -23,14 +26,26 @@ static void notify(const char *state)
 #endif
 }
 
-/* Socket activation hands us an already listening socket. */
-static int activated_fd(void)
+/* Socket activation hands us an already listening socket; its path, not
+ * the configured one, is what status and the log then report. */
+static int activated_fd(sottod *d)
 {
 #if HAVE_LIBSYSTEMD
-    if (sd_listen_fds(1) == 1)
-        return SD_LISTEN_FDS_START;
-#endif
+    struct sockaddr_un addr;
+    socklen_t len = sizeof(addr);
+
+    if (sd_listen_fds(1) != 1)
+        return -1;
+    memset(&addr, 0, sizeof(addr));
+    if (getsockname(SD_LISTEN_FDS_START, (struct sockaddr *)&addr, &len) == 0 &&
+        addr.sun_family == AF_UNIX && addr.sun_path[0] != '\0')
+        snprintf(d->socket_path, sizeof(d->socket_path), "%.*s",
+                 (int)sizeof(addr.sun_path), addr.sun_path);
+    return SD_LISTEN_FDS_START;
+#else
+    (void)d;
     return -1;
+#endif
 }
 
 static sotto_audio_kind audio_kind(sotto_audio_backend_kind kind)
@@ -77,6 +92,12 @@ static void on_input_end(void *opaque)
     sotto_control_emit(d->control, "audio-input-ended", NULL);
 }
 
+void sottod_log_audio_library(void *opaque, const char *line)
+{
+    (void)opaque;
+    log_debug("audio library: %s", line);
+}
+
 void sottod_audio_params(const sottod *d, sotto_audio_params *out)
 {
     const sotto_config *c = &d->cfg;
@@ -93,6 +114,7 @@ void sottod_audio_params(const sottod *d, sotto_audio_params *out)
     out->output_file = c->audio.output_file[0] ? c->audio.output_file : NULL;
     out->on_capture = on_capture;
     out->on_input_end = on_input_end;
+    out->on_library_line = sottod_log_audio_library;
     out->opaque = (void *)d;
 }
 
@@ -110,8 +132,8 @@ static int open_audio(sottod *d)
         return rc;
     }
     sotto_audio_get_stats(d->audio, &stats);
-    log_info("audio: %s backend at %d Hz, %d ms frames", stats.backend, stats.device_rate,
-             params.frame_ms);
+    log_info("audio: %s (%d Hz, %d ms frames)", sotto_audio_description(d->audio),
+             stats.device_rate, params.frame_ms);
     return 0;
 }
 
@@ -166,7 +188,14 @@ static int open_control(sottod *d)
 
     memset(&params, 0, sizeof(params));
     params.path = d->socket_path;
-    params.listen_fd = activated_fd();
+    params.listen_fd = activated_fd(d);
+    if (params.listen_fd < 0) {
+        rc = sottod_make_parent_dirs(d->socket_path, err, sizeof(err));
+        if (rc < 0) {
+            log_error("control socket: %s", err);
+            return rc;
+        }
+    }
     control_limits(&d->cfg, &params.limits);
     params.version = SOTTO_VERSION;
     params.protocol = SOTTO_CONTROL_PROTOCOL;
@@ -184,16 +213,18 @@ static int open_calls(sottod *d)
     char err[512] = "";
     int rc;
 
-    /* libwebsockets logs to stderr itself; keep only its errors. */
-    sotto_signal_http_library_log(sotto_log_get_level() < SOTTO_LOG_DEBUG);
+    /* libwebsockets logs to stderr itself; its errors repeat ours (a port in
+     * use), so they show only at debug level. */
+    sotto_signal_http_library_log(sotto_log_get_level() >= SOTTO_LOG_DEBUG);
     memset(&p, 0, sizeof(p));
     p.loop = d->loop;
     p.cfg = &d->cfg;
-    p.control = d->control;
     p.rate = SOTTOD_CODEC_RATE;
     rc = sottod_calls_create(&d->calls, &p, err, sizeof(err));
-    if (rc < 0)
-        log_error("calls: %s", err[0] ? err : strerror(-rc));
+    if (rc == -EADDRINUSE)
+        log_error("HTTP signalling: %s; [network] signal_port = 0 picks a free port", err);
+    else if (rc < 0)
+        log_error("%s", err[0] ? err : strerror(-rc));
     return rc;
 }
 
@@ -239,11 +270,15 @@ int sottod_start(sottod *d, uv_loop_t *loop, const sottod_options *opts)
     start_signal(d, &d->sig_term, SIGTERM);
     start_signal(d, &d->sig_int, SIGINT);
     start_signal(d, &d->sig_hup, SIGHUP);
-    rc = open_control(d);
+    /* Every listening port is bound before the control socket exists, so a
+     * port in use stops the start before any client can connect. */
+    rc = open_calls(d);
     if (rc == 0)
-        rc = open_calls(d);
-    if (rc == 0)
+        rc = open_control(d);
+    if (rc == 0) {
+        sottod_calls_set_control(d->calls, d->control);
         rc = open_audio(d);
+    }
     if (rc < 0) {
         d->exit_code = 1;
         sottod_shutdown(d, "start-up failed");

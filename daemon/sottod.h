@@ -57,6 +57,9 @@ void sottod_shutdown(sottod *d, const char *reason);
 void sottod_handle_command(void *opaque, const char *cmd, json_t *args,
                            sotto_control_reply *reply);
 
+/* Logs one line of ALSA/JACK output at debug level (an audio library callback). */
+void sottod_log_audio_library(void *opaque, const char *line);
+
 /* The audio parameters derived from settings (daemon/sottod.c). */
 void sottod_audio_params(const sottod *d, sotto_audio_params *out);
 

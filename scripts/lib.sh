@@ -3,17 +3,28 @@
 
 SOTTO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# Debian 12 packages the build, the tests and the demo need.
-SOTTO_PACKAGES=(
-  build-essential meson ninja-build pkg-config
+# Debian 12 packages, by what needs them. The demo needs only the build and
+# its speech, call and scoring tools; the tests need the rest too.
+SOTTO_BUILD_PACKAGES=(
+  gcc libc6-dev meson ninja-build pkg-config
   libuv1-dev libjansson-dev libinih-dev portaudio19-dev libspeexdsp-dev
-  libsystemd-dev libopus-dev check
+  libsystemd-dev libopus-dev
   libnice-dev libglib2.0-dev libssl-dev libsrtp2-dev zlib1g-dev
   libwebsockets-dev libwebsockets-evlib-uv
-  python3-aiortc coturn iproute2 chromium chromium-driver
+)
+SOTTO_DEMO_PACKAGES=(
+  "${SOTTO_BUILD_PACKAGES[@]}"
+  iproute2 espeak-ng sox python3-numpy python3-scipy
+)
+# scripts/test-package: Debian packaging tools.
+SOTTO_PACKAGE_BUILD_PACKAGES=(
+  "${SOTTO_BUILD_PACKAGES[@]}" build-essential debhelper dpkg-dev
+)
+SOTTO_TEST_PACKAGES=(
+  "${SOTTO_DEMO_PACKAGES[@]}" build-essential debhelper dpkg-dev
+  check python3-aiortc coturn chromium chromium-driver
   libasound2-plugins alsa-utils
-  python3 python3-numpy python3-scipy
-  espeak-ng sox mandoc clang
+  python3 mandoc clang
   iptables libnetfilter-queue-dev python3-matplotlib
 )
 
@@ -25,8 +36,11 @@ missing_packages() {
 }
 
 # Installs what is missing; without root, prints the exact command and stops.
+# With SOTTO_APT_LOG set, apt's output goes to that file and one line is
+# printed. Nothing is upgraded and no service starts: a policy-rc.d answers
+# "not now" to every package that would start or enable one (coturn, say).
 ensure_packages() {
-  local missing
+  local missing rc=0 policy=/usr/sbin/policy-rc.d added_policy=0 log=${SOTTO_APT_LOG:-/dev/stdout}
   missing=$(missing_packages "$@")
   [ -z "$missing" ] && return 0
   if [ "$(id -u)" != 0 ]; then
@@ -34,12 +48,20 @@ ensure_packages() {
     echo "  apt-get update && apt-get install -y --no-install-recommends $missing" >&2
     exit 1
   fi
-  echo "Installing: $missing"
+  echo "installing Debian packages: $missing${SOTTO_APT_LOG:+(log: $SOTTO_APT_LOG)}"
   export DEBIAN_FRONTEND=noninteractive
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && added_policy=1
+  fi
+  local install=(apt-get install -y --no-install-recommends --no-upgrade $missing)
   # The package lists may be absent on a fresh machine.
-  if ! apt-get install -y --no-install-recommends $missing; then
-    apt-get update
-    apt-get install -y --no-install-recommends $missing
+  if ! "${install[@]}" >>"$log" 2>&1; then
+    apt-get update >>"$log" 2>&1 && "${install[@]}" >>"$log" 2>&1 || rc=$?
+  fi
+  [ "$added_policy" = 1 ] && rm -f "$policy"
+  if [ "$rc" != 0 ]; then
+    echo "apt-get failed (status $rc)${SOTTO_APT_LOG:+; see $SOTTO_APT_LOG}" >&2
+    exit 1
   fi
 }
 

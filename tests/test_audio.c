@@ -380,7 +380,7 @@ START_TEST(audio_rejects_bad_parameters_with_reason)
     ck_assert_str_eq(sotto_audio_kind_name(SOTTO_AUDIO_KIND_NULL), "null");
     ck_assert_str_eq(sotto_audio_kind_name(SOTTO_AUDIO_KIND_WAV), "wav");
     ck_assert_str_eq(sotto_audio_kind_name(SOTTO_AUDIO_KIND_AUTO), "auto");
-    ck_assert_int_eq(sotto_audio_list_devices(NULL, 4, NULL), -EINVAL);
+    ck_assert_int_eq(sotto_audio_list_devices(NULL, 4, NULL, NULL, NULL), -EINVAL);
     ck_assert_int_eq(uv_loop_close(&loop), 0);
 }
 END_TEST
@@ -606,7 +606,7 @@ START_TEST(audio_portaudio_plays_and_captures_through_alsa)
     char err[256] = "";
 
     fake_card_start(&card);
-    ck_assert_int_eq(sotto_audio_list_devices(devices, 16, &count), 0);
+    ck_assert_int_eq(sotto_audio_list_devices(devices, 16, &count, NULL, NULL), 0);
     for (size_t i = 0; i < count && i < 16; i++) {
         if (strcmp(devices[i].name, "default") == 0 && devices[i].is_default_input &&
             devices[i].is_default_output && devices[i].max_input_channels > 0)

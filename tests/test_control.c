@@ -13,6 +13,7 @@
 #include "daemon/control.h"
 #include "daemon/control_framing.h"
 #include "daemon/control_socket.h"
+#include "daemon/json_round.h"
 
 /* ---- framing ---- */
 
@@ -396,6 +397,31 @@ START_TEST(control_path_too_long_is_refused)
 }
 END_TEST
 
+static void assert_dumps(json_t *v, const char *want)
+{
+    char *text;
+
+    sotto_json_round_reals(v);
+    text = json_dumps(v, SOTTO_JSON_DUMP_FLAGS | JSON_ENCODE_ANY);
+    ck_assert_str_eq(text, want);
+    free(text);
+    json_decref(v);
+}
+
+START_TEST(reals_print_with_meaningful_precision)
+{
+    assert_dumps(json_real(21.466999999999999), "21.467");
+    assert_dumps(json_real(3.61234567), "3.612");
+    assert_dumps(json_real(0.0123456), "0.01235");
+    assert_dumps(json_real(-0.5), "-0.5");
+    assert_dumps(json_real(0.0), "0.0");
+    assert_dumps(json_real(1765100000.1234567), "1765100000.123");
+    assert_dumps(json_pack("{s:[f], s:{s:f}}", "a", 1.0 / 3.0, "o", "x", 2.0 / 3.0 * 100),
+                 "{\"a\":[0.3333],\"o\":{\"x\":66.667}}");
+    ck_assert(sotto_json_round_real(1e300) == 1e300);
+}
+END_TEST
+
 static Suite *control_suite(void)
 {
     Suite *s = suite_create("control");
@@ -403,6 +429,7 @@ static Suite *control_suite(void)
     TCase *sockets = tcase_create("sockets");
 
     tcase_add_test(framing, framer_joins_partial_lines);
+    tcase_add_test(framing, reals_print_with_meaningful_precision);
     tcase_add_test(framing, framer_reports_long_line_once_and_recovers);
     tcase_add_test(framing, framer_accepts_line_of_exactly_max);
     tcase_add_test(framing, parse_classifies_bad_requests);

@@ -1,11 +1,14 @@
 """Starts real sottod processes on temporary sockets and talks to them."""
+import atexit
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import time
+import unittest
 
 SOTTOD = os.environ.get("SOTTOD", "sottod")
 SOTTOCTL = os.environ.get("SOTTOCTL", "sottoctl")
@@ -20,11 +23,36 @@ def wait_for(predicate, timeout=5.0, step=0.02):
     return False
 
 
+_created_dirs = []
+
+
+@atexit.register
+def _remove_created_dirs():
+    for d in _created_dirs:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def private_network_prefix():
+    """A command prefix giving the daemon a network namespace of its own
+    (loopback up), or None when that needs root we do not have."""
+    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("ip"):
+        return None
+    return ["unshare", "--net", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
+
+
+# What a config needs so that tests never depend on a fixed port: a test
+# daemon takes a free signalling port unless its test chose one.
+EPHEMERAL_SIGNALLING = "\n[network]\nsignal_port = 0\n"
+
+
 class Daemon:
     """One sottod with its own temporary directory, socket and log."""
 
     def __init__(self, config_text=None, extra_args=(), workdir=None, prefix=()):
-        self.dir = workdir or tempfile.mkdtemp(prefix="sotto-test-")
+        if workdir is None:
+            workdir = tempfile.mkdtemp(prefix="sotto-test-")
+            _created_dirs.append(workdir)
+        self.dir = workdir
         self.socket = os.path.join(self.dir, "ctl.sock")
         self.config = None
         if config_text is not None:
@@ -36,6 +64,27 @@ class Daemon:
         self.prefix = list(prefix)
         self.proc = None
 
+    def isolate_network(self):
+        """Gives the daemon's defaults (signalling on 127.0.0.1:8787) a network
+        of their own, so another sottod on the machine cannot collide."""
+        if self.config:
+            with open(self.config) as f:
+                text = f.read()
+            if "signal_port" not in text and "signal_address" not in text:
+                with open(self.config, "a") as f:
+                    f.write(EPHEMERAL_SIGNALLING)
+            return
+        if self.prefix:
+            return
+        prefix = private_network_prefix()
+        if prefix is None:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", 8787)) == 0:
+                    raise unittest.SkipTest("port 8787 is taken and a private network "
+                                            "namespace needs root")
+            return
+        self.prefix = prefix
+
     def args(self):
         a = self.prefix + [SOTTOD, "--socket", self.socket, "--log-level", "debug"]
         if self.config:
@@ -43,6 +92,7 @@ class Daemon:
         return a + self.extra_args
 
     def start(self, wait=True):
+        self.isolate_network()
         self.log = open(self.log_path, "ab")
         env = dict(os.environ)
         env.pop("NOTIFY_SOCKET", None)

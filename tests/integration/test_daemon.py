@@ -1,6 +1,7 @@
 """Integration tests: a real sottod driven over its socket and by sottoctl."""
 import json
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -96,6 +97,7 @@ class DaemonLifecycle(unittest.TestCase):
         ns.settimeout(5)
         os.environ["NOTIFY_SOCKET"] = notify_path
         try:
+            d.isolate_network()
             d.log = open(d.log_path, "ab")
             d.proc = subprocess.Popen(d.args(), stdout=d.log, stderr=d.log)
         finally:
@@ -108,6 +110,30 @@ class DaemonLifecycle(unittest.TestCase):
             self.assertEqual(d.stop(), 0)
         self.assertIn("STOPPING=1", ns.recv(4096).decode())
         ns.close()
+
+    def test_socket_activation_serves_the_inherited_socket(self):
+        if os.environ.get("SOTTO_HAVE_SYSTEMD") == "0":
+            self.skipTest("built without libsystemd")
+        activate = shutil.which("systemd-socket-activate")
+        if not activate:
+            self.skipTest("systemd-socket-activate is not installed")
+        # What sottod.socket does: systemd listens, the daemon inherits the
+        # socket (LISTEN_FDS) on the first connection and serves it.
+        d = Daemon(NULL_AUDIO)
+        d.isolate_network()
+        path = os.path.join(d.dir, "activated.sock")
+        d.log = open(d.log_path, "ab")
+        d.proc = subprocess.Popen([activate, "-l", path, SOTTOD, "--config", d.config,
+                                   "--socket", d.socket], stdout=d.log, stderr=d.log)
+        try:
+            self.assertTrue(wait_for(lambda: os.path.exists(path)), d.read_log())
+            r = subprocess.run([SOTTOCTL, "--socket", path, "--json", "status"],
+                               capture_output=True, text=True, timeout=10)
+            self.assertEqual(r.returncode, 0, r.stderr + d.read_log())
+            self.assertEqual(json.loads(r.stdout)["socket"], path)
+            self.assertFalse(os.path.exists(d.socket), "created its own socket as well")
+        finally:
+            self.assertEqual(d.stop(), 0, d.read_log())
 
     def test_shutdown_command(self):
         d = Daemon(NULL_AUDIO).start()
@@ -309,6 +335,43 @@ class Devices(unittest.TestCase):
             self.assertIn("default", d.ctl("devices").stdout)
         finally:
             self.assertEqual(d.stop(), 0)
+
+
+class AudioFallback(unittest.TestCase):
+    """A machine without a sound card: the daemon says in one line that it
+    uses the null backend and why; what ALSA and JACK print while PortAudio
+    probes stays out of the default output. (An empty ALSA configuration
+    would be deterministic, but PortAudio 19.6 asserts on one.)"""
+
+    def start(self, level):
+        try:
+            with open("/proc/asound/cards") as f:
+                if "[" in f.read():
+                    self.skipTest("this machine has a sound card")
+        except OSError:
+            pass
+        return Daemon("", extra_args=["--log-level", level]).start()
+
+    def test_fallback_line_and_no_library_noise(self):
+        d = self.start("info")
+        try:
+            r = d.ctl("devices")
+            self.assertEqual(r.stdout, "no audio devices found (using the null backend)\n")
+        finally:
+            self.assertEqual(d.stop(), 0)
+        log = d.read_log().splitlines()
+        self.assertEqual([l for l in log if not l.startswith("sottod: ")], [], log)
+        fallback = [l for l in log if "null backend" in l]
+        self.assertEqual(len(fallback), 1, log)
+        self.assertIn("no sound device opened (", fallback[0])
+
+    def test_library_noise_shows_at_debug_level(self):
+        d = self.start("debug")
+        d.ctl("devices")
+        self.assertEqual(d.stop(), 0)
+        log = d.read_log().splitlines()
+        self.assertEqual([l for l in log if not l.startswith("sottod: ")], [], log)
+        self.assertTrue(any("audio library: ALSA lib" in l for l in log), log)
 
 
 def write_sine_wav(path, rate, seconds, freq, amp=0.5):

@@ -1,5 +1,6 @@
 """A call forced through a real TURN server (coturn, started here) works:
 only relayed candidates are signalled, and audio arrives."""
+import atexit
 import os
 import shutil
 import socket
@@ -25,6 +26,7 @@ def free_port():
 class Coturn:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="sotto-turn-")
+        atexit.register(shutil.rmtree, self.dir, True)
         self.port = free_port()
         self.log = open(os.path.join(self.dir, "turn.log"), "w")
         self.proc = subprocess.Popen(

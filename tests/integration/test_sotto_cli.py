@@ -37,6 +37,7 @@ class SottoCodecCli(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="sotto-cli-")
+        cls.addClassCleanup(shutil.rmtree, cls.dir, True)
         cls.speech = os.path.join(cls.dir, "speech.wav")
         subprocess.run(["espeak-ng", "-v", "en-us", "-w", cls.speech,
                         "The quick brown fox jumps over the lazy dog near the river bank."],

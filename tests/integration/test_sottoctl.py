@@ -91,15 +91,18 @@ class Output(unittest.TestCase):
         finally:
             d.close()
 
-    def test_status_prints_aligned_dotted_keys(self):
+    def test_status_prints_aligned_labels_in_words(self):
         r, reqs = self.ctl(answer(STATUS), "status")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(reqs[0]["cmd"], "status")
         lines = r.stdout.splitlines()
-        self.assertIn("audio.frames_captured:    150", lines)
-        self.assertIn("config_file:              -", lines)
-        self.assertIn("audio.loopback:           yes", lines)
-        value_columns = {len(line) - len(line.split(":", 1)[1].lstrip()) for line in lines}
+        self.assertIn("audio:", lines)
+        self.assertIn("  frames captured:    150", lines)
+        self.assertIn("config file:          -", lines)
+        self.assertIn("uptime (s):           12.5", lines)
+        self.assertIn("  loopback:           yes", lines)
+        value_columns = {len(line) - len(line.split(":", 1)[1].lstrip()) for line in lines
+                         if line.split(":", 1)[1].strip()}
         self.assertEqual(len(value_columns), 1, "values are not aligned")
 
     def test_json_prints_result_on_one_line(self):
@@ -119,6 +122,11 @@ class Output(unittest.TestCase):
         self.assertEqual(header.split(), ["INDEX", "DEFAULT", "IN", "OUT", "RATE", "HOST", "API",
                                           "NAME"])
         self.assertEqual(row.split(), ["3", "in", "2", "0", "48000", "ALSA", "Mic\\x1b[31m"])
+
+    def test_no_devices_is_said_in_words(self):
+        r, _ = self.ctl(answer({"devices": []}), "devices")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "no audio devices found (using the null backend)\n")
 
     def test_config_show_prints_text(self):
         r, reqs = self.ctl(answer({"file": None, "text": "[audio]\nframe_ms = 20\n"}),
@@ -212,6 +220,21 @@ def serve_forever(result):
                 return
             send({"type": "response", "id": req.get("id"), "ok": True, "result": result})
     return script
+
+
+def grouped(text):
+    """sottoctl's human status/stats output as {"group/label": value}."""
+    values, group = {}, None
+    for line in text.splitlines():
+        label, value = line.split(":", 1)
+        if not line.startswith(" "):
+            group = None
+        if not value.strip() and not line.startswith(" "):
+            group = label
+            continue
+        values[(group + "/" if group and line.startswith(" ") else "") + label.strip()] = \
+            value.strip()
+    return values
 
 
 def wait_until(predicate, timeout=10.0):
@@ -352,19 +375,17 @@ class CallCommands(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual((reqs[0]["cmd"], reqs[0]["args"]), ("stats", {}))
         first, second = r.stdout.split("\n\n")
-        values = {}
-        for line in first.splitlines():
-            key, value = line.split(":", 1)
-            values[key] = value.strip()
+        values = grouped(first)
         self.assertEqual(values["id"], CALL_ID)
-        self.assertEqual(values["media.payload_kbps_sent"], "32.0")
-        self.assertEqual(values["media.wire_kbps_received"], "47.9")
-        self.assertEqual(values["media.loss_fraction"], "0.4%")
-        self.assertEqual(values["media.rtt_ms"], "unknown")
-        self.assertEqual(values["media.remote_loss_fraction"], "unknown")
-        self.assertEqual(values["media.jitter_ms"], "1.25")
-        self.assertEqual(values["transport.dropped_auth"], "1")
-        columns = {len(line) - len(line.split(":", 1)[1].lstrip()) for line in first.splitlines()}
+        self.assertEqual(values["media/payload sent (kbit/s)"], "32.0")
+        self.assertEqual(values["media/wire received (kbit/s)"], "47.9")
+        self.assertEqual(values["media/loss"], "0.4%")
+        self.assertEqual(values["media/rtt (ms)"], "unknown")
+        self.assertEqual(values["media/remote loss"], "unknown")
+        self.assertEqual(values["media/jitter (ms)"], "1.25")
+        self.assertEqual(values["transport/dropped auth"], "1")
+        columns = {len(line) - len(line.split(":", 1)[1].lstrip()) for line in first.splitlines()
+                   if line.split(":", 1)[1].strip()}
         self.assertEqual(len(columns), 1, "values are not aligned")
         self.assertIn("codec:", second)
         self.assertRegex(second, r"codec: +-\n")
@@ -373,8 +394,8 @@ class CallCommands(unittest.TestCase):
         media = dict(MEDIA, rtt_ms=23.456, remote_loss_fraction=0.125)
         r, reqs = self.ctl(answer({"calls": [call_entry(media=media)]}), "stats", CALL_ID)
         self.assertEqual(reqs[0]["args"], {"id": CALL_ID})
-        self.assertRegex(r.stdout, r"media\.rtt_ms: +23\.5\n")
-        self.assertRegex(r.stdout, r"media\.remote_loss_fraction: +12\.5%\n")
+        self.assertRegex(r.stdout, r"\n  rtt \(ms\): +23\.5\n")
+        self.assertRegex(r.stdout, r"\n  remote loss: +12\.5%\n")
 
     def test_stats_without_calls(self):
         r, _ = self.ctl(answer({"calls": []}), "stats")
@@ -385,10 +406,10 @@ class CallCommands(unittest.TestCase):
                                      "http_port": 8787})
         r, _ = self.ctl(answer(status), "status")
         self.assertEqual(r.returncode, 0, r.stderr)
-        lines = [line.split(":", 1) for line in r.stdout.splitlines()]
-        shown = {key: value.strip() for key, value in lines}
-        self.assertEqual((shown["calls.calls"], shown["calls.active"], shown["calls.fingerprint"],
-                          shown["calls.http_port"]), ("1", "1", "sha-256 AB:CD", "8787"))
+        shown = grouped(r.stdout)
+        self.assertEqual((shown["calls/calls"], shown["calls/active"], shown["calls/fingerprint"],
+                          shown["calls/http port"]), ("1", "1", "sha-256 AB:CD", "8787"))
+        self.assertEqual(shown["uptime (s)"], str(STATUS["uptime_s"]))
 
 
 class StatsWatch(unittest.TestCase):
@@ -420,7 +441,7 @@ class StatsWatch(unittest.TestCase):
         out, reqs = self.stop_after_samples(signal.SIGINT, "--watch")
         stamps = [line for line in out.splitlines() if line.startswith("--- ")]
         self.assertGreaterEqual(len(stamps), 3)
-        self.assertEqual(out.count("media.packets_sent:"), len(stamps))
+        self.assertEqual(out.count("  packets sent:"), len(stamps))
         for stamp in stamps:
             self.assertRegex(stamp, r"^--- \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$")
 

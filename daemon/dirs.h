@@ -1,0 +1,15 @@
+/* The daemon's own directories, made as the XDG base directory spec asks:
+ * missing components, parents included, are created with mode 0700. */
+#ifndef SOTTO_DAEMON_DIRS_H
+#define SOTTO_DAEMON_DIRS_H
+
+#include <stddef.h>
+
+/* Creates path and each missing parent (0700); existing ones are kept as
+ * they are. Returns 0 or a negative errno with a one-line reason in err. */
+int sottod_make_dirs(const char *path, char *err, size_t errlen);
+
+/* Creates the directory holding file (see sottod_make_dirs). */
+int sottod_make_parent_dirs(const char *file, char *err, size_t errlen);
+
+#endif
