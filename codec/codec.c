@@ -176,6 +176,43 @@ int sotto_codec_payload_silent(const sotto_codec_desc *desc, const uint8_t *payl
     return desc->payload_silent(payload, len);
 }
 
+int sotto_codec_framing(const sotto_codec_desc *desc, const sotto_codec_params *p, int *out_ms,
+                        size_t *out_bytes)
+{
+    sotto_codec_params params;
+    int ms = 0;
+    size_t bytes = 0;
+
+    if (!desc || !out_ms || !out_bytes)
+        return -EINVAL;
+    if (desc->frame_ms <= 0)
+        return -ENOTSUP;
+    if (p)
+        params = *p;
+    else
+        sotto_codec_params_default(&params);
+    if (!codec_params_valid(&params))
+        return -EINVAL;
+    if (desc->framing) {
+        int rc = desc->framing(&params, &ms, &bytes);
+        if (rc < 0)
+            return rc;
+    } else {
+        ms = desc->frame_ms;
+        bytes = desc->frame_bytes;
+    }
+    if (ms <= 0 || bytes == 0)
+        return -EINVAL;
+    *out_ms = ms;
+    *out_bytes = bytes;
+    return 0;
+}
+
+int sotto_codec_ptime_usable(const sotto_codec_desc *desc, int ms)
+{
+    return desc && sotto_codec_frame_ms_valid(ms) && ms <= desc->max_ptime_ms;
+}
+
 int sotto_codec_fmtp(const sotto_codec_desc *desc, const sotto_codec_params *p,
                      char *buf, size_t buflen)
 {

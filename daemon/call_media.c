@@ -50,7 +50,6 @@ static uint32_t random_u32(void)
     return v;
 }
 
-#define SOTTO_FRAME_MS 20
 #define RTP_HEADER 12
 /* What a link layer adds to every packet (Ethernet 14 bytes, PPP 2-8): a
  * rate-limited link counts it, so a packet plan that ignores it overfills
@@ -101,10 +100,19 @@ static int create_codec(sottod_media *m)
     sotto_codec_params cp = m->p.codec_params;
     int rc;
 
-    /* Sotto is encoded one frame at a time; packets are made here. */
-    m->framed = strcasecmp(m->p.codec->name, "SOTTO") == 0;
-    if (m->framed)
-        cp.frame_ms = SOTTO_FRAME_MS;
+    /* Framed codecs (Sotto) are encoded one frame at a time; packets are
+     * made here, from the frame the codec describes. */
+    m->framed = m->p.codec->frame_ms > 0;
+    if (m->framed) {
+        int ms;
+
+        rc = sotto_codec_framing(m->p.codec, &cp, &ms, &m->frame_bytes);
+        if (rc < 0)
+            return rc;
+        if (m->frame_bytes > MAX_FRAME_BYTES)
+            return -EINVAL;
+        cp.frame_ms = ms;
+    }
     rc = sotto_codec_create(&m->codec, m->p.codec, &cp);
     if (rc < 0)
         return rc;
@@ -113,17 +121,6 @@ static int create_codec(sottod_media *m)
     if (m->codec_frame == 0 || m->codec_frame > MAX_CODEC_FRAME)
         return -EINVAL;
     m->ts_step = (uint32_t)((uint64_t)m->p.codec->clock_rate * m->frame_ms / 1000);
-    if (m->framed) {
-        int16_t silence[MAX_CODEC_FRAME] = {0};
-        uint8_t probe[MAX_PAYLOAD];
-
-        /* The frame size comes from the codec itself; then start afresh. */
-        rc = sotto_codec_encode(m->codec, silence, m->codec_frame, probe, sizeof(probe),
-                                &m->frame_bytes);
-        if (rc < 0 || m->frame_bytes == 0 || m->frame_bytes > MAX_FRAME_BYTES)
-            return rc < 0 ? rc : -EINVAL;
-        sotto_codec_reset(m->codec);
-    }
     return 0;
 }
 

@@ -171,7 +171,8 @@ static int start_media(sottod_call *call)
     sotto_codec_params_default(&mp.codec_params);
     mp.codec_params.frame_ms = call->ptime_ms;
     mp.codec_params.fec = call->mgr->cfg->codec.opus_fec;
-    if (strcasecmp(call->codec->name, "opus") == 0)
+    /* [codec] opus_bitrate: the rate of the codec that is retuned while running. */
+    if (call->codec->set_rate)
         mp.codec_params.bitrate = call->mgr->cfg->codec.opus_bitrate;
     mp.payload_type = call->choice.pt;
     mp.rate = call->mgr->rate;

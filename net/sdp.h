@@ -416,6 +416,39 @@ typedef struct sotto_sdp_answer_params {
     size_t extmap_uri_count;                   /* entries in extmap_uris */
 } sotto_sdp_answer_params;
 
+/* One format of an offer: payload type, a=rtpmap and a=fmtp. */
+typedef struct sotto_sdp_format {
+    uint8_t pt;           /* payload type, 0..127 */
+    const char *name;     /* encoding name: "opus", "red"; not owned */
+    uint32_t clock_hz;    /* RTP clock */
+    uint8_t channels;     /* rtpmap channels; 0 = not written */
+    const char *fmtp;     /* a=fmtp parameters; NULL or "" = none; not owned */
+} sotto_sdp_format;
+
+/* Our side of an offer. Pointers are not retained. */
+typedef struct sotto_sdp_offer_params {
+    const sotto_sdp_format *formats;           /* in our order of preference */
+    size_t format_count;                       /* 1..SOTTO_SDP_MAX_PT */
+    const char *ice_ufrag;                     /* ours: 4..256 ice-chars */
+    const char *ice_pwd;                       /* ours: 22..256 ice-chars */
+    const sotto_sdp_fingerprint *fingerprint;  /* our certificate digest (sha-256) */
+    const sotto_sdp_candidate *candidates;     /* may be NULL when candidate_count is 0 */
+    size_t candidate_count;                    /* 0..SOTTO_SDP_MAX_CANDIDATES */
+    int candidates_complete;                   /* 1 = add a=end-of-candidates */
+    uint64_t session_id;                       /* o= sess-id, random per session */
+    uint64_t session_version;                  /* o= sess-version, +1 per new description */
+    uint32_t ptime_ms;                         /* a=ptime; 0 = none */
+    uint32_t maxptime_ms;                      /* a=maxptime; 0 = none */
+} sotto_sdp_offer_params;
+
+/* Builds the offer skeleton (JSEP): one sendrecv audio m-section, mid "0"
+ * in a BUNDLE group, port 9 and c=IN IP4 0.0.0.0, UDP/TLS/RTP/SAVPF,
+ * rtcp-mux and rtcp-rsize, a=setup:actpass, the formats in the order
+ * given. Returns 0 and fills *out_offer (written only on success),
+ * -EINVAL for NULL or invalid params, -ENOMEM; reason in err. */
+int sotto_sdp_build_offer(const sotto_sdp_offer_params *params, sotto_sdp *out_offer, char *err,
+                          size_t errlen);
+
 /* Builds an answer skeleton for offer (RFC 3264, JSEP): one m-section per
  * offered one, same mids; the negotiated audio section accepted (port 9,
  * the chosen codec and telephone-event, c=IN IP4 0.0.0.0, a=rtcp:9, rtcp-mux
