@@ -283,7 +283,7 @@ static void packet_terms(sottod_call *call, const sotto_sdp_media *m, int is_off
     if ((call->codec->caps & SOTTO_CODEC_CAP_RED) &&
         sotto_sdp_find_red(m, call->choice.pt, &call->red_pt) < 0)
         call->red_pt = -1;
-    call->sotto_inband = fmtp_has_redundancy(call->codec, sotto_sdp_media_fmtp(m, call->choice.pt));
+    call->inband_redundancy = fmtp_has_redundancy(call->codec, sotto_sdp_media_fmtp(m, call->choice.pt));
     if (is_offer && (call->codec->caps & SOTTO_CODEC_CAP_INBAND_REDUNDANCY)) {
         sotto_codec_params_default(&cp);
         sotto_codec_fmtp(call->codec, &cp, call->choice.fmtp, sizeof(call->choice.fmtp));

@@ -1,11 +1,11 @@
 /* Private to the call media files: the media object and what its send and
  * receive halves share. */
-#ifndef SOTTO_DAEMON_CALL_MEDIA_INTERNAL_H
-#define SOTTO_DAEMON_CALL_MEDIA_INTERNAL_H
+#ifndef SOTTO_MEDIA_MEDIA_INTERNAL_H
+#define SOTTO_MEDIA_MEDIA_INTERNAL_H
 
 #include "audio/resample.h"
 #include "audio/tsm.h"
-#include "daemon/call_media.h"
+#include "media/media.h"
 #include "net/jitter.h"
 #include "net/net.h"
 #include "net/rate_control.h"
@@ -23,8 +23,8 @@ typedef struct rate_meter {
     uint64_t bytes[RATE_BUCKETS];
 } rate_meter;
 
-struct sottod_media {
-    sottod_media_params p;
+struct sotto_media {
+    sotto_media_params p;
     char cname[64];
     sotto_codec *codec;
     sotto_jitter *jitter;
@@ -76,12 +76,12 @@ struct sottod_media {
     rate_meter wire_out, wire_in, payload_out, payload_in;
 };
 
-void sottod__meter_add(rate_meter *m, uint64_t now_us, size_t bytes);
+void sotto__media_meter_add(rate_meter *m, uint64_t now_us, size_t bytes);
 
 /* Send half (call_media_tx.c). */
-void sottod__media_encode_and_send(sottod_media *m, const int16_t *pcm, size_t samples,
+void sotto__media_encode_and_send(sotto_media *m, const int16_t *pcm, size_t samples,
                                    uint64_t now_us);
 /* Puts a changed controller decision into effect and tells the owner. */
-void sottod__media_apply_decision(sottod_media *m);
+void sotto__media_apply_decision(sotto_media *m);
 
 #endif

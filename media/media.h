@@ -1,27 +1,37 @@
-/* The media path of one call: capture -> codec -> RTP -> SRTP out, and
- * SRTP in -> RTP -> jitter buffer -> codec (or concealment) -> playback.
+/* The media path of one call: capture -> codec -> RTP -> send callback,
+ * and RTP in -> jitter buffer -> codec (or concealment) -> playback, with
+ * the packetiser, redundancy (in-band and RFC 2198 RED), RTCP reports,
+ * rate control and meters. No sockets, no event loop: the owner feeds it
+ * audio ticks and received packets, and it sends through params.send.
  * The audio clock drives both directions: each captured frame sends what
  * it completes and pulls exactly as much playout audio as it lasts. */
-#ifndef SOTTO_DAEMON_CALL_MEDIA_H
-#define SOTTO_DAEMON_CALL_MEDIA_H
+#ifndef SOTTO_MEDIA_MEDIA_H
+#define SOTTO_MEDIA_MEDIA_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "codec/codec.h"
 #include "net/rate_control.h"
-#include "net/transport.h"
 
-typedef struct sottod_media sottod_media;
+/* Bytes of the largest RTP packet or RTCP compound handed to send. */
+#define SOTTO_MEDIA_MAX_PACKET 1500
 
-typedef struct sottod_media_params {
+typedef struct sotto_media sotto_media;
+
+typedef struct sotto_media_params {
     const sotto_codec_desc *codec;   /* negotiated codec; static table */
     sotto_codec_params codec_params; /* frame_ms = ptime (Sotto: its first packet time) */
     uint8_t payload_type;            /* negotiated RTP payload type */
     int rate;                        /* Hz of the audio at the daemon side (16000) */
-    sotto_transport *transport;      /* sends RTP/RTCP; not owned */
+    /* Sends one RTP packet (is_rtcp 0) or RTCP compound (is_rtcp 1) to the
+     * peer: the only way out of this library. pkt stays the caller's and is
+     * not kept. Returns 0, or a negative errno for a packet not sent (it
+     * then counts as lost, not as sent). Required. */
+    int (*send)(void *send_opaque, int is_rtcp, const uint8_t *pkt, size_t len);
+    void *send_opaque;               /* for send; not owned */
     const char *cname;               /* RTCP CNAME; copied */
-    int sotto_inband;                /* Sotto: both ends announced fmtp redundancy=1, so
+    int inband_redundancy;                /* Sotto: both ends announced fmtp redundancy=1, so
                                       * payloads carry codec/sotto_payload.h's header */
     int redundancy;                  /* 1 = may repeat earlier frames ([codec] redundancy) */
     int max_ptime_ms;                /* longest packet time to send (ours and the peer's
@@ -36,9 +46,9 @@ typedef struct sottod_media_params {
      * may be NULL. */
     void (*on_decision)(void *opaque, const sotto_ratectl_decision *d);
     void *opaque;                    /* for on_decision; not owned */
-} sottod_media_params;
+} sotto_media_params;
 
-typedef struct sottod_media_stats {
+typedef struct sotto_media_stats {
     const char *codec;            /* encoding name */
     int payload_type;
     int ptime_ms;                 /* audio per packet we send now */
@@ -75,33 +85,33 @@ typedef struct sottod_media_stats {
     uint64_t rtcp_sent;
     uint64_t rtcp_received;
     uint64_t decode_errors;
-} sottod_media_stats;
+} sotto_media_stats;
 
-int sottod_media_create(sottod_media **out, const sottod_media_params *p);
-void sottod_media_destroy(sottod_media **m);
+int sotto_media_create(sotto_media **out, const sotto_media_params *p);
+void sotto_media_destroy(sotto_media **m);
 
 /* One captured frame (rate Hz, mono). Fills play (same length) with the
  * audio to play out for the same period. now_us: monotonic clock. */
-void sottod_media_tick(sottod_media *m, const int16_t *pcm, size_t samples, int16_t *play,
+void sotto_media_tick(sotto_media *m, const int16_t *pcm, size_t samples, int16_t *play,
                        uint64_t now_us);
 
 /* A decrypted RTP packet or RTCP compound from the transport. */
-void sottod_media_receive(sottod_media *m, const uint8_t *pkt, size_t len, int is_rtcp,
+void sotto_media_receive(sotto_media *m, const uint8_t *pkt, size_t len, int is_rtcp,
                           uint64_t now_us);
 
 /* Every datagram crossing ICE, for wire bitrate accounting. */
-void sottod_media_count_wire(sottod_media *m, int outbound, size_t len, uint64_t now_us);
+void sotto_media_count_wire(sotto_media *m, int outbound, size_t len, uint64_t now_us);
 
 /* Sends an RTCP SR (or RR before we sent anything) with a report block on
  * the remote stream; bye = 1 adds a BYE. With rtcp_reduced_size, only the
  * first report and every fourth one carry the SDES CNAME. */
-int sottod_media_send_rtcp(sottod_media *m, int bye, uint64_t now_us);
+int sotto_media_send_rtcp(sotto_media *m, int bye, uint64_t now_us);
 
 /* Milliseconds until the next RTCP report (RFC 3550 6.2 with two members,
  * both senders: 5 % of the session's rate shared, never under 5 s,
  * randomised by 0.5-1.5 so that peers do not synchronise). */
-uint32_t sottod_media_rtcp_interval_ms(const sottod_media *m);
+uint32_t sotto_media_rtcp_interval_ms(const sotto_media *m);
 
-void sottod_media_get_stats(const sottod_media *m, uint64_t now_us, sottod_media_stats *out);
+void sotto_media_get_stats(const sotto_media *m, uint64_t now_us, sotto_media_stats *out);
 
 #endif
