@@ -14,10 +14,10 @@
 typedef struct sotto_codec sotto_codec;
 
 typedef struct sotto_codec_params {
-    int frame_ms;          /* ms per packet: 10, 20, 40, 60, 80, 100 or 120; default 20 */
-    int bitrate;           /* bit/s, Opus 6000..510000; 0 = codec default (Opus 24000); G.711 ignores it */
-    int fec;               /* 1 = Opus in-band FEC (LBRR) on; default 1 */
-    int dtx;               /* 1 = Opus discontinuous transmission; default 0 */
+    int frame_ms; /* ms per packet: 10, 20, 40, 60, 80, 100 or 120; default 20 */
+    int bitrate;  /* bit/s, Opus 6000..510000; 0 = codec default (Opus 24000); G.711 ignores it */
+    int fec;      /* 1 = Opus in-band FEC (LBRR) on; default 1 */
+    int dtx;      /* 1 = Opus discontinuous transmission; default 0 */
     int expected_loss_pct; /* 0..100, tunes Opus FEC redundancy; default 10 */
 } sotto_codec_params;
 
@@ -59,14 +59,14 @@ typedef struct sotto_codec_desc {
      * valid params). */
     int (*create)(void **out_state, const sotto_codec_params *p);
     void (*destroy)(void *state);
-    int (*encode)(void *state, const int16_t *pcm, size_t samples,
-                  uint8_t *out, size_t outcap, size_t *out_len);
-    int (*decode)(void *state, const uint8_t *payload, size_t len,
-                  int16_t *out_pcm, size_t cap, size_t *out_samples);
+    int (*encode)(void *state, const int16_t *pcm, size_t samples, uint8_t *out, size_t outcap,
+                  size_t *out_len);
+    int (*decode)(void *state, const uint8_t *payload, size_t len, int16_t *out_pcm, size_t cap,
+                  size_t *out_samples);
     int (*conceal)(void *state, int16_t *out_pcm, size_t samples, size_t *out_samples);
     /* NULL when the codec carries no forward error correction. */
-    int (*decode_fec)(void *state, const uint8_t *next_payload, size_t len,
-                      int16_t *out_pcm, size_t samples, size_t *out_samples);
+    int (*decode_fec)(void *state, const uint8_t *next_payload, size_t len, int16_t *out_pcm,
+                      size_t samples, size_t *out_samples);
     void (*reset)(void *state);
     /* Writes the SDP a=fmtp parameters ("" when none); returns the length
      * the full string needs, like snprintf. */
@@ -125,15 +125,15 @@ size_t sotto_codec_frame_samples(const sotto_codec *c);
  * 2.5, 5, 10, 20, 40 or 60 ms. Returns 0 and sets *out_len (Opus DTX may
  * give 1..2 bytes), -EINVAL for bad arguments or frame size, -ENOBUFS when
  * outcap is too small, -EIO for an internal codec failure. */
-int sotto_codec_encode(sotto_codec *c, const int16_t *pcm, size_t samples,
-                       uint8_t *out, size_t outcap, size_t *out_len);
+int sotto_codec_encode(sotto_codec *c, const int16_t *pcm, size_t samples, uint8_t *out,
+                       size_t outcap, size_t *out_len);
 
 /* Decodes one RTP payload into out_pcm (cap samples, caller-owned).
  * Returns 0 and sets *out_samples, -EINVAL for bad arguments or an empty
  * payload, -ENOBUFS when cap is too small, -EBADMSG for a corrupt payload.
  * Decoding right after a concealment cross-fades from the concealed signal. */
-int sotto_codec_decode(sotto_codec *c, const uint8_t *payload, size_t len,
-                       int16_t *out_pcm, size_t cap, size_t *out_samples);
+int sotto_codec_decode(sotto_codec *c, const uint8_t *payload, size_t len, int16_t *out_pcm,
+                       size_t cap, size_t *out_samples);
 
 /* Synthesises samples of audio for a lost packet into out_pcm (caller
  * buffer of at least samples). G.711 repeats the last pitch period, fading
@@ -169,7 +169,7 @@ int sotto_codec_set_rate(sotto_codec *c, int bitrate, int expected_loss_pct);
  * defaults) into buf, e.g. "minptime=10;useinbandfec=1" for Opus and ""
  * for G.711. Returns 0, -EINVAL, or -ENOSPC when buflen is too small (buf
  * is then left untouched). */
-int sotto_codec_fmtp(const sotto_codec_desc *desc, const sotto_codec_params *p,
-                     char *buf, size_t buflen);
+int sotto_codec_fmtp(const sotto_codec_desc *desc, const sotto_codec_params *p, char *buf,
+                     size_t buflen);
 
 #endif

@@ -107,9 +107,9 @@ static size_t offer_formats(const sotto_config *cfg, const sotto_sdp_codec_pref 
         cp.fec = cfg->codec.opus_fec;
         if (sotto_codec_fmtp(c, &cp, fmtp[count], SOTTO_SDP_FMTP_LEN) < 0)
             fmtp[count][0] = '\0';
-        out[count] = (sotto_sdp_format){(uint8_t)c->default_pt, c->name, (uint32_t)c->clock_rate,
-                                        (uint8_t)(c->channels > 1 ? c->channels : 0),
-                                        fmtp[count]};
+        out[count] =
+            (sotto_sdp_format){ (uint8_t)c->default_pt, c->name, (uint32_t)c->clock_rate,
+                                (uint8_t)(c->channels > 1 ? c->channels : 0), fmtp[count] };
         count++;
     }
     for (size_t k = 0; k < i; k++) {
@@ -118,8 +118,8 @@ static size_t offer_formats(const sotto_config *cfg, const sotto_sdp_codec_pref 
         if (!(c->caps & SOTTO_CODEC_CAP_RED) || c->red_pt < 0)
             continue;
         snprintf(fmtp[count], SOTTO_SDP_FMTP_LEN, "%d/%d", c->default_pt, c->default_pt);
-        out[count] = (sotto_sdp_format){(uint8_t)c->red_pt, "red", (uint32_t)c->clock_rate,
-                                        (uint8_t)c->channels, fmtp[count]};
+        out[count] = (sotto_sdp_format){ (uint8_t)c->red_pt, "red", (uint32_t)c->clock_rate,
+                                         (uint8_t)c->channels, fmtp[count] };
         count++;
     }
     return count;
@@ -130,7 +130,7 @@ int sottod__build_offer(sottod_call *call, char *buf, size_t buflen, char *err, 
     const sotto_config *cfg = call->mgr->cfg;
     sotto_sdp_codec_pref prefs[8];
     sotto_sdp_format formats[OFFER_MAX_FORMATS];
-    char (*fmtp)[SOTTO_SDP_FMTP_LEN];
+    char(*fmtp)[SOTTO_SDP_FMTP_LEN];
     sotto_sdp_offer_params op;
     sotto_sdp_fingerprint fp;
     sotto_sdp_candidate *cands;
@@ -240,7 +240,7 @@ out:
 
 static void format_fingerprint(const sotto_sdp_fingerprint *fp, char *out, size_t outlen)
 {
-    static const char *const names[] = {"", "sha-1", "sha-224", "sha-256", "sha-384", "sha-512"};
+    static const char *const names[] = { "", "sha-1", "sha-224", "sha-256", "sha-384", "sha-512" };
     size_t pos, i;
 
     pos = (size_t)snprintf(out, outlen, "%s ", names[fp->hash]);
@@ -283,7 +283,8 @@ static void packet_terms(sottod_call *call, const sotto_sdp_media *m, int is_off
     if ((call->codec->caps & SOTTO_CODEC_CAP_RED) &&
         sotto_sdp_find_red(m, call->choice.pt, &call->red_pt) < 0)
         call->red_pt = -1;
-    call->inband_redundancy = fmtp_has_redundancy(call->codec, sotto_sdp_media_fmtp(m, call->choice.pt));
+    call->inband_redundancy =
+        fmtp_has_redundancy(call->codec, sotto_sdp_media_fmtp(m, call->choice.pt));
     if (is_offer && (call->codec->caps & SOTTO_CODEC_CAP_INBAND_REDUNDANCY)) {
         sotto_codec_params_default(&cp);
         sotto_codec_fmtp(call->codec, &cp, call->choice.fmtp, sizeof(call->choice.fmtp));
@@ -346,7 +347,7 @@ int sottod__apply_remote(sottod_call *call, int is_offer, char *err, size_t errl
     sotto_sdp_codec_pref prefs[8];
     sotto_transport_remote remote;
     sotto_sdp_resolved r;
-    static const char *const setups[] = {"", "actpass", "active", "passive", "holdconn"};
+    static const char *const setups[] = { "", "actpass", "active", "passive", "holdconn" };
     int mi, n, rc;
 
     mi = first_audio(call->remote);
@@ -361,8 +362,7 @@ int sottod__apply_remote(sottod_call *call, int is_offer, char *err, size_t errl
     }
     if (is_offer) {
         n = sottod__codec_prefs(call->mgr->cfg, prefs, 8);
-        rc = sotto_sdp_negotiate_audio(call->remote, prefs, (size_t)n, &call->choice, err,
-                                       errlen);
+        rc = sotto_sdp_negotiate_audio(call->remote, prefs, (size_t)n, &call->choice, err, errlen);
     } else {
         rc = choice_from_answer(call, (size_t)mi, err, errlen);
     }
@@ -379,8 +379,7 @@ int sottod__apply_remote(sottod_call *call, int is_offer, char *err, size_t errl
         snprintf(err, errlen, "the description has no sha-256 fingerprint");
         return -EPROTO;
     }
-    format_fingerprint(r.fingerprint, call->remote_fingerprint,
-                       sizeof(call->remote_fingerprint));
+    format_fingerprint(r.fingerprint, call->remote_fingerprint, sizeof(call->remote_fingerprint));
     memset(&remote, 0, sizeof(remote));
     remote.ice_ufrag = r.ice_ufrag;
     remote.ice_pwd = r.ice_pwd;
@@ -390,8 +389,7 @@ int sottod__apply_remote(sottod_call *call, int is_offer, char *err, size_t errl
         remote.setup = is_offer ? "actpass" : "active";
     rc = sotto_transport_set_remote(call->transport, &remote);
     if (rc < 0) {
-        snprintf(err, errlen, "the peer's ICE/DTLS parameters were refused (%s)",
-                 strerror(-rc));
+        snprintf(err, errlen, "the peer's ICE/DTLS parameters were refused (%s)", strerror(-rc));
         return rc;
     }
     add_remote_candidates(call, &call->remote->media[mi], &r);

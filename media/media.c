@@ -202,8 +202,8 @@ void sotto_media_destroy(sotto_media **pm)
 
 /* One frame period of decoded audio into pcm: the payload, else the
  * codec's FEC from the next frame, else its concealment, else silence. */
-static void decode_frame(sotto_media *m, const uint8_t *payload, size_t len,
-                         const uint8_t *next, size_t next_len, int16_t *pcm)
+static void decode_frame(sotto_media *m, const uint8_t *payload, size_t len, const uint8_t *next,
+                         size_t next_len, int16_t *pcm)
 {
     size_t n = 0;
 
@@ -277,14 +277,15 @@ static void fill_playout(sotto_media *m, size_t want, uint64_t now_us)
         size_t n = playout_frame(m, now_us, m->dec_buf), in = n, room = cap - m->out_len;
 
         if (sotto_resampler_process(m->from_codec, m->dec_buf, &in, m->out_fifo + m->out_len,
-                                    &room) < 0 || room == 0)
+                                    &room) < 0 ||
+            room == 0)
             break;
         m->out_len += room;
     }
 }
 
 void sotto_media_tick(sotto_media *m, const int16_t *pcm, size_t samples, int16_t *play,
-                       uint64_t now_us)
+                      uint64_t now_us)
 {
     size_t n;
 
@@ -340,7 +341,7 @@ int sotto_media_send_rtcp(sotto_media *m, int bye, uint64_t now_us)
 
 #define RTCP_MIN_INTERVAL_MS 5000
 #define RTCP_SHARE 0.05
-#define RTCP_TYPICAL_BYTES 100      /* SR + report block + SRTCP trailer + IP/UDP */
+#define RTCP_TYPICAL_BYTES 100 /* SR + report block + SRTCP trailer + IP/UDP */
 
 uint32_t sotto_media_rtcp_interval_ms(const sotto_media *m)
 {
@@ -364,8 +365,8 @@ void sotto_media_get_stats(const sotto_media *m, uint64_t now_us, sotto_media_st
     out->codec = m->p.codec->name;
     out->payload_type = m->p.payload_type;
     out->ptime_ms = (int)m->decision.ptime_ms;
-    out->redundant_frames = m->p.inband_redundancy || m->p.red_pt >= 0
-                                ? m->decision.redundant_frames : 0;
+    out->redundant_frames =
+        m->p.inband_redundancy || m->p.red_pt >= 0 ? m->decision.redundant_frames : 0;
     out->remote_ptime_ms = (int)m->rx_ptime_ms;
     out->remote_redundant_frames = m->rx_redundant_frames;
     out->frames_recovered = js.frames_recovered;

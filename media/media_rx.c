@@ -38,8 +38,8 @@ static void insert_framed(sotto_media *m, const sotto_rtp_packet *rtp, uint64_t 
     for (i = 0; i < v.primary_count; i++) {
         frames[i].payload = v.primary + i * m->frame_bytes;
         frames[i].len = m->frame_bytes;
-        frames[i].silent = sotto_codec_payload_silent(m->p.codec, frames[i].payload,
-                                                      m->frame_bytes);
+        frames[i].silent =
+            sotto_codec_payload_silent(m->p.codec, frames[i].payload, m->frame_bytes);
     }
     jp.ssrc = rtp->ssrc;
     jp.seq = rtp->seq;
@@ -122,7 +122,8 @@ static void report_to_controller(sotto_media *m, const sotto_rtcp_report_block *
     fb.rtt_ms = m->rtt_ms;
     /* A browser's receive-side estimate caps what we send. */
     if (info->has_remb && info->remb.bitrate_bps > 0)
-        fb.remb_bps = info->remb.bitrate_bps > UINT32_MAX ? UINT32_MAX : (uint32_t)info->remb.bitrate_bps;
+        fb.remb_bps =
+            info->remb.bitrate_bps > UINT32_MAX ? UINT32_MAX : (uint32_t)info->remb.bitrate_bps;
     if (!rb && !fb.remb_bps)
         return;
     if (sotto_ratectl_update(m->ratectl, &fb, now_us) == 1)
@@ -162,7 +163,7 @@ static void receive_rtcp(sotto_media *m, const uint8_t *pkt, size_t len, uint64_
 }
 
 void sotto_media_receive(sotto_media *m, const uint8_t *pkt, size_t len, int is_rtcp,
-                          uint64_t now_us)
+                         uint64_t now_us)
 {
     sotto_rtp_packet rtp;
     int64_t ext;

@@ -89,8 +89,8 @@ static void send_framed_packet(sotto_media *m, uint64_t now_us)
 {
     uint8_t primary[SOTTO_PAYLOAD_MAX_PRIMARY * MAX_FRAME_BYTES];
     uint8_t redundant[SOTTO_PAYLOAD_MAX_REDUNDANT * MAX_FRAME_BYTES];
-    uint8_t payload[1 + (SOTTO_PAYLOAD_MAX_PRIMARY + SOTTO_PAYLOAD_MAX_REDUNDANT) *
-                            MAX_FRAME_BYTES];
+    uint8_t
+        payload[1 + (SOTTO_PAYLOAD_MAX_PRIMARY + SOTTO_PAYLOAD_MAX_REDUNDANT) * MAX_FRAME_BYTES];
     uint64_t first = m->frames_encoded - m->pending;
     size_t red = m->p.inband_redundancy ? m->decision.redundant_frames : 0, len;
 
@@ -129,7 +129,7 @@ static void framed_frame(sotto_media *m, const uint8_t *frame, size_t len, uint6
 }
 
 void sotto__media_encode_and_send(sotto_media *m, const int16_t *pcm, size_t samples,
-                                   uint64_t now_us)
+                                  uint64_t now_us)
 {
     uint8_t payload[MAX_PAYLOAD];
     size_t in, room, len, done = 0;
@@ -137,14 +137,14 @@ void sotto__media_encode_and_send(sotto_media *m, const int16_t *pcm, size_t sam
     while (done < samples) {
         in = samples - done;
         room = sizeof(m->enc_buf) / sizeof(m->enc_buf[0]) - m->enc_len;
-        if (sotto_resampler_process(m->to_codec, pcm + done, &in, m->enc_buf + m->enc_len,
-                                    &room) < 0)
+        if (sotto_resampler_process(m->to_codec, pcm + done, &in, m->enc_buf + m->enc_len, &room) <
+            0)
             return;
         done += in;
         m->enc_len += room;
         while (m->enc_len >= m->codec_frame) {
-            if (sotto_codec_encode(m->codec, m->enc_buf, m->codec_frame, payload,
-                                   sizeof(payload), &len) == 0) {
+            if (sotto_codec_encode(m->codec, m->enc_buf, m->codec_frame, payload, sizeof(payload),
+                                   &len) == 0) {
                 if (m->framed)
                     framed_frame(m, payload, len, now_us);
                 else

@@ -16,11 +16,11 @@
 static int offer_params_ok(const sotto_sdp_offer_params *p, char *err, size_t errlen)
 {
     if (!p->formats || p->format_count == 0 || p->format_count > SOTTO_SDP_MAX_PT ||
-        !p->ice_ufrag || !p->ice_pwd || !p->fingerprint ||
-        (p->candidate_count && !p->candidates) ||
+        !p->ice_ufrag || !p->ice_pwd || !p->fingerprint || (p->candidate_count && !p->candidates) ||
         p->candidate_count > SOTTO_SDP_MAX_CANDIDATES) {
-        sotto__net_errf(err, errlen, "offer params need 1..%d formats, ICE credentials, "
-                                     "fingerprint and at most %d candidates",
+        sotto__net_errf(err, errlen,
+                        "offer params need 1..%d formats, ICE credentials, "
+                        "fingerprint and at most %d candidates",
                         SOTTO_SDP_MAX_PT, SOTTO_SDP_MAX_CANDIDATES);
         return -EINVAL;
     }

@@ -17,8 +17,8 @@
 #include "net/net.h"
 #include "net/red.h"
 
-#define RATE 16000        /* Hz at the daemon side */
-#define TICK 320          /* samples: 20 ms at RATE */
+#define RATE 16000 /* Hz at the daemon side */
+#define TICK 320   /* samples: 20 ms at RATE */
 #define MAX_CAUGHT 1024
 
 typedef struct caught {
@@ -30,7 +30,7 @@ typedef struct caught {
 typedef struct wire {
     caught pkts[MAX_CAUGHT];
     size_t count;
-    int refuse;           /* 1 = the send callback fails (transport not ready) */
+    int refuse; /* 1 = the send callback fails (transport not ready) */
 } wire;
 
 static int catch_packet(void *opaque, int is_rtcp, const uint8_t *pkt, size_t len)
@@ -188,7 +188,7 @@ static sotto_rtp_packet parse_rtp(const caught *c)
 static void deliver(sotto_media *rx, const wire *w, const size_t *order, size_t n,
                     uint64_t start_us, uint64_t step_us)
 {
-    int16_t silence[TICK] = {0}, play[TICK];
+    int16_t silence[TICK] = { 0 }, play[TICK];
     uint64_t now = start_us;
 
     for (size_t i = 0; i < n; i++) {
@@ -591,12 +591,13 @@ START_TEST(media_receiver_follows_packet_time_change)
         p.marker = 0;
         p.payload = payload;
         ck_assert_int_eq(sotto_rtp_pack(&p, w20.pkts[w20.count].data, SOTTO_MEDIA_MAX_PACKET,
-                                        &w20.pkts[w20.count].len), 0);
+                                        &w20.pkts[w20.count].len),
+                         0);
         w20.pkts[w20.count++].is_rtcp = 0;
     }
     size_t n = rtp_count(&w20, order);
     ck_assert_uint_eq(n, 40);
-    int16_t silence[TICK] = {0}, play[TICK];
+    int16_t silence[TICK] = { 0 }, play[TICK];
     uint64_t now = 0;
     for (size_t i = 0; i < 30; i++, now += 20000) {
         sotto_media_receive(rx, w20.pkts[order[i]].data, w20.pkts[order[i]].len, 0, now);
