@@ -13,7 +13,7 @@ SOTTO_PACKAGES=(
   python3-aiortc coturn iproute2 chromium chromium-driver
   libasound2-plugins alsa-utils
   python3 python3-numpy python3-scipy
-  espeak-ng sox mandoc clang
+  espeak-ng sox mandoc clang clang-format
   iptables libnetfilter-queue-dev python3-matplotlib
 )
 
