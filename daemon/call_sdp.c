@@ -118,8 +118,9 @@ static size_t offer_formats(const sotto_config *cfg, const sotto_sdp_codec_pref 
         if (!(c->caps & SOTTO_CODEC_CAP_RED) || c->red_pt < 0)
             continue;
         snprintf(fmtp[count], SOTTO_SDP_FMTP_LEN, "%d/%d", c->default_pt, c->default_pt);
-        out[count] = (sotto_sdp_format){ (uint8_t)c->red_pt, "red", (uint32_t)c->clock_rate,
-                                         (uint8_t)c->channels, fmtp[count] };
+        out[count] =
+            (sotto_sdp_format){ (uint8_t)c->red_pt, SOTTO_SDP_RED_NAME, (uint32_t)c->clock_rate,
+                                (uint8_t)c->channels, fmtp[count] };
         count++;
     }
     return count;
@@ -183,11 +184,8 @@ out:
 /* The answer takes the offer's RED payload type for our primary. */
 static void add_red_answer(sotto_sdp_media *m, const sottod_call *call)
 {
-    char fmtp[16];
-
-    snprintf(fmtp, sizeof(fmtp), "%u/%u", call->choice.pt, call->choice.pt);
-    sotto_sdp_media_add_format(m, (uint8_t)call->red_pt, "red", call->choice.clock_hz,
-                               call->choice.channels, fmtp);
+    sotto_sdp_media_add_red(m, call->red_pt, call->choice.pt, call->choice.clock_hz,
+                            call->choice.channels);
 }
 
 int sottod__build_answer(sottod_call *call, char *buf, size_t buflen, char *err, size_t errlen)

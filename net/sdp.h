@@ -336,6 +336,16 @@ const char *sotto_sdp_media_fmtp(const sotto_sdp_media *m, uint8_t pt);
 int sotto_sdp_media_add_format(sotto_sdp_media *m, uint8_t pt, const char *name, uint32_t clock,
                                uint8_t channels, const char *fmtp);
 
+/* The RFC 2198 encoding name, as written in a=rtpmap. */
+#define SOTTO_SDP_RED_NAME "red"
+
+/* Appends RFC 2198 RED as payload type red_pt carrying one earlier copy of
+ * primary_pt: a=rtpmap:<red_pt> red/<clock>[/<channels>] and
+ * a=fmtp:<red_pt> <primary_pt>/<primary_pt>. Returns as
+ * sotto_sdp_media_add_format, and -EINVAL for a type outside 0..127. */
+int sotto_sdp_media_add_red(sotto_sdp_media *m, int red_pt, int primary_pt, uint32_t clock,
+                            uint8_t channels);
+
 /* Whether m has "a=rtcp-fb:<pt> <value>" or "a=rtcp-fb:* <value>", value
  * compared whole and ignoring case: "goog-remb", "transport-cc", "nack".
  * m and value are not retained. Returns 0 when it has, -ENOENT when not,

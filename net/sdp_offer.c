@@ -101,3 +101,15 @@ int sotto_sdp_build_offer(const sotto_sdp_offer_params *params, sotto_sdp *out_o
     free(sdp);
     return rc;
 }
+
+int sotto_sdp_media_add_red(sotto_sdp_media *m, int red_pt, int primary_pt, uint32_t clock,
+                            uint8_t channels)
+{
+    char fmtp[16];
+
+    if (!m || red_pt < 0 || red_pt > 127 || primary_pt < 0 || primary_pt > 127)
+        return -EINVAL;
+    snprintf(fmtp, sizeof(fmtp), "%d/%d", primary_pt, primary_pt);
+    return sotto_sdp_media_add_format(m, (uint8_t)red_pt, SOTTO_SDP_RED_NAME, clock, channels,
+                                      fmtp);
+}
