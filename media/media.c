@@ -1,6 +1,6 @@
 /* A call's media: creation, the audio tick that drives both directions,
  * playout from the jitter buffer, RTCP reports and statistics. The send
- * half is in call_media_tx.c, the receive half in call_media_rx.c. */
+ * half is in media_tx.c, the receive half in media_rx.c. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

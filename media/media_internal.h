@@ -78,7 +78,7 @@ struct sotto_media {
 
 void sotto__media_meter_add(rate_meter *m, uint64_t now_us, size_t bytes);
 
-/* Send half (call_media_tx.c). */
+/* Send half (media_tx.c). */
 void sotto__media_encode_and_send(sotto_media *m, const int16_t *pcm, size_t samples,
                                   uint64_t now_us);
 /* Puts a changed controller decision into effect and tells the owner. */
