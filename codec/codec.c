@@ -8,7 +8,7 @@
 
 #include "codec/codec_impl.h"
 
-#define CODEC_FMTP_MAX 256   /* bytes: longest fmtp string any codec writes */
+#define CODEC_FMTP_MAX 256 /* bytes: longest fmtp string any codec writes */
 
 struct sotto_codec {
     const sotto_codec_desc *desc; /* static table, not owned */
@@ -37,17 +37,15 @@ void sotto_codec_params_default(sotto_codec_params *out)
 
 int sotto_codec_frame_ms_valid(int frame_ms)
 {
-    return frame_ms == 10 || frame_ms == 20 || frame_ms == 40 || frame_ms == 60 ||
-           frame_ms == 80 || frame_ms == 100 || frame_ms == 120;
+    return frame_ms == 10 || frame_ms == 20 || frame_ms == 40 || frame_ms == 60 || frame_ms == 80 ||
+           frame_ms == 100 || frame_ms == 120;
 }
 
 static int codec_params_valid(const sotto_codec_params *p)
 {
-    return sotto_codec_frame_ms_valid(p->frame_ms)
-           && p->bitrate >= 0
-           && (p->fec == 0 || p->fec == 1)
-           && (p->dtx == 0 || p->dtx == 1)
-           && p->expected_loss_pct >= 0 && p->expected_loss_pct <= 100;
+    return sotto_codec_frame_ms_valid(p->frame_ms) && p->bitrate >= 0 &&
+           (p->fec == 0 || p->fec == 1) && (p->dtx == 0 || p->dtx == 1) &&
+           p->expected_loss_pct >= 0 && p->expected_loss_pct <= 100;
 }
 
 const sotto_codec_desc *sotto_codec_find(const char *name)
@@ -66,8 +64,7 @@ const sotto_codec_desc *const *sotto_codec_list(void)
     return codec_table;
 }
 
-int sotto_codec_create(sotto_codec **out, const sotto_codec_desc *desc,
-                       const sotto_codec_params *p)
+int sotto_codec_create(sotto_codec **out, const sotto_codec_desc *desc, const sotto_codec_params *p)
 {
     sotto_codec_params params;
     sotto_codec *c = NULL;
@@ -128,16 +125,16 @@ size_t sotto_codec_frame_samples(const sotto_codec *c)
     return (size_t)c->desc->sample_rate * (size_t)c->params.frame_ms / 1000;
 }
 
-int sotto_codec_encode(sotto_codec *c, const int16_t *pcm, size_t samples,
-                       uint8_t *out, size_t outcap, size_t *out_len)
+int sotto_codec_encode(sotto_codec *c, const int16_t *pcm, size_t samples, uint8_t *out,
+                       size_t outcap, size_t *out_len)
 {
     if (!c || !pcm || !out || !out_len || samples == 0)
         return -EINVAL;
     return c->desc->encode(c->state, pcm, samples, out, outcap, out_len);
 }
 
-int sotto_codec_decode(sotto_codec *c, const uint8_t *payload, size_t len,
-                       int16_t *out_pcm, size_t cap, size_t *out_samples)
+int sotto_codec_decode(sotto_codec *c, const uint8_t *payload, size_t len, int16_t *out_pcm,
+                       size_t cap, size_t *out_samples)
 {
     if (!c || !payload || !out_pcm || !out_samples || len == 0)
         return -EINVAL;
@@ -176,8 +173,45 @@ int sotto_codec_payload_silent(const sotto_codec_desc *desc, const uint8_t *payl
     return desc->payload_silent(payload, len);
 }
 
-int sotto_codec_fmtp(const sotto_codec_desc *desc, const sotto_codec_params *p,
-                     char *buf, size_t buflen)
+int sotto_codec_framing(const sotto_codec_desc *desc, const sotto_codec_params *p, int *out_ms,
+                        size_t *out_bytes)
+{
+    sotto_codec_params params;
+    int ms = 0;
+    size_t bytes = 0;
+
+    if (!desc || !out_ms || !out_bytes)
+        return -EINVAL;
+    if (desc->frame_ms <= 0)
+        return -ENOTSUP;
+    if (p)
+        params = *p;
+    else
+        sotto_codec_params_default(&params);
+    if (!codec_params_valid(&params))
+        return -EINVAL;
+    if (desc->framing) {
+        int rc = desc->framing(&params, &ms, &bytes);
+        if (rc < 0)
+            return rc;
+    } else {
+        ms = desc->frame_ms;
+        bytes = desc->frame_bytes;
+    }
+    if (ms <= 0 || bytes == 0)
+        return -EINVAL;
+    *out_ms = ms;
+    *out_bytes = bytes;
+    return 0;
+}
+
+int sotto_codec_ptime_usable(const sotto_codec_desc *desc, int ms)
+{
+    return desc && sotto_codec_frame_ms_valid(ms) && ms <= desc->max_ptime_ms;
+}
+
+int sotto_codec_fmtp(const sotto_codec_desc *desc, const sotto_codec_params *p, char *buf,
+                     size_t buflen)
 {
     sotto_codec_params params;
     char text[CODEC_FMTP_MAX];

@@ -14,35 +14,59 @@
 typedef struct sotto_codec sotto_codec;
 
 typedef struct sotto_codec_params {
-    int frame_ms;          /* ms per packet: 10, 20, 40, 60, 80, 100 or 120; default 20 */
-    int bitrate;           /* bit/s, Opus 6000..510000; 0 = codec default (Opus 24000); G.711 ignores it */
-    int fec;               /* 1 = Opus in-band FEC (LBRR) on; default 1 */
-    int dtx;               /* 1 = Opus discontinuous transmission; default 0 */
+    int frame_ms; /* ms per packet: 10, 20, 40, 60, 80, 100 or 120; default 20 */
+    int bitrate;  /* bit/s, Opus 6000..510000; 0 = codec default (Opus 24000); G.711 ignores it */
+    int fec;      /* 1 = Opus in-band FEC (LBRR) on; default 1 */
+    int dtx;      /* 1 = Opus discontinuous transmission; default 0 */
     int expected_loss_pct; /* 0..100, tunes Opus FEC redundancy; default 10 */
 } sotto_codec_params;
 
-/* Implementation hooks of one codec. Callers use the sotto_codec_* functions
- * below, which validate arguments before calling these. state is the
- * codec's own private object created by create. */
+/* What a codec can do on the wire, beyond encoding and decoding: the rest
+ * of the program asks these bits instead of comparing codec names. */
+enum {
+    SOTTO_CODEC_CAP_INBAND_REDUNDANCY = 1 << 0, /* payloads may repeat earlier frames in the
+                                                 * codec's own header, when both ends announce
+                                                 * desc->redundancy_fmtp=1 */
+    SOTTO_CODEC_CAP_RED = 1 << 1,               /* RFC 2198 RED around it (desc->red_pt) */
+    SOTTO_CODEC_CAP_DTX = 1 << 2,               /* discontinuous transmission (params.dtx) */
+    SOTTO_CODEC_CAP_CN = 1 << 3,                /* RFC 3389 comfort noise payloads */
+};
+
+/* One codec: what it is on the wire (SDP, RTP, packetisation) and its
+ * implementation hooks. Callers use the sotto_codec_* functions below,
+ * which validate arguments before calling the hooks. state is the codec's
+ * own private object created by create. A new codec is one file in codec/
+ * with such a table, plus its entry in the registry (codec.c). */
 typedef struct sotto_codec_desc {
-    const char *name;   /* RTP encoding name, e.g. "PCMU" */
+    const char *name;   /* RTP encoding name (SDP rtpmap), e.g. "PCMU"; the [codec] order
+                         * names it ignoring case */
     int clock_rate;     /* RTP timestamp clock, Hz (SDP) */
     int channels;       /* channel count in SDP rtpmap (Opus: 2 per RFC 7587; audio is mono) */
     int sample_rate;    /* PCM rate at this API, Hz */
-    int static_pt;      /* static RTP payload type, -1 for dynamic */
+    int static_pt;      /* static RTP payload type (RFC 3551), -1 for dynamic */
+    int default_pt;     /* payload type an offer gives it: static_pt, or a dynamic 96..127 */
+    int red_pt;         /* payload type of RFC 2198 RED offered beside it; -1 = none */
+    unsigned caps;      /* SOTTO_CODEC_CAP_* */
+    int frame_ms;       /* ms: fixed frame the packetiser packs whole frames of (Sotto 20);
+                         * 0 = the codec encodes one payload per packet time */
+    size_t frame_bytes; /* bytes per fixed frame with the default params; 0 = variable */
+    int min_ptime_ms;   /* shortest packet time it is sent with, ms */
+    int max_ptime_ms;   /* longest packet time it takes from a peer, ms */
+    const char *redundancy_fmtp; /* fmtp parameter announcing in-band redundancy ("=1");
+                                  * NULL without SOTTO_CODEC_CAP_INBAND_REDUNDANCY */
     /* Hooks with the semantics of the sotto_codec_* function of the same
      * name; arguments arrive already checked (non-NULL, non-zero sizes,
      * valid params). */
     int (*create)(void **out_state, const sotto_codec_params *p);
     void (*destroy)(void *state);
-    int (*encode)(void *state, const int16_t *pcm, size_t samples,
-                  uint8_t *out, size_t outcap, size_t *out_len);
-    int (*decode)(void *state, const uint8_t *payload, size_t len,
-                  int16_t *out_pcm, size_t cap, size_t *out_samples);
+    int (*encode)(void *state, const int16_t *pcm, size_t samples, uint8_t *out, size_t outcap,
+                  size_t *out_len);
+    int (*decode)(void *state, const uint8_t *payload, size_t len, int16_t *out_pcm, size_t cap,
+                  size_t *out_samples);
     int (*conceal)(void *state, int16_t *out_pcm, size_t samples, size_t *out_samples);
     /* NULL when the codec carries no forward error correction. */
-    int (*decode_fec)(void *state, const uint8_t *next_payload, size_t len,
-                      int16_t *out_pcm, size_t samples, size_t *out_samples);
+    int (*decode_fec)(void *state, const uint8_t *next_payload, size_t len, int16_t *out_pcm,
+                      size_t samples, size_t *out_samples);
     void (*reset)(void *state);
     /* Writes the SDP a=fmtp parameters ("" when none); returns the length
      * the full string needs, like snprintf. */
@@ -54,6 +78,9 @@ typedef struct sotto_codec_desc {
     /* Changes the encoder's bit rate and expected loss while running; NULL
      * when the codec has one fixed rate per instance. */
     int (*set_rate)(void *state, int bitrate, int expected_loss_pct);
+    /* Frame duration (ms) and bytes with params p, for codecs whose frame
+     * depends on them; NULL = desc->frame_ms and desc->frame_bytes. */
+    int (*framing)(const sotto_codec_params *p, int *out_ms, size_t *out_bytes);
 } sotto_codec_desc;
 
 /* Fills *out with the defaults above. NULL is ignored. */
@@ -63,6 +90,16 @@ void sotto_codec_params_default(sotto_codec_params *out);
  * ("pcmu", "PCMA", "opus"), or NULL when unknown or name is NULL. The table
  * is static: never freed. */
 const sotto_codec_desc *sotto_codec_find(const char *name);
+
+/* The fixed frame of a framed codec (desc->frame_ms != 0) with params p
+ * (NULL = defaults): *out_ms and *out_bytes. Returns 0, -EINVAL for NULL
+ * arguments or bad params, -ENOTSUP for a codec without fixed frames. */
+int sotto_codec_framing(const sotto_codec_desc *desc, const sotto_codec_params *p, int *out_ms,
+                        size_t *out_bytes);
+
+/* 1 when a peer's packet time of ms may be used with desc: one of the
+ * durations every codec takes, at most desc->max_ptime_ms; else 0. */
+int sotto_codec_ptime_usable(const sotto_codec_desc *desc, int ms);
 
 /* Returns every known codec as a static NULL-terminated array (not freed),
  * in order of preference for an SDP offer. */
@@ -88,15 +125,15 @@ size_t sotto_codec_frame_samples(const sotto_codec *c);
  * 2.5, 5, 10, 20, 40 or 60 ms. Returns 0 and sets *out_len (Opus DTX may
  * give 1..2 bytes), -EINVAL for bad arguments or frame size, -ENOBUFS when
  * outcap is too small, -EIO for an internal codec failure. */
-int sotto_codec_encode(sotto_codec *c, const int16_t *pcm, size_t samples,
-                       uint8_t *out, size_t outcap, size_t *out_len);
+int sotto_codec_encode(sotto_codec *c, const int16_t *pcm, size_t samples, uint8_t *out,
+                       size_t outcap, size_t *out_len);
 
 /* Decodes one RTP payload into out_pcm (cap samples, caller-owned).
  * Returns 0 and sets *out_samples, -EINVAL for bad arguments or an empty
  * payload, -ENOBUFS when cap is too small, -EBADMSG for a corrupt payload.
  * Decoding right after a concealment cross-fades from the concealed signal. */
-int sotto_codec_decode(sotto_codec *c, const uint8_t *payload, size_t len,
-                       int16_t *out_pcm, size_t cap, size_t *out_samples);
+int sotto_codec_decode(sotto_codec *c, const uint8_t *payload, size_t len, int16_t *out_pcm,
+                       size_t cap, size_t *out_samples);
 
 /* Synthesises samples of audio for a lost packet into out_pcm (caller
  * buffer of at least samples). G.711 repeats the last pitch period, fading
@@ -132,7 +169,7 @@ int sotto_codec_set_rate(sotto_codec *c, int bitrate, int expected_loss_pct);
  * defaults) into buf, e.g. "minptime=10;useinbandfec=1" for Opus and ""
  * for G.711. Returns 0, -EINVAL, or -ENOSPC when buflen is too small (buf
  * is then left untouched). */
-int sotto_codec_fmtp(const sotto_codec_desc *desc, const sotto_codec_params *p,
-                     char *buf, size_t buflen);
+int sotto_codec_fmtp(const sotto_codec_desc *desc, const sotto_codec_params *p, char *buf,
+                     size_t buflen);
 
 #endif

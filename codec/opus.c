@@ -195,6 +195,12 @@ const sotto_codec_desc sotto_codec_opus_desc = {
     .channels = 2,
     .sample_rate = OPUS_RATE,
     .static_pt = -1,
+    .default_pt = 111,
+    /* RFC 2198 redundancy as browsers offer it: red/48000/2 "111/111". */
+    .red_pt = 63,
+    .caps = SOTTO_CODEC_CAP_RED | SOTTO_CODEC_CAP_DTX,
+    .min_ptime_ms = 10,
+    .max_ptime_ms = 120,
     .create = opus_codec_create,
     .destroy = opus_codec_destroy,
     .encode = opus_codec_encode,

@@ -136,12 +136,30 @@ static int sotto_rtp_fmtp(const sotto_codec_params *p, char *buf, size_t buflen)
                     mode_for(p) == SOTTO_MODE_2000 ? 2000 : 3200);
 }
 
+static int sotto_rtp_framing(const sotto_codec_params *p, int *out_ms, size_t *out_bytes)
+{
+    sotto_mode mode = mode_for(p);
+
+    *out_ms = (int)(sotto_mode_frame_samples(mode) * 1000 / 16000);
+    *out_bytes = sotto_mode_packet_bytes(mode);
+    return 0;
+}
+
 const sotto_codec_desc sotto_codec_sotto_desc = {
     .name = "SOTTO",
     .clock_rate = 16000,
     .channels = 1,
     .sample_rate = 16000,
     .static_pt = -1,
+    .default_pt = 100,
+    .red_pt = -1,
+    .caps = SOTTO_CODEC_CAP_INBAND_REDUNDANCY,
+    /* Encoded one 20 ms packet at a time; the daemon makes the RTP payloads. */
+    .frame_ms = 20,
+    .frame_bytes = 8,
+    .min_ptime_ms = 20,
+    .max_ptime_ms = 120,
+    .redundancy_fmtp = "redundancy",
     .create = sotto_rtp_create,
     .destroy = sotto_rtp_destroy,
     .encode = sotto_rtp_encode,
@@ -150,4 +168,5 @@ const sotto_codec_desc sotto_codec_sotto_desc = {
     .decode_fec = NULL,
     .reset = sotto_rtp_reset,
     .fmtp = sotto_rtp_fmtp,
+    .framing = sotto_rtp_framing,
 };

@@ -1,6 +1,8 @@
 /* The settings table and per-key value parsing and formatting. */
 #include "config/keys.h"
 
+#include <ctype.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
@@ -10,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "codec/codec.h"
 
 /* Enums are stored through an int (memcpy), so they must be int-sized. */
 _Static_assert(sizeof(sotto_audio_backend_kind) == sizeof(int), "backend enum size");
@@ -21,8 +25,6 @@ _Static_assert(SOTTO_UNKNOWN_PEER_REJECT == 1, "unknown_peer_names follows the e
 _Static_assert(SOTTO_TURN_TCP == 1, "turn_transport_names follows sotto_turn_transport");
 /* Every key name leaves room for a value on its line. */
 _Static_assert(SOTTO_CONFIG_LINE_MAX > 64, "line limit");
-/* Each codec once, with commas: the normal form of [codec] order fits. */
-_Static_assert(SOTTO_CONFIG_NAME_MAX > 4 * 6, "codec order buffer");
 /* set_string checks a copy of the value in a buffer this big. */
 _Static_assert(SOTTO_CONFIG_PATH_MAX >= SOTTO_CONFIG_NAME_MAX, "scratch buffer size");
 
@@ -42,9 +44,9 @@ static const int max_ptime_ms_choices[] = {20, 40, 60, 80, 100, 120};
 /* Accepted spellings of booleans, true ones at even indexes. */
 static const char *const bool_words[] = {"true", "false", "yes", "no", "on", "off", "1", "0"};
 
-/* Codecs [codec] order may name, as stored (lower case). */
-static const char *const codec_names[] = {"sotto", "opus", "pcmu", "pcma"};
-#define CODEC_COUNT (sizeof codec_names / sizeof codec_names[0])
+/* [codec] order may name every codec of the registry (codec/codec.h), by
+ * its RTP encoding name ignoring case; stored in lower case. */
+#define CODEC_MAX 64 /* registry entries [codec] order can tell apart */
 
 static int check_host_port(char *value, char *why, size_t whylen);
 static int check_ip_address(char *value, char *why, size_t whylen);
@@ -223,7 +225,7 @@ const sotto_config_key sotto_config_keys[] = {
     RANGE_KEY("call", "max_calls", call.max_calls, 1, 16, false,
               "Most calls at once; further incoming calls are refused as busy."),
     CHECKED_KEY("codec", "order", codec.order, check_codec_order,
-                "comma separated names from sotto, opus, pcmu, pcma, each at most once",
+                NULL, /* the registry's names: codec_order_accepted */
                 "Codecs offered and accepted, most preferred first; names are "
                 "case-insensitive."),
     RANGE_KEY("codec", "opus_bitrate", codec.opus_bitrate, 6000, 510000, false,
@@ -336,6 +338,19 @@ size_t sotto_config_known_names(const char *section, char *buf, size_t buflen)
     return text.need;
 }
 
+/* "comma separated names from sotto, opus, ..., each at most once". */
+static void codec_order_accepted(sotto_config_text *text)
+{
+    const sotto_codec_desc *const *codecs = sotto_codec_list();
+    sotto_config_text_add(text, "comma separated names from ");
+    for (size_t i = 0; i < CODEC_MAX && codecs[i]; i++) {
+        sotto_config_text_add(text, "%s", i > 0 ? ", " : "");
+        for (const char *c = codecs[i]->name; *c; c++)
+            sotto_config_text_add(text, "%c", tolower((unsigned char)*c));
+    }
+    sotto_config_text_add(text, ", each at most once");
+}
+
 size_t sotto_config_key_accepted(const sotto_config_key *key, char *buf, size_t buflen)
 {
     sotto_config_text text = {buf, buflen, 0};
@@ -360,7 +375,11 @@ size_t sotto_config_key_accepted(const sotto_config_key *key, char *buf, size_t 
             sotto_config_text_add(&text, "%s%s", i > 0 ? ", " : "", bool_words[i]);
         break;
     case SOTTO_KEY_STRING:
-        if (key->accepted != NULL)
+        if (key->check == check_codec_order) {
+            codec_order_accepted(&text);
+            sotto_config_text_add(&text, "; at most %zu characters",
+                                  sotto_config_key_string_max(key));
+        } else if (key->accepted != NULL)
             sotto_config_text_add(&text, "%s; at most %zu characters", key->accepted,
                                   sotto_config_key_string_max(key));
         else
@@ -717,7 +736,8 @@ static int check_codec_order(char *value, char *why, size_t whylen)
     char shown[MESSAGE_VALUE_MAX + 4];
     char normal[SOTTO_CONFIG_NAME_MAX];
     size_t out = 0;
-    bool seen[CODEC_COUNT] = {false};
+    const sotto_codec_desc *const *codecs = sotto_codec_list();
+    bool seen[CODEC_MAX] = {false};
     const char *p = value;
     for (;;) {
         const char *comma = strchr(p, ',');
@@ -735,20 +755,22 @@ static int check_codec_order(char *value, char *why, size_t whylen)
             return -EINVAL;
         }
         size_t index = 0;
-        while (index < CODEC_COUNT && (strlen(codec_names[index]) != len ||
-                                       strncasecmp(codec_names[index], name, len) != 0))
+        while (index < CODEC_MAX && codecs[index] &&
+               (strlen(codecs[index]->name) != len ||
+                strncasecmp(codecs[index]->name, name, len) != 0))
             index++;
-        if (index == CODEC_COUNT || seen[index]) {
-            snprintf(why, whylen, "%s codec \"%s\"", index == CODEC_COUNT ? "unknown" : "repeated",
+        bool known = index < CODEC_MAX && codecs[index] != NULL;
+        if (!known || seen[index]) {
+            snprintf(why, whylen, "%s codec \"%s\"", !known ? "unknown" : "repeated",
                      sotto_config_quote_for_message(name, len, shown, sizeof shown));
             return -EINVAL;
         }
         seen[index] = true;
-        size_t name_len = strlen(codec_names[index]);
+        /* The normal form is as long as the name it replaces: it fits. */
         if (out > 0)
             normal[out++] = ',';
-        memcpy(normal + out, codec_names[index], name_len);
-        out += name_len;
+        for (size_t i = 0; i < len; i++)
+            normal[out++] = (char)tolower((unsigned char)codecs[index]->name[i]);
         if (comma == NULL)
             break;
         p = comma + 1;

@@ -262,7 +262,7 @@ static const char *srtp_profile_name(const sottod_call *c)
 }
 
 /* Packetisation, redundancy and the rate controller's decision. */
-static void media_extras(json_t *media, const sottod_media_stats *s, const sottod_call *c)
+static void media_extras(json_t *media, const sotto_media_stats *s, const sottod_call *c)
 {
     const sotto_ratectl_decision *d = &s->controller;
 
@@ -292,7 +292,7 @@ static void media_extras(json_t *media, const sottod_media_stats *s, const sotto
 
 static json_t *stats_json(const sottod_call *c)
 {
-    sottod_media_stats s;
+    sotto_media_stats s;
     sotto_transport_stats ts;
     json_t *o = call_json(c);
 
@@ -306,7 +306,7 @@ static json_t *stats_json(const sottod_call *c)
                                       (json_int_t)ts.rtp_received));
     if (!c->media)
         return o;
-    sottod_media_get_stats(c->media, sottod__now_us(), &s);
+    sotto_media_get_stats(c->media, sottod__now_us(), &s);
     json_object_set_new(
         o, "media",
         json_pack("{s:s, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:I, s:f,"

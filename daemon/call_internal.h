@@ -3,7 +3,7 @@
 #define SOTTO_DAEMON_CALL_INTERNAL_H
 
 #include "codec/codec.h"
-#include "daemon/call_media.h"
+#include "media/media.h"
 #include "daemon/calls.h"
 #include "net/identity.h"
 #include "net/sdp.h"
@@ -48,13 +48,13 @@ struct sottod_call {
     call_state state;
     char end_reason[160];
     sotto_transport *transport;
-    sottod_media *media;
+    sotto_media *media;
     sotto_sdp *remote;                  /* the peer's offer or answer */
     sotto_sdp_codec_choice choice;      /* negotiated codec */
     const sotto_codec_desc *codec;
     int ptime_ms;                       /* packet time to start with */
     int max_ptime_ms;                   /* longest packet time both ends take */
-    int sotto_inband;                   /* Sotto payload header (fmtp redundancy=1) both ways */
+    int inband_redundancy;                   /* Sotto payload header (fmtp redundancy=1) both ways */
     int rtcp_reduced_size;              /* the peer announced a=rtcp-rsize */
     int red_pt;                         /* RFC 2198 RED for the codec both ends take; -1 = none */
     char candidates[CALL_MAX_CANDIDATES][CALL_CANDIDATE_LEN]; /* ours */

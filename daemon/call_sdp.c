@@ -8,44 +8,24 @@
 
 #include "daemon/call_internal.h"
 
-typedef struct known_codec {
-    const char *config_name;   /* as written in [codec] order */
-    const char *rtp_name;
-    uint32_t clock_hz;
-    uint8_t channels;
-    uint8_t pt;                /* what we offer */
-} known_codec;
-
-static const known_codec known_codecs[] = {
-    {"sotto", "SOTTO", 16000, 1, 100},
-    {"opus", "opus", 48000, 2, 111},
-    {"pcmu", "PCMU", 8000, 1, 0},
-    {"pcma", "PCMA", 8000, 1, 8},
-};
-
-/* RFC 2198 redundancy for Opus, as browsers offer it: one earlier packet. */
-#define RED_PT 63
-#define OPUS_PT 111
-
-static const known_codec *known_by_config(const char *name, size_t len)
+/* The codec a [codec] order entry names (len bytes at name), or NULL. */
+static const sotto_codec_desc *codec_by_config(const char *name, size_t len)
 {
-    size_t i;
+    char word[SOTTO_SDP_TOKEN_LEN];
 
-    for (i = 0; i < sizeof(known_codecs) / sizeof(known_codecs[0]); i++)
-        if (strlen(known_codecs[i].config_name) == len &&
-            strncasecmp(known_codecs[i].config_name, name, len) == 0)
-            return &known_codecs[i];
-    return NULL;
+    if (len == 0 || len >= sizeof(word))
+        return NULL;
+    memcpy(word, name, len);
+    word[len] = '\0';
+    return sotto_codec_find(word);
 }
 
-static const known_codec *known_by_rtp(const char *name, uint32_t clock)
+/* The codec an rtpmap (name and clock) names, or NULL. */
+static const sotto_codec_desc *codec_by_rtp(const char *name, uint32_t clock)
 {
-    size_t i;
+    const sotto_codec_desc *c = sotto_codec_find(name);
 
-    for (i = 0; i < sizeof(known_codecs) / sizeof(known_codecs[0]); i++)
-        if (strcasecmp(known_codecs[i].rtp_name, name) == 0 && known_codecs[i].clock_hz == clock)
-            return &known_codecs[i];
-    return NULL;
+    return c && (uint32_t)c->clock_rate == clock ? c : NULL;
 }
 
 /* The configured order, skipping codecs this build cannot run yet. */
@@ -56,12 +36,12 @@ int sottod__codec_prefs(const sotto_config *cfg, sotto_sdp_codec_pref *prefs, si
 
     while (*p && n < max) {
         size_t len = strcspn(p, ", ");
-        const known_codec *k = known_by_config(p, len);
+        const sotto_codec_desc *c = codec_by_config(p, len);
 
-        if (k) {
-            prefs[n].name = k->rtp_name;
-            prefs[n].clock_hz = k->clock_hz;
-            prefs[n].channels = k->channels;
+        if (c) {
+            prefs[n].name = c->name;
+            prefs[n].clock_hz = (uint32_t)c->clock_rate;
+            prefs[n].channels = (uint8_t)c->channels;
             n++;
         }
         p += len;
@@ -108,30 +88,57 @@ static int local_credentials(sottod_call *call, char *ufrag, size_t ulen, char *
     return sotto_transport_local_ice_credentials(call->transport, ufrag, ulen, pwd, plen);
 }
 
-/* Adds red/48000/2 "111/111" after the codecs when Opus is among them. */
-static void add_red(sotto_sdp_media *m)
-{
-    char fmtp[16];
-    size_t i;
+#define OFFER_MAX_FORMATS 16
 
-    for (i = 0; i < m->pt_count; i++) {
-        if (m->pts[i] == OPUS_PT) {
-            snprintf(fmtp, sizeof(fmtp), "%d/%d", OPUS_PT, OPUS_PT);
-            sotto_sdp_media_add_format(m, RED_PT, "red", 48000, 2, fmtp);
-            return;
-        }
+/* Our formats in the configured order, each codec's RED after them all
+ * (as browsers order it). fmtp holds the text the formats point to. */
+static size_t offer_formats(const sotto_config *cfg, const sotto_sdp_codec_pref *prefs, int n,
+                            sotto_sdp_format *out, char (*fmtp)[SOTTO_SDP_FMTP_LEN])
+{
+    const sotto_codec_desc *codecs[OFFER_MAX_FORMATS / 2];
+    size_t count = 0, i;
+
+    for (i = 0; i < (size_t)n && i < OFFER_MAX_FORMATS / 2; i++) {
+        const sotto_codec_desc *c = codec_by_rtp(prefs[i].name, prefs[i].clock_hz);
+        sotto_codec_params cp;
+
+        codecs[i] = c;
+        sotto_codec_params_default(&cp);
+        cp.fec = cfg->codec.opus_fec;
+        if (sotto_codec_fmtp(c, &cp, fmtp[count], SOTTO_SDP_FMTP_LEN) < 0)
+            fmtp[count][0] = '\0';
+        out[count] =
+            (sotto_sdp_format){ (uint8_t)c->default_pt, c->name, (uint32_t)c->clock_rate,
+                                (uint8_t)(c->channels > 1 ? c->channels : 0), fmtp[count] };
+        count++;
     }
+    for (size_t k = 0; k < i; k++) {
+        const sotto_codec_desc *c = codecs[k];
+
+        if (!(c->caps & SOTTO_CODEC_CAP_RED) || c->red_pt < 0)
+            continue;
+        snprintf(fmtp[count], SOTTO_SDP_FMTP_LEN, "%d/%d", c->default_pt, c->default_pt);
+        out[count] =
+            (sotto_sdp_format){ (uint8_t)c->red_pt, SOTTO_SDP_RED_NAME, (uint32_t)c->clock_rate,
+                                (uint8_t)c->channels, fmtp[count] };
+        count++;
+    }
+    return count;
 }
 
 int sottod__build_offer(sottod_call *call, char *buf, size_t buflen, char *err, size_t errlen)
 {
     const sotto_config *cfg = call->mgr->cfg;
     sotto_sdp_codec_pref prefs[8];
+    sotto_sdp_format formats[OFFER_MAX_FORMATS];
+    char(*fmtp)[SOTTO_SDP_FMTP_LEN];
+    sotto_sdp_offer_params op;
+    sotto_sdp_fingerprint fp;
+    sotto_sdp_candidate *cands;
     sotto_sdp *sdp;
-    sotto_sdp_media *m;
     char ufrag[SOTTO_SDP_ICE_LEN], pwd[SOTTO_SDP_ICE_LEN];
-    size_t len;
-    int n, i, rc;
+    size_t len, ncand = 0;
+    int n, rc;
 
     n = sottod__codec_prefs(cfg, prefs, 8);
     if (n <= 0) {
@@ -139,57 +146,37 @@ int sottod__build_offer(sottod_call *call, char *buf, size_t buflen, char *err, 
         return -EINVAL;
     }
     sdp = calloc(1, sizeof(*sdp));
-    if (!sdp)
-        return -ENOMEM;
-    snprintf(sdp->origin_user, sizeof(sdp->origin_user), "-");
-    sdp->session_id = random_u64();
-    sdp->session_version = 2;
-    snprintf(sdp->session_name, sizeof(sdp->session_name), "-");
-    sdp->bundle_count = 1;
-    snprintf(sdp->bundle_mids[0], sizeof(sdp->bundle_mids[0]), "0");
-    snprintf(sdp->msid_semantic, sizeof(sdp->msid_semantic), "WMS");
-    snprintf(sdp->msid_semantic_ids, sizeof(sdp->msid_semantic_ids), "*");
-    sdp->media_count = 1;
-    m = &sdp->media[0];
-    m->type = SOTTO_SDP_MEDIA_AUDIO;
-    snprintf(m->name, sizeof(m->name), "audio");
-    m->port = 9;
-    snprintf(m->proto, sizeof(m->proto), "UDP/TLS/RTP/SAVPF");
-    m->proto_kind = SOTTO_SDP_PROTO_DTLS_SRTP;
-    m->connection.addr_type = SOTTO_SDP_ADDR_IP4;
-    snprintf(m->connection.address, sizeof(m->connection.address), "0.0.0.0");
-    for (i = 0; i < n; i++) {
-        const known_codec *k = known_by_rtp(prefs[i].name, prefs[i].clock_hz);
-        char fmtp[SOTTO_SDP_FMTP_LEN] = "";
-        sotto_codec_params cp;
-
-        sotto_codec_params_default(&cp);
-        cp.fec = cfg->codec.opus_fec;
-        if (sotto_codec_fmtp(sotto_codec_find(k->rtp_name), &cp, fmtp, sizeof(fmtp)) < 0)
-            fmtp[0] = '\0';
-        sotto_sdp_media_add_format(m, k->pt, k->rtp_name, k->clock_hz,
-                                   k->channels > 1 ? k->channels : 0, fmtp);
-    }
-    add_red(m);
-    snprintf(m->mid, sizeof(m->mid), "0");
-    m->direction = SOTTO_SDP_DIR_SENDRECV;
-    m->rtcp_mux = 1;
-    m->rtcp_rsize = 1;
-    m->ptime_ms = (uint32_t)cfg->codec.ptime_ms;
-    m->maxptime_ms = (uint32_t)cfg->codec.max_ptime_ms;
-    rc = local_credentials(call, ufrag, sizeof(ufrag), pwd, sizeof(pwd));
+    cands = calloc(SOTTO_SDP_MAX_CANDIDATES, sizeof(*cands));
+    fmtp = calloc(OFFER_MAX_FORMATS, sizeof(*fmtp));
+    rc = sdp && cands && fmtp ? 0 : -ENOMEM;
+    if (rc == 0)
+        rc = local_credentials(call, ufrag, sizeof(ufrag), pwd, sizeof(pwd));
     if (rc < 0)
         goto out;
-    snprintf(m->ice_dtls.ice_ufrag, sizeof(m->ice_dtls.ice_ufrag), "%s", ufrag);
-    snprintf(m->ice_dtls.ice_pwd, sizeof(m->ice_dtls.ice_pwd), "%s", pwd);
-    fingerprint_to_sdp(call->mgr->identity, &m->ice_dtls.fingerprint);
-    m->ice_dtls.setup = SOTTO_SDP_SETUP_ACTPASS;
-    add_candidates(call, m->candidates, SOTTO_SDP_MAX_CANDIDATES, &m->candidate_count);
-    m->end_of_candidates = 1;
-    rc = sotto_sdp_write(sdp, buf, buflen, &len);
-    if (rc < 0)
-        snprintf(err, errlen, "cannot write the offer: %s", strerror(-rc));
+    add_candidates(call, cands, SOTTO_SDP_MAX_CANDIDATES, &ncand);
+    fingerprint_to_sdp(call->mgr->identity, &fp);
+    memset(&op, 0, sizeof(op));
+    op.formats = formats;
+    op.format_count = offer_formats(cfg, prefs, n, formats, fmtp);
+    op.ice_ufrag = ufrag;
+    op.ice_pwd = pwd;
+    op.fingerprint = &fp;
+    op.candidates = cands;
+    op.candidate_count = ncand;
+    op.candidates_complete = 1;
+    op.session_id = random_u64();
+    op.session_version = 2;
+    op.ptime_ms = (uint32_t)cfg->codec.ptime_ms;
+    op.maxptime_ms = (uint32_t)cfg->codec.max_ptime_ms;
+    rc = sotto_sdp_build_offer(&op, sdp, err, errlen);
+    if (rc == 0) {
+        rc = sotto_sdp_write(sdp, buf, buflen, &len);
+        if (rc < 0)
+            snprintf(err, errlen, "cannot write the offer: %s", strerror(-rc));
+    }
 out:
+    free(fmtp);
+    free(cands);
     free(sdp);
     return rc;
 }
@@ -197,11 +184,8 @@ out:
 /* The answer takes the offer's RED payload type for our primary. */
 static void add_red_answer(sotto_sdp_media *m, const sottod_call *call)
 {
-    char fmtp[16];
-
-    snprintf(fmtp, sizeof(fmtp), "%u/%u", call->choice.pt, call->choice.pt);
-    sotto_sdp_media_add_format(m, (uint8_t)call->red_pt, "red", call->choice.clock_hz,
-                               call->choice.channels, fmtp);
+    sotto_sdp_media_add_red(m, call->red_pt, call->choice.pt, call->choice.clock_hz,
+                            call->choice.channels);
 }
 
 int sottod__build_answer(sottod_call *call, char *buf, size_t buflen, char *err, size_t errlen)
@@ -254,7 +238,7 @@ out:
 
 static void format_fingerprint(const sotto_sdp_fingerprint *fp, char *out, size_t outlen)
 {
-    static const char *const names[] = {"", "sha-1", "sha-224", "sha-256", "sha-384", "sha-512"};
+    static const char *const names[] = { "", "sha-1", "sha-224", "sha-256", "sha-384", "sha-512" };
     size_t pos, i;
 
     pos = (size_t)snprintf(out, outlen, "%s ", names[fp->hash]);
@@ -262,38 +246,31 @@ static void format_fingerprint(const sotto_sdp_fingerprint *fp, char *out, size_
         pos += (size_t)snprintf(out + pos, outlen - pos, i ? ":%02X" : "%02X", fp->bytes[i]);
 }
 
-/* 1 when the fmtp parameters say redundancy=1: the peer reads Sotto
- * payloads with the redundancy header. */
-static int fmtp_has_redundancy(const char *fmtp)
+/* 1 when the codec has in-band redundancy and the fmtp parameters turn it
+ * on (Sotto: redundancy=1, the peer reads payloads with its header). */
+static int fmtp_has_redundancy(const sotto_codec_desc *codec, const char *fmtp)
 {
     char value[8];
 
-    return sotto_sdp_fmtp_get(fmtp, "redundancy", value, sizeof(value)) == 0 &&
+    return (codec->caps & SOTTO_CODEC_CAP_INBAND_REDUNDANCY) && codec->redundancy_fmtp &&
+           sotto_sdp_fmtp_get(fmtp, codec->redundancy_fmtp, value, sizeof(value)) == 0 &&
            strcmp(value, "1") == 0;
 }
 
-/* Packet times the media path takes from a peer's a=ptime. */
-static int ptime_usable(uint32_t ms, const sotto_codec_desc *codec)
-{
-    int g711 = strcasecmp(codec->name, "PCMU") == 0 || strcasecmp(codec->name, "PCMA") == 0;
-
-    return (ms == 10 || ms == 20 || ms == 40 || ms == 60 || ms == 80 || ms == 100 ||
-            ms == 120) && !(g711 && ms > 60);
-}
-
-/* What the packetiser may do with this peer: Sotto's in-band redundancy
- * when both ends announce it, and the longest packet both accept. Our own
- * Sotto fmtp replaces the offer's in the answer we write. */
+/* What the packetiser may do with this peer: in-band redundancy (Sotto)
+ * when both ends announce it, RED when the codec takes it, and the longest
+ * packet both accept. Our own fmtp for an in-band redundancy codec
+ * replaces the offer's in the answer we write. */
 static void packet_terms(sottod_call *call, const sotto_sdp_media *m, int is_offer)
 {
     const sotto_config *cfg = call->mgr->cfg;
     sotto_codec_params cp;
 
     call->ptime_ms = cfg->codec.ptime_ms;
-    if (ptime_usable(m->ptime_ms, call->codec))
+    if (m->ptime_ms <= 120 && sotto_codec_ptime_usable(call->codec, (int)m->ptime_ms))
         call->ptime_ms = (int)m->ptime_ms;
-    if (strcasecmp(call->codec->name, "SOTTO") == 0 && call->ptime_ms < 20)
-        call->ptime_ms = 20;
+    if (call->ptime_ms < call->codec->min_ptime_ms)
+        call->ptime_ms = call->codec->min_ptime_ms;
     call->max_ptime_ms = cfg->codec.max_ptime_ms;
     if (m->maxptime_ms && (int)m->maxptime_ms < call->max_ptime_ms)
         call->max_ptime_ms = (int)m->maxptime_ms;
@@ -301,12 +278,12 @@ static void packet_terms(sottod_call *call, const sotto_sdp_media *m, int is_off
         call->max_ptime_ms = call->ptime_ms;
     call->rtcp_reduced_size = m->rtcp_rsize;
     call->red_pt = -1;
-    if (strcasecmp(call->codec->name, "opus") == 0 &&
+    if ((call->codec->caps & SOTTO_CODEC_CAP_RED) &&
         sotto_sdp_find_red(m, call->choice.pt, &call->red_pt) < 0)
         call->red_pt = -1;
-    call->sotto_inband = strcasecmp(call->codec->name, "SOTTO") == 0 &&
-                         fmtp_has_redundancy(sotto_sdp_media_fmtp(m, call->choice.pt));
-    if (is_offer && strcasecmp(call->codec->name, "SOTTO") == 0) {
+    call->inband_redundancy =
+        fmtp_has_redundancy(call->codec, sotto_sdp_media_fmtp(m, call->choice.pt));
+    if (is_offer && (call->codec->caps & SOTTO_CODEC_CAP_INBAND_REDUNDANCY)) {
         sotto_codec_params_default(&cp);
         sotto_codec_fmtp(call->codec, &cp, call->choice.fmtp, sizeof(call->choice.fmtp));
     }
@@ -323,7 +300,7 @@ static int choice_from_answer(sottod_call *call, size_t mi, char *err, size_t er
 
         if (m->pt_count == 0 || r->pt != m->pts[0])
             continue;
-        if (!known_by_rtp(r->name, r->clock_hz))
+        if (!codec_by_rtp(r->name, r->clock_hz))
             break;
         memset(&call->choice, 0, sizeof(call->choice));
         call->choice.media_index = mi;
@@ -368,7 +345,7 @@ int sottod__apply_remote(sottod_call *call, int is_offer, char *err, size_t errl
     sotto_sdp_codec_pref prefs[8];
     sotto_transport_remote remote;
     sotto_sdp_resolved r;
-    static const char *const setups[] = {"", "actpass", "active", "passive", "holdconn"};
+    static const char *const setups[] = { "", "actpass", "active", "passive", "holdconn" };
     int mi, n, rc;
 
     mi = first_audio(call->remote);
@@ -383,8 +360,7 @@ int sottod__apply_remote(sottod_call *call, int is_offer, char *err, size_t errl
     }
     if (is_offer) {
         n = sottod__codec_prefs(call->mgr->cfg, prefs, 8);
-        rc = sotto_sdp_negotiate_audio(call->remote, prefs, (size_t)n, &call->choice, err,
-                                       errlen);
+        rc = sotto_sdp_negotiate_audio(call->remote, prefs, (size_t)n, &call->choice, err, errlen);
     } else {
         rc = choice_from_answer(call, (size_t)mi, err, errlen);
     }
@@ -401,8 +377,7 @@ int sottod__apply_remote(sottod_call *call, int is_offer, char *err, size_t errl
         snprintf(err, errlen, "the description has no sha-256 fingerprint");
         return -EPROTO;
     }
-    format_fingerprint(r.fingerprint, call->remote_fingerprint,
-                       sizeof(call->remote_fingerprint));
+    format_fingerprint(r.fingerprint, call->remote_fingerprint, sizeof(call->remote_fingerprint));
     memset(&remote, 0, sizeof(remote));
     remote.ice_ufrag = r.ice_ufrag;
     remote.ice_pwd = r.ice_pwd;
@@ -412,8 +387,7 @@ int sottod__apply_remote(sottod_call *call, int is_offer, char *err, size_t errl
         remote.setup = is_offer ? "actpass" : "active";
     rc = sotto_transport_set_remote(call->transport, &remote);
     if (rc < 0) {
-        snprintf(err, errlen, "the peer's ICE/DTLS parameters were refused (%s)",
-                 strerror(-rc));
+        snprintf(err, errlen, "the peer's ICE/DTLS parameters were refused (%s)", strerror(-rc));
         return rc;
     }
     add_remote_candidates(call, &call->remote->media[mi], &r);

@@ -102,7 +102,7 @@ void sottod__call_end(sottod_call *call, const char *reason)
         return;
     snprintf(call->end_reason, sizeof(call->end_reason), "%s", reason);
     if (call->media && call->transport)
-        sottod_media_send_rtcp(call->media, 1, sottod__now_us());
+        sotto_media_send_rtcp(call->media, 1, sottod__now_us());
     call->state = CALL_ENDED;
     log_info("call %s ended: %s", call->id, reason);
     emit(call, "call-ended",
@@ -113,7 +113,7 @@ void sottod__call_end(sottod_call *call, const char *reason)
         call->pending = NULL;
     }
     sottod__http_call_ended(call);
-    sottod_media_destroy(&call->media);
+    sotto_media_destroy(&call->media);
     sotto_transport_destroy(&call->transport);
     uv_close((uv_handle_t *)&call->rtcp_timer, on_call_handle_closed);
     uv_close((uv_handle_t *)&call->ring_timer, on_call_handle_closed);
@@ -134,8 +134,8 @@ static void on_rtcp_timer(uv_timer_t *t)
         sottod__call_end(call, "the peer went silent (no packet for 30 s: consent expired)");
         return;
     }
-    sottod_media_send_rtcp(call->media, 0, sottod__now_us());
-    uv_timer_start(&call->rtcp_timer, on_rtcp_timer, sottod_media_rtcp_interval_ms(call->media),
+    sotto_media_send_rtcp(call->media, 0, sottod__now_us());
+    uv_timer_start(&call->rtcp_timer, on_rtcp_timer, sotto_media_rtcp_interval_ms(call->media),
                    0);
 }
 
@@ -155,15 +155,23 @@ static void on_media_decision(void *opaque, const sotto_ratectl_decision *d)
 
 static void log_first_decision(const sottod_call *call)
 {
-    sottod_media_stats st;
+    sotto_media_stats st;
 
-    sottod_media_get_stats(call->media, sottod__now_us(), &st);
+    sotto_media_get_stats(call->media, sottod__now_us(), &st);
     log_info("call %s: controller: %s", call->id, st.controller.reason);
+}
+
+/* The media library reaches the network only through this. */
+static int send_media(void *opaque, int is_rtcp, const uint8_t *pkt, size_t len)
+{
+    sotto_transport *t = opaque;
+
+    return is_rtcp ? sotto_transport_send_rtcp(t, pkt, len) : sotto_transport_send_rtp(t, pkt, len);
 }
 
 static int start_media(sottod_call *call)
 {
-    sottod_media_params mp;
+    sotto_media_params mp;
     char cname[32];
     int rc;
 
@@ -172,14 +180,16 @@ static int start_media(sottod_call *call)
     sotto_codec_params_default(&mp.codec_params);
     mp.codec_params.frame_ms = call->ptime_ms;
     mp.codec_params.fec = call->mgr->cfg->codec.opus_fec;
-    if (strcasecmp(call->codec->name, "opus") == 0)
+    /* [codec] opus_bitrate: the rate of the codec that is retuned while running. */
+    if (call->codec->set_rate)
         mp.codec_params.bitrate = call->mgr->cfg->codec.opus_bitrate;
     mp.payload_type = call->choice.pt;
     mp.rate = call->mgr->rate;
-    mp.transport = call->transport;
+    mp.send = send_media;
+    mp.send_opaque = call->transport;
     snprintf(cname, sizeof(cname), "sotto-%s", call->id);
     mp.cname = cname;
-    mp.sotto_inband = call->sotto_inband;
+    mp.inband_redundancy = call->inband_redundancy;
     mp.redundancy = call->mgr->cfg->codec.redundancy;
     mp.max_ptime_ms = call->max_ptime_ms;
     mp.link_kbps = call->mgr->cfg->network.link_kbps;
@@ -188,13 +198,13 @@ static int start_media(sottod_call *call)
     mp.red_pt = call->red_pt;
     mp.on_decision = on_media_decision;
     mp.opaque = call;
-    rc = sottod_media_create(&call->media, &mp);
+    rc = sotto_media_create(&call->media, &mp);
     if (rc < 0)
         return rc;
     log_first_decision(call);
     call->last_rx_ms = uv_now(call->mgr->loop);
     /* The first report goes out quickly for the RTT; the next ones keep
-     * RTCP within 5 % of the session's rate (sottod_media_rtcp_interval_ms). */
+     * RTCP within 5 % of the session's rate (sotto_media_rtcp_interval_ms). */
     uv_timer_start(&call->rtcp_timer, on_rtcp_timer, 500, 0);
     return 0;
 }
@@ -247,7 +257,7 @@ static void on_transport_packet(void *opaque, const uint8_t *pkt, size_t len, in
                        (double)(call->first_audio_ms - call->created_ms)));
     }
     call->last_rx_ms = uv_now(call->mgr->loop);
-    sottod_media_receive(call->media, pkt, len, is_rtcp, sottod__now_us());
+    sotto_media_receive(call->media, pkt, len, is_rtcp, sottod__now_us());
 }
 
 static void on_transport_wire(void *opaque, int outbound, const uint8_t *data, size_t len)
@@ -255,7 +265,7 @@ static void on_transport_wire(void *opaque, int outbound, const uint8_t *data, s
     sottod_call *call = opaque;
 
     (void)data;
-    sottod_media_count_wire(call->media, outbound, len, sottod__now_us());
+    sotto_media_count_wire(call->media, outbound, len, sottod__now_us());
 }
 
 static void description_ready(sottod_call *call);
@@ -565,7 +575,7 @@ int sottod_calls_audio(sottod_calls *mgr, const int16_t *pcm, size_t samples, in
         return 0;
     for (c = mgr->calls; c; c = c->next) {
         if (c->state == CALL_ACTIVE && c->media) {
-            sottod_media_tick(c->media, pcm, samples, play, sottod__now_us());
+            sotto_media_tick(c->media, pcm, samples, play, sottod__now_us());
             return 1;
         }
     }

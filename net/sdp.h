@@ -336,6 +336,16 @@ const char *sotto_sdp_media_fmtp(const sotto_sdp_media *m, uint8_t pt);
 int sotto_sdp_media_add_format(sotto_sdp_media *m, uint8_t pt, const char *name, uint32_t clock,
                                uint8_t channels, const char *fmtp);
 
+/* The RFC 2198 encoding name, as written in a=rtpmap. */
+#define SOTTO_SDP_RED_NAME "red"
+
+/* Appends RFC 2198 RED as payload type red_pt carrying one earlier copy of
+ * primary_pt: a=rtpmap:<red_pt> red/<clock>[/<channels>] and
+ * a=fmtp:<red_pt> <primary_pt>/<primary_pt>. Returns as
+ * sotto_sdp_media_add_format, and -EINVAL for a type outside 0..127. */
+int sotto_sdp_media_add_red(sotto_sdp_media *m, int red_pt, int primary_pt, uint32_t clock,
+                            uint8_t channels);
+
 /* Whether m has "a=rtcp-fb:<pt> <value>" or "a=rtcp-fb:* <value>", value
  * compared whole and ignoring case: "goog-remb", "transport-cc", "nack".
  * m and value are not retained. Returns 0 when it has, -ENOENT when not,
@@ -415,6 +425,39 @@ typedef struct sotto_sdp_answer_params {
     const char *const *extmap_uris;            /* header extensions we support; may be NULL */
     size_t extmap_uri_count;                   /* entries in extmap_uris */
 } sotto_sdp_answer_params;
+
+/* One format of an offer: payload type, a=rtpmap and a=fmtp. */
+typedef struct sotto_sdp_format {
+    uint8_t pt;           /* payload type, 0..127 */
+    const char *name;     /* encoding name: "opus", "red"; not owned */
+    uint32_t clock_hz;    /* RTP clock */
+    uint8_t channels;     /* rtpmap channels; 0 = not written */
+    const char *fmtp;     /* a=fmtp parameters; NULL or "" = none; not owned */
+} sotto_sdp_format;
+
+/* Our side of an offer. Pointers are not retained. */
+typedef struct sotto_sdp_offer_params {
+    const sotto_sdp_format *formats;           /* in our order of preference */
+    size_t format_count;                       /* 1..SOTTO_SDP_MAX_PT */
+    const char *ice_ufrag;                     /* ours: 4..256 ice-chars */
+    const char *ice_pwd;                       /* ours: 22..256 ice-chars */
+    const sotto_sdp_fingerprint *fingerprint;  /* our certificate digest (sha-256) */
+    const sotto_sdp_candidate *candidates;     /* may be NULL when candidate_count is 0 */
+    size_t candidate_count;                    /* 0..SOTTO_SDP_MAX_CANDIDATES */
+    int candidates_complete;                   /* 1 = add a=end-of-candidates */
+    uint64_t session_id;                       /* o= sess-id, random per session */
+    uint64_t session_version;                  /* o= sess-version, +1 per new description */
+    uint32_t ptime_ms;                         /* a=ptime; 0 = none */
+    uint32_t maxptime_ms;                      /* a=maxptime; 0 = none */
+} sotto_sdp_offer_params;
+
+/* Builds the offer skeleton (JSEP): one sendrecv audio m-section, mid "0"
+ * in a BUNDLE group, port 9 and c=IN IP4 0.0.0.0, UDP/TLS/RTP/SAVPF,
+ * rtcp-mux and rtcp-rsize, a=setup:actpass, the formats in the order
+ * given. Returns 0 and fills *out_offer (written only on success),
+ * -EINVAL for NULL or invalid params, -ENOMEM; reason in err. */
+int sotto_sdp_build_offer(const sotto_sdp_offer_params *params, sotto_sdp *out_offer, char *err,
+                          size_t errlen);
 
 /* Builds an answer skeleton for offer (RFC 3264, JSEP): one m-section per
  * offered one, same mids; the negotiated audio section accepted (port 9,

@@ -24,7 +24,7 @@ SOTTO_TEST_PACKAGES=(
   "${SOTTO_DEMO_PACKAGES[@]}" build-essential debhelper dpkg-dev
   check python3-aiortc coturn chromium chromium-driver
   libasound2-plugins alsa-utils
-  python3 mandoc clang
+  python3 mandoc clang clang-format
   iptables libnetfilter-queue-dev python3-matplotlib
 )
 

@@ -1239,6 +1239,102 @@ START_TEST(write_emits_rtcp_rsize_and_maxptime)
 }
 END_TEST
 
+/* The offer skeleton: what we offer is what a parser reads back, and a
+ * negotiation against it picks our first format. */
+START_TEST(offer_builds_a_webrtc_audio_section)
+{
+    static sotto_sdp offer, parsed, answer;
+    static char text[SOTTO_SDP_MAX_TEXT];
+    const sotto_sdp_format formats[] = {
+        {100, "SOTTO", 16000, 0, "mode=3200;redundancy=1"},
+        {111, "opus", 48000, 2, "minptime=10;useinbandfec=1"},
+        {0, "PCMU", 8000, 0, NULL},
+        {63, "red", 48000, 2, "111/111"},
+    };
+    sotto_sdp_fingerprint fp;
+    sotto_sdp_offer_params op;
+    sotto_sdp_codec_pref pref = {"SOTTO", 16000, 1};
+    sotto_sdp_codec_choice choice;
+    char err[160];
+    size_t len;
+    int red_pt;
+
+    memset(&fp, 0, sizeof(fp));
+    fp.hash = SOTTO_SDP_HASH_SHA256;
+    fp.len = 32;
+    memset(fp.bytes, 0xab, 32);
+    memset(&op, 0, sizeof(op));
+    op.formats = formats;
+    op.format_count = 4;
+    op.ice_ufrag = "abcd";
+    op.ice_pwd = "0123456789abcdefghijkl";
+    op.fingerprint = &fp;
+    op.candidates_complete = 1;
+    op.session_id = 42;
+    op.session_version = 2;
+    op.ptime_ms = 20;
+    op.maxptime_ms = 120;
+    ck_assert_int_eq(sotto_sdp_build_offer(&op, &offer, err, sizeof(err)), 0);
+    ck_assert_int_eq(sotto_sdp_write(&offer, text, sizeof(text), &len), 0);
+    ck_assert_int_eq(sotto_sdp_parse(text, len, &parsed, err, sizeof(err)), 0);
+    ck_assert_msg(sotto__sdp_equal(&offer, &parsed, err, sizeof(err)), "differs at %s", err);
+    const sotto_sdp_media *m = &parsed.media[0];
+    ck_assert_uint_eq(parsed.media_count, 1);
+    ck_assert_uint_eq(m->pt_count, 4);
+    ck_assert_uint_eq(m->pts[0], 100);
+    ck_assert_str_eq(sotto_sdp_media_fmtp(m, 100), "mode=3200;redundancy=1");
+    ck_assert_int_eq(m->ice_dtls.setup, SOTTO_SDP_SETUP_ACTPASS);
+    ck_assert(m->rtcp_mux && m->rtcp_rsize && m->end_of_candidates);
+    ck_assert_uint_eq(m->maxptime_ms, 120);
+    ck_assert_int_eq(sotto_sdp_find_red(m, 111, &red_pt), 0);
+    ck_assert_int_eq(red_pt, 63);
+    ck_assert_int_eq(sotto_sdp_negotiate_audio(&parsed, &pref, 1, &choice, err, sizeof(err)), 0);
+    ck_assert_uint_eq(choice.pt, 100);
+    /* The answer skeleton comes from the same module. */
+    sotto_sdp_answer_params ap;
+    memset(&ap, 0, sizeof(ap));
+    ap.choice = &choice;
+    ap.ice_ufrag = "wxyz";
+    ap.ice_pwd = "0123456789abcdefghijkl";
+    ap.fingerprint = &fp;
+    ck_assert_int_eq(sotto_sdp_build_answer(&parsed, &ap, &answer, err, sizeof(err)), 0);
+    ck_assert_int_eq(answer.media[0].ice_dtls.setup, SOTTO_SDP_SETUP_ACTIVE);
+}
+END_TEST
+
+START_TEST(offer_rejects_bad_params)
+{
+    static sotto_sdp offer;
+    const sotto_sdp_format bad[] = {{100, NULL, 16000, 0, NULL}};
+    const sotto_sdp_format good[] = {{0, "PCMU", 8000, 0, NULL}};
+    sotto_sdp_fingerprint fp;
+    sotto_sdp_offer_params op;
+    char err[160];
+
+    memset(&fp, 0, sizeof(fp));
+    memset(&op, 0, sizeof(op));
+    ck_assert_int_eq(sotto_sdp_build_offer(NULL, &offer, err, sizeof(err)), -EINVAL);
+    ck_assert_int_eq(sotto_sdp_build_offer(&op, &offer, err, sizeof(err)), -EINVAL);
+    op.formats = good;
+    op.format_count = 1;
+    op.ice_ufrag = "abcd";
+    op.ice_pwd = "0123456789abcdefghijkl";
+    ck_assert_int_eq(sotto_sdp_build_offer(&op, &offer, err, sizeof(err)), -EINVAL);
+    op.fingerprint = &fp;
+    op.candidate_count = 1;
+    ck_assert_int_eq(sotto_sdp_build_offer(&op, &offer, err, sizeof(err)), -EINVAL);
+    op.candidate_count = 0;
+    op.format_count = SOTTO_SDP_MAX_PT + 1;
+    ck_assert_int_eq(sotto_sdp_build_offer(&op, &offer, err, sizeof(err)), -EINVAL);
+    op.formats = bad;
+    op.format_count = 1;
+    ck_assert_int_eq(sotto_sdp_build_offer(&op, &offer, err, sizeof(err)), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "format 0"));
+    op.formats = good;
+    ck_assert_int_eq(sotto_sdp_build_offer(&op, &offer, err, sizeof(err)), 0);
+}
+END_TEST
+
 static Suite *sdp_suite(void)
 {
     Suite *s = suite_create("sdp");
@@ -1260,6 +1356,8 @@ static Suite *sdp_suite(void)
     tcase_add_test(write, write_reports_size_and_refuses_small_buffer);
     tcase_add_test(write, write_rejects_models_the_parser_would_not_read_back);
     tcase_add_test(write, equal_detects_each_kind_of_difference);
+    tcase_add_test(negotiate, offer_builds_a_webrtc_audio_section);
+    tcase_add_test(negotiate, offer_rejects_bad_params);
     tcase_add_test(negotiate, negotiate_picks_first_of_our_codecs_the_offer_has);
     tcase_add_test(negotiate, negotiate_uses_static_payload_types_without_rtpmap);
     tcase_add_test(negotiate, negotiate_fails_with_enoent_when_nothing_is_shared);

@@ -10,8 +10,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "daemon/sottoctl_conn.h"
-#include "daemon/sottoctl_output.h"
+#include "sottoctl/sottoctl_conn.h"
+#include "sottoctl/sottoctl_output.h"
 
 /* Inputs must fit in the socket buffer, since one thread writes and reads. */
 #define MAX_INPUT 65536

@@ -6,14 +6,14 @@
 #include <string.h>
 
 #include "codec/sotto_payload.h"
-#include "daemon/call_media_internal.h"
+#include "media/media_internal.h"
 #include "net/red.h"
 
-static void send_payload_as(sottod_media *m, uint8_t pt, const uint8_t *payload, size_t len,
+static void send_payload_as(sotto_media *m, uint8_t pt, const uint8_t *payload, size_t len,
                             uint32_t timestamp, uint64_t now_us)
 {
     sotto_rtp_packet pkt;
-    uint8_t buf[SOTTO_TRANSPORT_MAX_PACKET];
+    uint8_t buf[SOTTO_MEDIA_MAX_PACKET];
     size_t out_len;
 
     memset(&pkt, 0, sizeof(pkt));
@@ -28,15 +28,15 @@ static void send_payload_as(sottod_media *m, uint8_t pt, const uint8_t *payload,
         return;
     m->seq++;
     /* A refused send (before SECURE, or ICE busy) is a lost packet. */
-    if (sotto_transport_send_rtp(m->p.transport, buf, out_len) == 0) {
+    if (m->p.send(m->p.send_opaque, 0, buf, out_len) == 0) {
         m->packets_sent++;
         m->payload_sent += len;
         m->rtp_octets_sent += len;
-        sottod__meter_add(&m->payload_out, now_us, len);
+        sotto__media_meter_add(&m->payload_out, now_us, len);
     }
 }
 
-static void send_payload(sottod_media *m, const uint8_t *payload, size_t len, uint32_t timestamp,
+static void send_payload(sotto_media *m, const uint8_t *payload, size_t len, uint32_t timestamp,
                          uint64_t now_us)
 {
     send_payload_as(m, m->p.payload_type, payload, len, timestamp, now_us);
@@ -44,7 +44,7 @@ static void send_payload(sottod_media *m, const uint8_t *payload, size_t len, ui
 
 /* Variable-rate codecs with RED negotiated: while the controller asks for
  * redundancy, each packet also carries the one before it (RFC 2198). */
-static void send_coded(sottod_media *m, const uint8_t *payload, size_t len, uint64_t now_us)
+static void send_coded(sotto_media *m, const uint8_t *payload, size_t len, uint64_t now_us)
 {
     uint8_t red[2 * MAX_PAYLOAD + 8];
     sotto_red_block blocks[2];
@@ -78,21 +78,21 @@ static void send_coded(sottod_media *m, const uint8_t *payload, size_t len, uint
 }
 
 /* Copies count frames ending before frame number end (oldest first). */
-static void copy_history(const sottod_media *m, uint64_t end, size_t count, uint8_t *out)
+static void copy_history(const sotto_media *m, uint64_t end, size_t count, uint8_t *out)
 {
     for (size_t i = 0; i < count; i++)
         memcpy(out + i * m->frame_bytes, m->history[(end - count + i) % HISTORY_FRAMES],
                m->frame_bytes);
 }
 
-static void send_framed_packet(sottod_media *m, uint64_t now_us)
+static void send_framed_packet(sotto_media *m, uint64_t now_us)
 {
     uint8_t primary[SOTTO_PAYLOAD_MAX_PRIMARY * MAX_FRAME_BYTES];
     uint8_t redundant[SOTTO_PAYLOAD_MAX_REDUNDANT * MAX_FRAME_BYTES];
-    uint8_t payload[1 + (SOTTO_PAYLOAD_MAX_PRIMARY + SOTTO_PAYLOAD_MAX_REDUNDANT) *
-                            MAX_FRAME_BYTES];
+    uint8_t
+        payload[1 + (SOTTO_PAYLOAD_MAX_PRIMARY + SOTTO_PAYLOAD_MAX_REDUNDANT) * MAX_FRAME_BYTES];
     uint64_t first = m->frames_encoded - m->pending;
-    size_t red = m->p.sotto_inband ? m->decision.redundant_frames : 0, len;
+    size_t red = m->p.inband_redundancy ? m->decision.redundant_frames : 0, len;
 
     if (red > first)
         red = (size_t)first;
@@ -100,7 +100,7 @@ static void send_framed_packet(sottod_media *m, uint64_t now_us)
         red = HISTORY_FRAMES - m->pending;
     copy_history(m, m->frames_encoded, m->pending, primary);
     copy_history(m, first, red, redundant);
-    if (m->p.sotto_inband) {
+    if (m->p.inband_redundancy) {
         if (sotto_payload_pack(m->frame_bytes, red ? redundant : NULL, red, primary, m->pending,
                                payload, sizeof(payload), &len) < 0)
             return;
@@ -113,7 +113,7 @@ static void send_framed_packet(sottod_media *m, uint64_t now_us)
     m->pending = 0;
 }
 
-static void framed_frame(sottod_media *m, const uint8_t *frame, size_t len, uint64_t now_us)
+static void framed_frame(sotto_media *m, const uint8_t *frame, size_t len, uint64_t now_us)
 {
     size_t per_packet = m->decision.ptime_ms / m->frame_ms;
 
@@ -128,8 +128,8 @@ static void framed_frame(sottod_media *m, const uint8_t *frame, size_t len, uint
         send_framed_packet(m, now_us);
 }
 
-void sottod__media_encode_and_send(sottod_media *m, const int16_t *pcm, size_t samples,
-                                   uint64_t now_us)
+void sotto__media_encode_and_send(sotto_media *m, const int16_t *pcm, size_t samples,
+                                  uint64_t now_us)
 {
     uint8_t payload[MAX_PAYLOAD];
     size_t in, room, len, done = 0;
@@ -137,14 +137,14 @@ void sottod__media_encode_and_send(sottod_media *m, const int16_t *pcm, size_t s
     while (done < samples) {
         in = samples - done;
         room = sizeof(m->enc_buf) / sizeof(m->enc_buf[0]) - m->enc_len;
-        if (sotto_resampler_process(m->to_codec, pcm + done, &in, m->enc_buf + m->enc_len,
-                                    &room) < 0)
+        if (sotto_resampler_process(m->to_codec, pcm + done, &in, m->enc_buf + m->enc_len, &room) <
+            0)
             return;
         done += in;
         m->enc_len += room;
         while (m->enc_len >= m->codec_frame) {
-            if (sotto_codec_encode(m->codec, m->enc_buf, m->codec_frame, payload,
-                                   sizeof(payload), &len) == 0) {
+            if (sotto_codec_encode(m->codec, m->enc_buf, m->codec_frame, payload, sizeof(payload),
+                                   &len) == 0) {
                 if (m->framed)
                     framed_frame(m, payload, len, now_us);
                 else
@@ -159,7 +159,7 @@ void sottod__media_encode_and_send(sottod_media *m, const int16_t *pcm, size_t s
     }
 }
 
-void sottod__media_apply_decision(sottod_media *m)
+void sotto__media_apply_decision(sotto_media *m)
 {
     sotto_ratectl_get(m->ratectl, &m->decision);
     if (!m->framed && m->decision.bitrate)

@@ -1,16 +1,16 @@
 /* A call's media: creation, the audio tick that drives both directions,
  * playout from the jitter buffer, RTCP reports and statistics. The send
- * half is in call_media_tx.c, the receive half in call_media_rx.c. */
+ * half is in media_tx.c, the receive half in media_rx.c. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
-#include "daemon/call_media_internal.h"
+#include "media/media_internal.h"
 
-void sottod__meter_add(rate_meter *m, uint64_t now_us, size_t bytes)
+void sotto__media_meter_add(rate_meter *m, uint64_t now_us, size_t bytes)
 {
     uint64_t start = now_us - now_us % RATE_BUCKET_US;
     size_t i = (size_t)(start / RATE_BUCKET_US) % RATE_BUCKETS;
@@ -50,7 +50,6 @@ static uint32_t random_u32(void)
     return v;
 }
 
-#define SOTTO_FRAME_MS 20
 #define RTP_HEADER 12
 /* What a link layer adds to every packet (Ethernet 14 bytes, PPP 2-8): a
  * rate-limited link counts it, so a packet plan that ignores it overfills
@@ -58,9 +57,9 @@ static uint32_t random_u32(void)
 #define LINK_FRAMING 14
 
 /* What the controller may choose from, for this codec and these peers. */
-static void controller_config(const sottod_media *m, sotto_ratectl_config *rc)
+static void controller_config(const sotto_media *m, sotto_ratectl_config *rc)
 {
-    const sottod_media_params *p = &m->p;
+    const sotto_media_params *p = &m->p;
     uint32_t tag = p->srtp_tag_bytes > 0 ? (uint32_t)p->srtp_tag_bytes : 10;
 
     sotto_ratectl_config_default(rc);
@@ -77,9 +76,9 @@ static void controller_config(const sottod_media *m, sotto_ratectl_config *rc)
         rc->frame_bytes = (uint32_t)m->frame_bytes;
         rc->ptime_ms = ptime;
         rc->max_ptime_ms = max > ptime ? max : ptime;
-        rc->packet_overhead_bytes += p->sotto_inband ? 1u : 0u;
+        rc->packet_overhead_bytes += p->inband_redundancy ? 1u : 0u;
         /* Up to 12 frames: four 60 ms packets' worth rides out loss bursts. */
-        rc->max_redundant_frames = p->redundancy && p->sotto_inband ? 12 : 0;
+        rc->max_redundant_frames = p->redundancy && p->inband_redundancy ? 12 : 0;
         return;
     }
     rc->frame_ms = m->frame_ms;
@@ -96,15 +95,24 @@ static void controller_config(const sottod_media *m, sotto_ratectl_config *rc)
     }
 }
 
-static int create_codec(sottod_media *m)
+static int create_codec(sotto_media *m)
 {
     sotto_codec_params cp = m->p.codec_params;
     int rc;
 
-    /* Sotto is encoded one frame at a time; packets are made here. */
-    m->framed = strcasecmp(m->p.codec->name, "SOTTO") == 0;
-    if (m->framed)
-        cp.frame_ms = SOTTO_FRAME_MS;
+    /* Framed codecs (Sotto) are encoded one frame at a time; packets are
+     * made here, from the frame the codec describes. */
+    m->framed = m->p.codec->frame_ms > 0;
+    if (m->framed) {
+        int ms;
+
+        rc = sotto_codec_framing(m->p.codec, &cp, &ms, &m->frame_bytes);
+        if (rc < 0)
+            return rc;
+        if (m->frame_bytes > MAX_FRAME_BYTES)
+            return -EINVAL;
+        cp.frame_ms = ms;
+    }
     rc = sotto_codec_create(&m->codec, m->p.codec, &cp);
     if (rc < 0)
         return rc;
@@ -113,28 +121,17 @@ static int create_codec(sottod_media *m)
     if (m->codec_frame == 0 || m->codec_frame > MAX_CODEC_FRAME)
         return -EINVAL;
     m->ts_step = (uint32_t)((uint64_t)m->p.codec->clock_rate * m->frame_ms / 1000);
-    if (m->framed) {
-        int16_t silence[MAX_CODEC_FRAME] = {0};
-        uint8_t probe[MAX_PAYLOAD];
-
-        /* The frame size comes from the codec itself; then start afresh. */
-        rc = sotto_codec_encode(m->codec, silence, m->codec_frame, probe, sizeof(probe),
-                                &m->frame_bytes);
-        if (rc < 0 || m->frame_bytes == 0 || m->frame_bytes > MAX_FRAME_BYTES)
-            return rc < 0 ? rc : -EINVAL;
-        sotto_codec_reset(m->codec);
-    }
     return 0;
 }
 
-int sottod_media_create(sottod_media **out, const sottod_media_params *p)
+int sotto_media_create(sotto_media **out, const sotto_media_params *p)
 {
     sotto_ratectl_config rcfg;
     sotto_jitter_config jc;
-    sottod_media *m;
+    sotto_media *m;
     int rc;
 
-    if (!out || !p || !p->codec || !p->transport || p->rate <= 0)
+    if (!out || !p || !p->codec || !p->send || p->rate <= 0)
         return -EINVAL;
     m = calloc(1, sizeof(*m));
     if (!m)
@@ -182,13 +179,13 @@ int sottod_media_create(sottod_media **out, const sottod_media_params *p)
     *out = m;
     return 0;
 fail:
-    sottod_media_destroy(&m);
+    sotto_media_destroy(&m);
     return rc;
 }
 
-void sottod_media_destroy(sottod_media **pm)
+void sotto_media_destroy(sotto_media **pm)
 {
-    sottod_media *m;
+    sotto_media *m;
 
     if (!pm || !*pm)
         return;
@@ -205,8 +202,8 @@ void sottod_media_destroy(sottod_media **pm)
 
 /* One frame period of decoded audio into pcm: the payload, else the
  * codec's FEC from the next frame, else its concealment, else silence. */
-static void decode_frame(sottod_media *m, const uint8_t *payload, size_t len,
-                         const uint8_t *next, size_t next_len, int16_t *pcm)
+static void decode_frame(sotto_media *m, const uint8_t *payload, size_t len, const uint8_t *next,
+                         size_t next_len, int16_t *pcm)
 {
     size_t n = 0;
 
@@ -228,7 +225,7 @@ static void decode_frame(sottod_media *m, const uint8_t *payload, size_t len,
 /* Produces one codec frame of audio for the jitter buffer's decision.
  * Everything played passes through the time-scaler, which keeps the
  * history that expansion and compression splice on (audio/tsm.h). */
-static size_t playout_frame(sottod_media *m, uint64_t now_us, int16_t *pcm)
+static size_t playout_frame(sotto_media *m, uint64_t now_us, int16_t *pcm)
 {
     const size_t n = m->codec_frame;
     sotto_jitter_out jo;
@@ -272,7 +269,7 @@ static size_t playout_frame(sottod_media *m, uint64_t now_us, int16_t *pcm)
     return n;
 }
 
-static void fill_playout(sottod_media *m, size_t want, uint64_t now_us)
+static void fill_playout(sotto_media *m, size_t want, uint64_t now_us)
 {
     const size_t cap = sizeof(m->out_fifo) / sizeof(m->out_fifo[0]);
 
@@ -280,18 +277,19 @@ static void fill_playout(sottod_media *m, size_t want, uint64_t now_us)
         size_t n = playout_frame(m, now_us, m->dec_buf), in = n, room = cap - m->out_len;
 
         if (sotto_resampler_process(m->from_codec, m->dec_buf, &in, m->out_fifo + m->out_len,
-                                    &room) < 0 || room == 0)
+                                    &room) < 0 ||
+            room == 0)
             break;
         m->out_len += room;
     }
 }
 
-void sottod_media_tick(sottod_media *m, const int16_t *pcm, size_t samples, int16_t *play,
-                       uint64_t now_us)
+void sotto_media_tick(sotto_media *m, const int16_t *pcm, size_t samples, int16_t *play,
+                      uint64_t now_us)
 {
     size_t n;
 
-    sottod__media_encode_and_send(m, pcm, samples, now_us);
+    sotto__media_encode_and_send(m, pcm, samples, now_us);
     fill_playout(m, samples, now_us);
     n = m->out_len < samples ? m->out_len : samples;
     memcpy(play, m->out_fifo, n * sizeof(int16_t));
@@ -300,7 +298,7 @@ void sottod_media_tick(sottod_media *m, const int16_t *pcm, size_t samples, int1
     memmove(m->out_fifo, m->out_fifo + n, m->out_len * sizeof(int16_t));
 }
 
-int sottod_media_send_rtcp(sottod_media *m, int bye, uint64_t now_us)
+int sotto_media_send_rtcp(sotto_media *m, int bye, uint64_t now_us)
 {
     sotto_rtcp_build_params bp;
     sotto_rtcp_report_block rb;
@@ -335,7 +333,7 @@ int sottod_media_send_rtcp(sottod_media *m, int bye, uint64_t now_us)
     }
     rc = sotto_rtcp_build(&bp, buf, sizeof(buf), &len);
     if (rc == 0)
-        rc = sotto_transport_send_rtcp(m->p.transport, buf, len);
+        rc = m->p.send(m->p.send_opaque, 1, buf, len);
     if (rc == 0)
         m->rtcp_sent++;
     return rc;
@@ -343,9 +341,9 @@ int sottod_media_send_rtcp(sottod_media *m, int bye, uint64_t now_us)
 
 #define RTCP_MIN_INTERVAL_MS 5000
 #define RTCP_SHARE 0.05
-#define RTCP_TYPICAL_BYTES 100      /* SR + report block + SRTCP trailer + IP/UDP */
+#define RTCP_TYPICAL_BYTES 100 /* SR + report block + SRTCP trailer + IP/UDP */
 
-uint32_t sottod_media_rtcp_interval_ms(const sottod_media *m)
+uint32_t sotto_media_rtcp_interval_ms(const sotto_media *m)
 {
     double bw = m->decision.wire_bps > 0 ? m->decision.wire_bps : 24000.0;
     double ms = RTCP_TYPICAL_BYTES * 8.0 * 2.0 / (bw * RTCP_SHARE) * 1000.0;
@@ -355,7 +353,7 @@ uint32_t sottod_media_rtcp_interval_ms(const sottod_media *m)
     return (uint32_t)(ms * (0.5 + (random_u32() % 1001) / 1000.0));
 }
 
-void sottod_media_get_stats(const sottod_media *m, uint64_t now_us, sottod_media_stats *out)
+void sotto_media_get_stats(const sotto_media *m, uint64_t now_us, sotto_media_stats *out)
 {
     sotto_jitter_stats js;
     uint64_t expected;
@@ -367,8 +365,8 @@ void sottod_media_get_stats(const sottod_media *m, uint64_t now_us, sottod_media
     out->codec = m->p.codec->name;
     out->payload_type = m->p.payload_type;
     out->ptime_ms = (int)m->decision.ptime_ms;
-    out->redundant_frames = m->p.sotto_inband || m->p.red_pt >= 0
-                                ? m->decision.redundant_frames : 0;
+    out->redundant_frames =
+        m->p.inband_redundancy || m->p.red_pt >= 0 ? m->decision.redundant_frames : 0;
     out->remote_ptime_ms = (int)m->rx_ptime_ms;
     out->remote_redundant_frames = m->rx_redundant_frames;
     out->frames_recovered = js.frames_recovered;

@@ -1,7 +1,8 @@
 /* sottoctl connection: nonblocking Unix socket driven by ppoll() so one
  * deadline covers connect, hello, request and reply, and so a stop signal
  * can end a wait without a race (it is unblocked only inside ppoll). */
-#include "daemon/sottoctl_conn.h"
+#include "sottoctl/sottoctl_conn.h"
+#include "sottoctl/sottoctl_output.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -486,4 +487,38 @@ int sottoctl_catch_stop_signals(sigset_t *wait_mask, sottoctl_interrupt *out_int
     out_interrupt->wait_mask = wait_mask;
     out_interrupt->stop = &stop_requested;
     return 0;
+}
+
+/* The daemon's rule, repeated so that both find each other without any
+ * configuration: $SOTTO_SOCKET (sottoctl only), $XDG_RUNTIME_DIR/sotto when
+ * that is an absolute path, /run/sotto for root, else /tmp/sotto-EUID.
+ * Caller frees; NULL: no memory. */
+char *sottoctl_default_socket_path(void)
+{
+    const char *env = getenv("SOTTO_SOCKET");
+    const char *runtime_dir = getenv("XDG_RUNTIME_DIR");
+
+    if (env && env[0] != '\0')
+        return sottoctl_strdup_printf("%s", env);
+    if (runtime_dir && runtime_dir[0] == '/')
+        return sottoctl_strdup_printf("%s/sotto/sottod.sock", runtime_dir);
+    if (geteuid() == 0)
+        return sottoctl_strdup_printf("/run/sotto/sottod.sock");
+    return sottoctl_strdup_printf("/tmp/sotto-%lu/sottod.sock", (unsigned long)geteuid());
+}
+
+/* Parses a --timeout value: a decimal number of seconds. */
+bool sottoctl_parse_timeout(const char *text, double *out_seconds)
+{
+    char *end = NULL;
+    double value;
+
+    errno = 0;
+    value = strtod(text, &end);
+    if (errno != 0 || end == text || *end != '\0')
+        return false;
+    if (!(value >= 0.0 && value <= SOTTOCTL_TIMEOUT_MAX_S))
+        return false;
+    *out_seconds = value;
+    return true;
 }

@@ -6,14 +6,14 @@
 #include <time.h>
 
 #include "codec/sotto_payload.h"
-#include "daemon/call_media_internal.h"
+#include "media/media_internal.h"
 #include "net/red.h"
 
 /* Frames of one framed payload: header format or plain concatenation. */
-static int split_framed(const sottod_media *m, const uint8_t *payload, size_t len,
+static int split_framed(const sotto_media *m, const uint8_t *payload, size_t len,
                         sotto_payload_view *v)
 {
-    if (m->p.sotto_inband)
+    if (m->p.inband_redundancy)
         return sotto_payload_parse(payload, len, m->frame_bytes, v);
     if (len == 0 || len % m->frame_bytes || len / m->frame_bytes > SOTTO_PAYLOAD_MAX_PRIMARY)
         return -1;
@@ -24,7 +24,7 @@ static int split_framed(const sottod_media *m, const uint8_t *payload, size_t le
     return 0;
 }
 
-static void insert_framed(sottod_media *m, const sotto_rtp_packet *rtp, uint64_t now_us)
+static void insert_framed(sotto_media *m, const sotto_rtp_packet *rtp, uint64_t now_us)
 {
     sotto_jitter_frame frames[SOTTO_PAYLOAD_MAX_PRIMARY];
     sotto_jitter_packet jp;
@@ -38,8 +38,8 @@ static void insert_framed(sottod_media *m, const sotto_rtp_packet *rtp, uint64_t
     for (i = 0; i < v.primary_count; i++) {
         frames[i].payload = v.primary + i * m->frame_bytes;
         frames[i].len = m->frame_bytes;
-        frames[i].silent = sotto_codec_payload_silent(m->p.codec, frames[i].payload,
-                                                      m->frame_bytes);
+        frames[i].silent =
+            sotto_codec_payload_silent(m->p.codec, frames[i].payload, m->frame_bytes);
     }
     jp.ssrc = rtp->ssrc;
     jp.seq = rtp->seq;
@@ -62,7 +62,7 @@ static void insert_framed(sottod_media *m, const sotto_rtp_packet *rtp, uint64_t
     m->rx_ptime_ms = (uint32_t)v.primary_count * m->frame_ms;
 }
 
-static void insert_single(sottod_media *m, const sotto_rtp_packet *rtp, uint64_t now_us)
+static void insert_single(sotto_media *m, const sotto_rtp_packet *rtp, uint64_t now_us)
 {
     sotto_jitter_packet jp;
     sotto_jitter_frame frame;
@@ -82,7 +82,7 @@ static void insert_single(sottod_media *m, const sotto_rtp_packet *rtp, uint64_t
 }
 
 /* RFC 2198: the primary block is played, earlier copies fill losses. */
-static void insert_red(sottod_media *m, const sotto_rtp_packet *rtp, uint64_t now_us)
+static void insert_red(sotto_media *m, const sotto_rtp_packet *rtp, uint64_t now_us)
 {
     sotto_red_block blocks[4];
     sotto_rtp_packet primary = *rtp;
@@ -112,7 +112,7 @@ static void insert_red(sottod_media *m, const sotto_rtp_packet *rtp, uint64_t no
     m->rx_redundant_frames = (uint32_t)(count - 1);
 }
 
-static void report_to_controller(sottod_media *m, const sotto_rtcp_report_block *rb,
+static void report_to_controller(sotto_media *m, const sotto_rtcp_report_block *rb,
                                  const sotto_rtcp_info *info, uint64_t now_us)
 {
     sotto_ratectl_feedback fb;
@@ -122,14 +122,15 @@ static void report_to_controller(sottod_media *m, const sotto_rtcp_report_block 
     fb.rtt_ms = m->rtt_ms;
     /* A browser's receive-side estimate caps what we send. */
     if (info->has_remb && info->remb.bitrate_bps > 0)
-        fb.remb_bps = info->remb.bitrate_bps > UINT32_MAX ? UINT32_MAX : (uint32_t)info->remb.bitrate_bps;
+        fb.remb_bps =
+            info->remb.bitrate_bps > UINT32_MAX ? UINT32_MAX : (uint32_t)info->remb.bitrate_bps;
     if (!rb && !fb.remb_bps)
         return;
     if (sotto_ratectl_update(m->ratectl, &fb, now_us) == 1)
-        sottod__media_apply_decision(m);
+        sotto__media_apply_decision(m);
 }
 
-static void receive_rtcp(sottod_media *m, const uint8_t *pkt, size_t len, uint64_t now_us)
+static void receive_rtcp(sotto_media *m, const uint8_t *pkt, size_t len, uint64_t now_us)
 {
     const sotto_rtcp_report_block *ours = NULL;
     sotto_rtcp_info info;
@@ -161,8 +162,8 @@ static void receive_rtcp(sottod_media *m, const uint8_t *pkt, size_t len, uint64
     report_to_controller(m, ours, &info, now_us);
 }
 
-void sottod_media_receive(sottod_media *m, const uint8_t *pkt, size_t len, int is_rtcp,
-                          uint64_t now_us)
+void sotto_media_receive(sotto_media *m, const uint8_t *pkt, size_t len, int is_rtcp,
+                         uint64_t now_us)
 {
     sotto_rtp_packet rtp;
     int64_t ext;
@@ -187,7 +188,7 @@ void sottod_media_receive(sottod_media *m, const uint8_t *pkt, size_t len, int i
                             (uint32_t)(now_us * (uint64_t)m->p.codec->clock_rate / 1000000u));
     m->packets_received++;
     m->payload_received += rtp.payload_len;
-    sottod__meter_add(&m->payload_in, now_us, rtp.payload_len);
+    sotto__media_meter_add(&m->payload_in, now_us, rtp.payload_len);
     if (m->framed)
         insert_framed(m, &rtp, now_us);
     else if ((int)rtp.payload_type == m->p.red_pt)
@@ -196,7 +197,7 @@ void sottod_media_receive(sottod_media *m, const uint8_t *pkt, size_t len, int i
         insert_single(m, &rtp, now_us);
 }
 
-void sottod_media_count_wire(sottod_media *m, int outbound, size_t len, uint64_t now_us)
+void sotto_media_count_wire(sotto_media *m, int outbound, size_t len, uint64_t now_us)
 {
     size_t bytes = len + IPV4_UDP_HEADERS;
 
@@ -204,9 +205,9 @@ void sottod_media_count_wire(sottod_media *m, int outbound, size_t len, uint64_t
         return;
     if (outbound) {
         m->wire_sent += bytes;
-        sottod__meter_add(&m->wire_out, now_us, bytes);
+        sotto__media_meter_add(&m->wire_out, now_us, bytes);
     } else {
         m->wire_received += bytes;
-        sottod__meter_add(&m->wire_in, now_us, bytes);
+        sotto__media_meter_add(&m->wire_in, now_us, bytes);
     }
 }

@@ -19,12 +19,10 @@
 #include "audio/resample.h"
 #include "audio/wav.h"
 #include "codec/sotto.h"
-#include "codec/sotto_features.h"
-#include "codec/sotto_quant.h"
+#include "codec/sotto_file.h"
 
 #define CODEC_RATE 16000
-#define DECODER_DELAY 240                       /* samples, see sotto_decode */
-#define CODEC_DELAY (SOTTO_FEAT_LOOKAHEAD + DECODER_DELAY)  /* input to output, samples */
+#define CODEC_DELAY sotto_codec_delay_samples() /* input to output, samples */
 #define MAX_INPUT_FRAMES (UINT64_C(1) << 31)    /* ~37 h at 16 kHz: refuse more */
 #define MAX_SOT_BYTES (UINT64_C(1) << 30)
 
@@ -273,8 +271,8 @@ static int decode_all(sotto_mode m, const uint8_t *packets, size_t n, loss_model
 static int write_sot(const char *path, sotto_mode m, uint64_t samples, const uint8_t *packets,
                      size_t n)
 {
-    uint8_t hdr[SOTTO_SOT_HEADER_BYTES];
-    int rc = sotto__sot_write_header(m, samples, hdr);
+    uint8_t hdr[SOTTO_FILE_HEADER_BYTES];
+    int rc = sotto_file_write_header(m, samples, hdr);
     if (rc != 0)
         return rc;
     FILE *f = fopen(path, "wb");
@@ -312,10 +310,10 @@ static int read_sot(const char *path, uint8_t **out_data, sotto_mode *out_mode,
         rc = 0;
     fclose(f);
     if (rc == 0)
-        rc = sotto__sot_parse_header(data, (size_t)size, out_mode, out_samples);
+        rc = sotto_file_parse_header(data, (size_t)size, out_mode, out_samples);
     if (rc == 0)
-        rc = sotto__sot_packet_count(*out_mode, *out_samples,
-                                     (uint64_t)size - SOTTO_SOT_HEADER_BYTES, out_packets);
+        rc = sotto_file_packet_count(*out_mode, *out_samples,
+                                     (uint64_t)size - SOTTO_FILE_HEADER_BYTES, out_packets);
     if (rc != 0) {
         fprintf(stderr, "sotto-codec: %s: not a valid .sot file\n", path);
         free(data);
@@ -410,7 +408,7 @@ static int cmd_decode(int argc, char **argv)
     int16_t *pcm = NULL;
     size_t lost = 0;
     double spent = 0.0;
-    int rc = decode_all(m, data + SOTTO_SOT_HEADER_BYTES, (size_t)n, loss > 0.0 ? &lm : NULL,
+    int rc = decode_all(m, data + SOTTO_FILE_HEADER_BYTES, (size_t)n, loss > 0.0 ? &lm : NULL,
                         &pcm, &lost, &spent);
     if (rc == 0)
         rc = write_aligned_wav(argv[1], pcm, (size_t)n * sotto_mode_frame_samples(m), samples);
@@ -422,31 +420,6 @@ static int cmd_decode(int argc, char **argv)
     free(pcm);
     free(data);
     return rc == 0 ? 0 : 1;
-}
-
-/* Floating-point operations per second of audio, counted from the
- * algorithm (multiply and add each count one), not measured. */
-static double encoder_mflop_per_second(sotto_mode m)
-{
-    const sotto_mode_layout *l = sotto__mode_layout(m);
-    double blocks_per_s = CODEC_RATE / (double)SOTTO_FEAT_PKT;
-    double fft = 2.5 * SOTTO_FEAT_NFFT * log2((double)SOTTO_FEAT_NFFT);
-    double bands = 2.0 * (fft + SOTTO_FEAT_WIN + 3.0 * SOTTO_FEAT_NBINS + 4.0 * SOTTO_FEAT_NBINS);
-    double yin = 3.0 * SOTTO_FEAT_LAG_MAX * SOTTO_FEAT_PKT;
-    double vq = 0.0;
-    for (int s = 0; s < l->n_stages; s++)   /* M-best: 4 paths after the first stage */
-        vq += (s == 0 ? 1.0 : 4.0) * (1 << l->bits[l->first_stage + s]) * 2.0 * SOTTO_SHAPE_DIM;
-    double packets_per_s = CODEC_RATE / (double)sotto_mode_frame_samples(m);
-    return ((bands + yin) * blocks_per_s + vq * packets_per_s) / 1e6;
-}
-
-/* The decoder's documented cost (codec/MODEL.md): ~90 MFLOP/s for the
- * network plus per 10 ms subframe two forward and one inverse 512-point FFT
- * and a 257-bin cepstrum (two more FFTs). */
-static double decoder_mflop_per_second(void)
-{
-    double fft = 2.5 * SOTTO_FEAT_NFFT * log2((double)SOTTO_FEAT_NFFT);
-    return 90.0 + 100.0 * 5.0 * fft / 1e6;
 }
 
 static int cmd_bench(int argc, char **argv)
@@ -476,8 +449,8 @@ static int cmd_bench(int argc, char **argv)
             printf("%d bit/s (CPU time, one core): encode RTF %.4f (%.0fx real time, ~%.0f MFLOP/s of audio), "
                    "decode RTF %.4f (%.0fx real time, ~%.0f MFLOP/s of audio)\n",
                    m == SOTTO_MODE_3200 ? 3200 : 2000, enc_s / coded_s, coded_s / enc_s,
-                   encoder_mflop_per_second(m), dec_s / coded_s, coded_s / dec_s,
-                   decoder_mflop_per_second());
+                   sotto_encoder_mflop_per_second(m), dec_s / coded_s, coded_s / dec_s,
+                   sotto_decoder_mflop_per_second());
         }
         free(packets);
         free(out);

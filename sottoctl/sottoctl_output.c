@@ -1,7 +1,7 @@
 /* sottoctl output formatting. Everything is computed from the reply JSON;
  * fields the protocol may add later are shown too (status) or ignored
  * (devices, events), as protocol version 1 asks of clients. */
-#include "daemon/sottoctl_output.h"
+#include "sottoctl/sottoctl_output.h"
 
 #include <errno.h>
 #include <math.h>

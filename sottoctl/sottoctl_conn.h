@@ -11,8 +11,8 @@
  *   -EPROTO       the daemon sent something that is not a JSON object line
  *   -EMSGSIZE     a line from the daemon exceeded SOTTOCTL_MAX_LINE
  *   other         the system call's errno (connect, send, ...) */
-#ifndef SOTTO_DAEMON_SOTTOCTL_CONN_H
-#define SOTTO_DAEMON_SOTTOCTL_CONN_H
+#ifndef SOTTO_SOTTOCTL_SOTTOCTL_CONN_H
+#define SOTTO_SOTTOCTL_SOTTOCTL_CONN_H
 
 #include <jansson.h>
 #include <signal.h>
@@ -94,5 +94,14 @@ bool sottoctl_is_response_to(const json_t *msg, json_int_t request_id);
  * connection using it) and *out_interrupt, to pass to sottoctl_conn_open.
  * Meant to be called once per process. */
 int sottoctl_catch_stop_signals(sigset_t *wait_mask, sottoctl_interrupt *out_interrupt);
+
+/* The control socket's path by the daemon's rule: $SOTTO_SOCKET,
+ * $XDG_RUNTIME_DIR/sotto/sottod.sock when that is absolute, /run/sotto for
+ * root, else /tmp/sotto-EUID. Caller frees; NULL: no memory. */
+char *sottoctl_default_socket_path(void);
+
+/* Parses a --timeout value: decimal seconds, 0..SOTTOCTL_TIMEOUT_MAX_S.
+ * true and *out_seconds set, false for anything else (untouched). */
+bool sottoctl_parse_timeout(const char *text, double *out_seconds);
 
 #endif

@@ -5,8 +5,8 @@
  * and --help, so the two cannot drift apart; tests/integration/
  * check_sottoctl_docs.sh holds the man page to the same lists. */
 #include "config.h"
-#include "daemon/sottoctl_conn.h"
-#include "daemon/sottoctl_output.h"
+#include "sottoctl/sottoctl_conn.h"
+#include "sottoctl/sottoctl_output.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -133,24 +133,6 @@ typedef struct ctl_args {
 
 enum parse_outcome { PARSE_RUN, PARSE_EXIT_OK, PARSE_USAGE_ERROR, PARSE_FAILED };
 
-/* The daemon's rule, repeated so that both find each other without any
- * configuration: $SOTTO_SOCKET (sottoctl only), $XDG_RUNTIME_DIR/sotto when
- * that is an absolute path, /run/sotto for root, else /tmp/sotto-EUID.
- * Caller frees; NULL: no memory. */
-static char *default_socket_path(void)
-{
-    const char *env = getenv("SOTTO_SOCKET");
-    const char *runtime_dir = getenv("XDG_RUNTIME_DIR");
-
-    if (env && env[0] != '\0')
-        return sottoctl_strdup_printf("%s", env);
-    if (runtime_dir && runtime_dir[0] == '/')
-        return sottoctl_strdup_printf("%s/sotto/sottod.sock", runtime_dir);
-    if (geteuid() == 0)
-        return sottoctl_strdup_printf("/run/sotto/sottod.sock");
-    return sottoctl_strdup_printf("/tmp/sotto-%lu/sottod.sock", (unsigned long)geteuid());
-}
-
 __attribute__((format(printf, 1, 2)))
 static void fail_message(const char *fmt, ...)
 {
@@ -225,7 +207,7 @@ static void print_slow_commands(FILE *out)
 
 static void print_help(FILE *out)
 {
-    char *socket_path = default_socket_path();
+    char *socket_path = sottoctl_default_socket_path();
 
     fputs("Usage: " PROG " [OPTION...] COMMAND [ARGUMENT] [COMMAND-OPTION...]\n"
           "Control a running sottod through its control socket.\n\nOptions:\n", out);
@@ -264,22 +246,6 @@ static void print_help(FILE *out)
     fputs("Exit status: 0 done, 1 the daemon reported an error, 2 usage error,\n"
           "3 cannot connect, 4 protocol or communication error or timeout.\n", out);
     free(socket_path);
-}
-
-/* Parses a --timeout value: a decimal number of seconds. */
-static bool parse_timeout(const char *text, double *out_seconds)
-{
-    char *end = NULL;
-    double value;
-
-    errno = 0;
-    value = strtod(text, &end);
-    if (errno != 0 || end == text || *end != '\0')
-        return false;
-    if (!(value >= 0.0 && value <= SOTTOCTL_TIMEOUT_MAX_S))
-        return false;
-    *out_seconds = value;
-    return true;
 }
 
 /* Text sent to the daemon must be non-empty UTF-8: JSON strings are. */
@@ -388,7 +354,7 @@ static enum parse_outcome apply_option(const ctl_option *opt, const char *value,
         args->socket_path = value;
         break;
     case OPT_TIMEOUT:
-        if (!parse_timeout(value, &args->timeout_s))
+        if (!sottoctl_parse_timeout(value, &args->timeout_s))
             return usage_error("option '--timeout' needs seconds from 0 to %.0f, not '%s'",
                                SOTTOCTL_TIMEOUT_MAX_S, value);
         args->timeout_given = true;
@@ -794,7 +760,7 @@ int main(int argc, char **argv)
         break;
     }
     socket_path = args.socket_path ? sottoctl_strdup_printf("%s", args.socket_path)
-                                   : default_socket_path();
+                                   : sottoctl_default_socket_path();
     if (!socket_path) {
         fail_message("out of memory");
         return EXIT_PROTOCOL;

@@ -6,8 +6,8 @@
  * drive the terminal. They return 0, -EPROTO when the reply lacks what the
  * protocol promises (a reason goes into err), or -ENOMEM. Write errors on
  * out are left for the caller to find with ferror()/fflush(). */
-#ifndef SOTTO_DAEMON_SOTTOCTL_OUTPUT_H
-#define SOTTO_DAEMON_SOTTOCTL_OUTPUT_H
+#ifndef SOTTO_SOTTOCTL_SOTTOCTL_OUTPUT_H
+#define SOTTO_SOTTOCTL_SOTTOCTL_OUTPUT_H
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -1,0 +1,87 @@
+/* Private to the call media files: the media object and what its send and
+ * receive halves share. */
+#ifndef SOTTO_MEDIA_MEDIA_INTERNAL_H
+#define SOTTO_MEDIA_MEDIA_INTERNAL_H
+
+#include "audio/resample.h"
+#include "audio/tsm.h"
+#include "media/media.h"
+#include "net/jitter.h"
+#include "net/net.h"
+#include "net/rate_control.h"
+
+#define MAX_CODEC_FRAME 5760 /* samples: 120 ms at 48 kHz */
+#define MAX_PAYLOAD 1275     /* bytes: the largest Opus frame */
+#define RATE_BUCKETS 8
+#define RATE_BUCKET_US 500000 /* 8 x 0.5 s: bitrates over the last 4 s */
+#define IPV4_UDP_HEADERS 28   /* bytes the kernel adds to every datagram */
+#define HISTORY_FRAMES 128    /* framed codecs: frames kept for redundancy */
+#define MAX_FRAME_BYTES 16    /* framed codecs: bytes per frame */
+
+typedef struct rate_meter {
+    uint64_t bucket_start[RATE_BUCKETS]; /* us; which half-second each bucket holds */
+    uint64_t bytes[RATE_BUCKETS];
+} rate_meter;
+
+struct sotto_media {
+    sotto_media_params p;
+    char cname[64];
+    sotto_codec *codec;
+    sotto_jitter *jitter;
+    sotto_resampler *to_codec;   /* daemon rate -> codec rate */
+    sotto_resampler *from_codec; /* codec rate -> daemon rate */
+    size_t codec_frame;          /* samples per codec frame at the codec's rate */
+    uint32_t ts_step;            /* RTP timestamp units per codec frame */
+    uint32_t frame_ms;           /* codec frame duration */
+    /* rate control */
+    sotto_ratectl *ratectl;
+    sotto_ratectl_decision decision;
+    int framed;         /* 1 = fixed-size frames we pack ourselves (Sotto) */
+    size_t frame_bytes; /* framed: bytes per frame */
+    /* sending */
+    uint32_t ssrc;
+    uint16_t seq;
+    uint32_t timestamp; /* of the next frame to encode */
+    int16_t enc_buf[2 * MAX_CODEC_FRAME];
+    size_t enc_len;
+    uint8_t history[HISTORY_FRAMES][MAX_FRAME_BYTES]; /* framed: frames sent, by count */
+    uint64_t frames_encoded;
+    size_t pending;                    /* framed: frames waiting for their packet */
+    uint32_t pending_timestamp;        /* framed: timestamp of the first of them */
+    uint8_t last_payload[MAX_PAYLOAD]; /* RED: the previous packet's payload */
+    size_t last_payload_len;           /* 0 = none yet */
+    uint32_t last_timestamp;
+    uint64_t packets_sent, payload_sent, rtp_octets_sent, redundant_frames_sent;
+    /* receiving */
+    uint32_t remote_ssrc;
+    int have_remote;
+    sotto_rtp_seq rx_seq;
+    sotto_rtp_jitter rx_jitter;
+    uint64_t packets_received, payload_received, decode_errors, bad_payloads;
+    uint32_t rx_redundant_frames;          /* depth of the peer's redundancy, last packet */
+    uint32_t rx_ptime_ms;                  /* audio in the peer's last packet */
+    int16_t out_fifo[4 * MAX_CODEC_FRAME]; /* decoded audio at the daemon rate */
+    size_t out_len;
+    sotto_tsm *tsm; /* time-scale modification for expand/compress */
+    int16_t dec_buf[MAX_CODEC_FRAME];
+    int16_t raw_buf[2 * MAX_CODEC_FRAME]; /* decoded before time-scaling: up to two frames */
+    /* RTCP */
+    uint32_t last_sr_ntp_short; /* middle 32 bits of the peer's last SR; 0 = none */
+    uint64_t last_sr_arrival_us;
+    double rtt_ms;
+    double remote_loss;
+    uint64_t rtcp_sent, rtcp_received;
+    /* wire accounting */
+    uint64_t wire_sent, wire_received;
+    rate_meter wire_out, wire_in, payload_out, payload_in;
+};
+
+void sotto__media_meter_add(rate_meter *m, uint64_t now_us, size_t bytes);
+
+/* Send half (media_tx.c). */
+void sotto__media_encode_and_send(sotto_media *m, const int16_t *pcm, size_t samples,
+                                  uint64_t now_us);
+/* Puts a changed controller decision into effect and tells the owner. */
+void sotto__media_apply_decision(sotto_media *m);
+
+#endif
