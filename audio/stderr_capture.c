@@ -7,8 +7,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define MAX_CAPTURE 65536  /* bytes read back; ALSA's worst is a few kB */
-#define MAX_LINE 512       /* longer lines are cut */
+#define MAX_CAPTURE 65536 /* bytes read back; ALSA's worst is a few kB */
+#define MAX_LINE 512      /* longer lines are cut */
 
 void sotto__stderr_capture_begin(sotto_stderr_capture *c)
 {

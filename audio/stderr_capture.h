@@ -9,8 +9,8 @@
 #include "audio/audio.h"
 
 typedef struct sotto_stderr_capture {
-    int saved_fd;    /* the real stderr while capturing; -1: not capturing */
-    int capture_fd;  /* memory file receiving fd 2; -1: none */
+    int saved_fd;   /* the real stderr while capturing; -1: not capturing */
+    int capture_fd; /* memory file receiving fd 2; -1: none */
 } sotto_stderr_capture;
 
 /* Points fd 2 at a memory file. On any failure stderr stays as it was

@@ -29,12 +29,10 @@ void sotto_json_round_reals(json_t *value)
         json_real_set(value, sotto_json_round_real(json_real_value(value)));
         break;
     case JSON_OBJECT:
-        json_object_foreach(value, key, member)
-            sotto_json_round_reals(member);
+        json_object_foreach(value, key, member) sotto_json_round_reals(member);
         break;
     case JSON_ARRAY:
-        json_array_foreach(value, i, member)
-            sotto_json_round_reals(member);
+        json_array_foreach(value, i, member) sotto_json_round_reals(member);
         break;
     default:
         break;
