@@ -1,5 +1,5 @@
 /* The .sot file format of the Sotto codec (codec/BITSTREAM.md), as a
- * public API: a 16-byte header ("SOT1", u8 mode, 3 zero bytes, u64
+ * public API: a 16-byte header ("SOT2", u8 mode, 3 zero bytes, u64
  * little-endian count of 16 kHz samples the packets describe), then the
  * packets back to back. Also the codec's fixed delay and counted cost,
  * which tools report. Plain C, no allocation. */

@@ -314,6 +314,25 @@ void sotto__pred_reset(const sotto_codebooks *cb, sotto_mode m, sotto_pred_state
         memset(st->prev, 0, sizeof(st->prev));
 }
 
+/* Decoded shapes are held to +-80 dB around the packet gain (training speech
+ * spans -76..+69): garbage packets repeated would otherwise drive the
+ * predictor towards 1 / (1 - coef) times their codewords. */
+#define SHAPE_LIMIT 80.0f
+
+/* ...and decoded band levels to +12 dB (training speech peaks at +11.9 dB): a
+ * predictive stream of garbage must not play louder than speech can. */
+#define BAND_LIMIT 12.0f
+
+static float cap_band(float v)
+{
+    return v > BAND_LIMIT ? BAND_LIMIT : v;
+}
+
+static float clamp_shape(float v)
+{
+    return v < -SHAPE_LIMIT ? -SHAPE_LIMIT : (v > SHAPE_LIMIT ? SHAPE_LIMIT : v);
+}
+
 /* pred[d] = mean[d] + coef[d] * (prev[32 + d % 32] - mean[32 + d % 32]), in
  * quantise.py's float32 order of operations. */
 static void predict_shape(const sotto_mode_books *mb, const sotto_pred_state *st, float *pred)
@@ -339,6 +358,8 @@ void sotto__pred_conceal(const sotto_codebooks *cb, sotto_mode m, sotto_pred_sta
         return;
     float gains[2];
     packet_shape(features, l->n_sub, SOTTO_FEAT_DIM, st->prev, gains);
+    for (int d = 0; d < SOTTO_SHAPE_DIM; d++)
+        st->prev[d] = clamp_shape(st->prev[d]);
 }
 
 int sotto__vq_norms_init(sotto_vq_norms *out_norms, const sotto_codebooks *cb, sotto_mode m)
@@ -405,7 +426,7 @@ int sotto__quantise(const sotto_codebooks *cb, const sotto_vq_norms *norms, sott
                 rec[d] += cw[d];
         }
         for (int d = 0; d < SOTTO_SHAPE_DIM; d++)
-            pred->prev[d] = rec[d] + pred_v[d];
+            pred->prev[d] = clamp_shape(rec[d] + pred_v[d]);
     }
     memcpy(out_indices, idx, (size_t)l->n_fields * sizeof(uint16_t));
     return 0;
@@ -459,7 +480,7 @@ void sotto__dequantise(const sotto_codebooks *cb, sotto_mode m, const uint16_t *
         float pred_v[SOTTO_SHAPE_DIM];
         predict_shape(mb, pred, pred_v);
         for (int d = 0; d < SOTTO_SHAPE_DIM; d++)
-            shape[d] += pred_v[d];
+            shape[d] = clamp_shape(shape[d] + pred_v[d]);
         memcpy(pred->prev, shape, sizeof(pred->prev));
     }
     float lag0 = pitch_decode(field(l, idx, SOTTO_F_PITCH));
@@ -469,7 +490,8 @@ void sotto__dequantise(const sotto_codebooks *cb, sotto_mode m, const uint16_t *
         for (int sub = 0; sub < 2; sub++) {
             float *o = out_features + sub * SOTTO_FEAT_DIM;
             for (int k = 0; k < SOTTO_NBANDS; k++)
-                o[k] = shape[sub * SOTTO_NBANDS + k] + g0;
+                o[k] = predictive ? cap_band(shape[sub * SOTTO_NBANDS + k] + g0)
+                                  : shape[sub * SOTTO_NBANDS + k] + g0;
             o[SOTTO_FEAT_LAG] = lag0;
             o[SOTTO_FEAT_VOICING] = v;
         }
@@ -485,13 +507,14 @@ void sotto__dequantise(const sotto_codebooks *cb, sotto_mode m, const uint16_t *
         int h = sub / 2;
         float *o = out_features + sub * SOTTO_FEAT_DIM;
         for (int k = 0; k < SOTTO_NBANDS; k++)
-            o[k] = shape[h * SOTTO_NBANDS + k] + g[h];
+            o[k] = predictive ? cap_band(shape[h * SOTTO_NBANDS + k] + g[h])
+                              : shape[h * SOTTO_NBANDS + k] + g[h];
         o[SOTTO_FEAT_LAG] = lags[h];
         o[SOTTO_FEAT_VOICING] = v;
     }
 }
 
-static const uint8_t sot_magic[4] = {'S', 'O', 'T', '1'};
+static const uint8_t sot_magic[4] = {'S', 'O', 'T', '2'};
 
 int sotto__sot_write_header(sotto_mode m, uint64_t samples, uint8_t *out)
 {

@@ -160,7 +160,7 @@ int sotto__quantise(const sotto_codebooks *cb, const sotto_vq_norms *norms, sott
                     sotto_pred_state *pred, uint16_t *out_indices);
 
 /* .sot files (codec/BITSTREAM.md): a 16-byte header, then packets back to
- * back. Header: "SOT1", u8 mode, 3 zero bytes, u64 little-endian count of
+ * back. Header: "SOT2" (bitstream version 2), u8 mode, 3 zero bytes, u64 little-endian count of
  * 16 kHz samples the packets describe. */
 #define SOTTO_SOT_HEADER_BYTES 16
 #define SOTTO_SOT_MAX_SAMPLES (UINT64_C(1) << 40)   /* ~2 years of audio: more is corrupt */

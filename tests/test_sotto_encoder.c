@@ -490,7 +490,7 @@ START_TEST(sot_header_round_trips)
     sotto_mode m = SOTTO_MODE_3200;
     uint64_t samples = 0;
     ck_assert_int_eq(sotto__sot_write_header(SOTTO_MODE_2000, 0x0102030405ull, hdr), 0);
-    const uint8_t want[SOTTO_SOT_HEADER_BYTES] = {'S', 'O', 'T', '1', 1, 0, 0, 0,
+    const uint8_t want[SOTTO_SOT_HEADER_BYTES] = {'S', 'O', 'T', '2', 1, 0, 0, 0,
                                                   5, 4, 3, 2, 1, 0, 0, 0};
     ck_assert_int_eq(memcmp(hdr, want, sizeof(want)), 0);
     ck_assert_int_eq(sotto__sot_parse_header(hdr, sizeof(hdr), &m, &samples), 0);
@@ -579,13 +579,14 @@ START_TEST(encode_silence_gives_quiet_unvoiced_packets)
     const sotto_mode modes[] = {SOTTO_MODE_3200, SOTTO_MODE_2000};
     for (size_t mi = 0; mi < 2; mi++) {
         sotto_mode m = modes[mi];
-        size_t frame = sotto_mode_frame_samples(m), bytes = sotto_mode_packet_bytes(m), n = 6;
+        /* the shape predictor settles over the first packets, then silence codes the same */
+        size_t frame = sotto_mode_frame_samples(m), bytes = sotto_mode_packet_bytes(m), n = 40;
         int16_t *pcm = calloc(n * frame, sizeof(int16_t));
         ck_assert_ptr_nonnull(pcm);
         float feat[SOTTO_MAX_SUBFRAMES * SOTTO_FEAT_DIM];
         uint8_t *pkts = encode_and_dequantise(m, pcm, n, feat);
-        for (size_t p = 1; p < n; p++)
-            ck_assert_int_eq(memcmp(pkts, pkts + p * bytes, bytes), 0);
+        for (size_t p = n - 8; p < n; p++)
+            ck_assert_int_eq(memcmp(pkts + (n - 9) * bytes, pkts + p * bytes, bytes), 0);
         const sotto_mode_layout *l = sotto__mode_layout(m);
         for (int s = 0; s < l->n_sub; s++) {
             const float *o = feat + s * SOTTO_FEAT_DIM;

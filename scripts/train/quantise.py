@@ -40,6 +40,8 @@ MODES = {
             "voicing_bits": 2, "gain_bits": 6, "dgain_bits": 3},
 }
 MBEST = 4
+SHAPE_LIMIT = np.float32(80.0)   # decoded predictive shapes are held to +-80 dB (C: SHAPE_LIMIT)
+BAND_LIMIT = np.float32(12.0)    # and decoded band levels to +12 dB (C: BAND_LIMIT)
 LOG_LAG_MIN = np.log(F.LAG_MIN)
 LOG_LAG_MAX = np.log(F.LAG_MAX)
 
@@ -212,7 +214,8 @@ class Quantiser:
             target = (shape[sel].astype(np.float32) - pred).astype(np.float32)
             c = self._mbest(books, target, self.mbest)
             codes[sel] = c
-            rec[sel] = (self.vq_decode(mode, c) + pred).astype(np.float32)
+            rec[sel] = np.clip((self.vq_decode(mode, c) + pred).astype(np.float32),
+                               -SHAPE_LIMIT, SHAPE_LIMIT)
         return codes, rec
 
     def pred_decode(self, mode, codes, starts=None):
@@ -224,7 +227,8 @@ class Quantiser:
         for t in range(int(ln.max()) if n else 0):
             sel = st[ln > t] + t
             prev = rec[sel - 1] if t else np.broadcast_to(mean, (len(sel), vq.shape[1]))
-            rec[sel] = (vq[sel] + self.predict(mode, prev)).astype(np.float32)
+            rec[sel] = np.clip((vq[sel] + self.predict(mode, prev)).astype(np.float32),
+                               -SHAPE_LIMIT, SHAPE_LIMIT)
         return rec
 
     # -- whole-feature encode/decode
@@ -254,12 +258,14 @@ class Quantiser:
         g0 = self.t[f"{mode}_gain"][ind["gain"]]
         lag0 = pitch_decode(ind["pitch"], m["pitch_bits"])
         voic = self.t[f"{mode}_voicing"][ind["voicing"]]
+        cap = (lambda e: np.minimum(e, BAND_LIMIT)) if self.predictive(mode) else (lambda e: e)
         if mode == "n64":
-            env = (shape + g0[:, None]).reshape(-1, F.NBANDS)
+            env = cap((shape + g0[:, None]).astype(np.float32)).reshape(-1, F.NBANDS)
             return env.astype(np.float32), lag0, voic.astype(np.float32)
         g1 = g0 + self.t[f"{mode}_dgain"][ind["dgain"]]
         lag1 = np.exp(np.log(lag0) + self.t[f"{mode}_dpitch"][ind["dpitch"]])
-        halves = shape.reshape(-1, 2, F.NBANDS) + np.stack([g0, g1], axis=1)[:, :, None]
+        halves = cap((shape.reshape(-1, 2, F.NBANDS)
+                      + np.stack([g0, g1], axis=1)[:, :, None]).astype(np.float32))
         env = np.repeat(halves, 2, axis=1).reshape(-1, F.NBANDS)[:2 * n20]
         lags = np.clip(np.stack([lag0, lag1], axis=1).reshape(-1), F.LAG_MIN, F.LAG_MAX)[:n20]
         return env.astype(np.float32), lags.astype(np.float32), np.repeat(voic, 2)[:n20]
