@@ -19,13 +19,15 @@ import argparse
 import io
 import os
 import re
-import subprocess
 import sys
 from math import gcd
 
 import numpy as np
 import soundfile as sf
 from scipy.signal import resample_poly
+
+# the bare-repository reader and the corpus's silence rules, shared with the training data
+from extra_corpus import GitReader, find_git_dir, frame_db, trim  # noqa: E402
 
 SR = 16000
 TARGET_DBOV = -26.0
@@ -108,57 +110,10 @@ SINGLE = [
 ]
 
 
-class GitReader:
-    """Blobs of one bare repository through a single `git cat-file --batch`."""
-
-    def __init__(self, git_dir):
-        self.git_dir = git_dir
-        self.proc = subprocess.Popen(["git", "--git-dir", git_dir, "cat-file", "--batch"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-
-    def read(self, spec):
-        self.proc.stdin.write(spec.encode() + b"\n")
-        self.proc.stdin.flush()
-        header = self.proc.stdout.readline().decode().split()
-        if len(header) < 3 or header[1] != "blob":
-            raise KeyError(f"{spec}: {' '.join(header) or 'no answer'}")
-        data = self.proc.stdout.read(int(header[2]))
-        self.proc.stdout.read(1)
-        return data
-
-    def ls(self, commit, prefix):
-        out = subprocess.run(["git", "--git-dir", self.git_dir, "ls-tree", "-r", "-z",
-                              "--name-only", commit, "--", os.path.dirname(prefix) or "."],
-                             check=True, capture_output=True).stdout.decode()
-        return sorted(p for p in out.split("\0") if p.startswith(prefix))
-
-    def close(self):
-        self.proc.stdin.close()
-        self.proc.wait()
-
-
-def find_git_dir(root, repo):
-    base = os.path.join(root, repo.replace("/", "+"))
-    for cand in (os.path.join(base, "repo"), base):
-        if os.path.isfile(os.path.join(cand, "HEAD")) and os.path.isdir(os.path.join(cand, "objects")):
-            return cand
-    return None
-
-
-def frame_db(x):
-    m = len(x) // FRAME
-    if m == 0:
-        return np.array([-120.0])
-    return 10 * np.log10((x[:m * FRAME].reshape(m, FRAME) ** 2).mean(axis=1) + 1e-12)
-
-
-def trim(x, margin=2400):
-    """Edge silence: 20 ms frames under max(peak - 40 dB, -55 dBFS), 150 ms margin kept."""
-    e = frame_db(x)
-    idx = np.nonzero(e > max(e.max() - 40.0, -55.0))[0]
-    if len(idx) == 0:
-        return x[:0]
-    return x[max(0, idx[0] * FRAME - margin):min(len(x), (idx[-1] + 1) * FRAME + margin)]
+def list_paths(reader, commit, prefix):
+    """Blob paths under prefix, which may end in a partial file name ("dir/name-")."""
+    return sorted(p for p, _sha in reader.ls_tree(commit, os.path.dirname(prefix) or ".")
+                  if p.startswith(prefix))
 
 
 def cut(x, max_seconds):
@@ -207,7 +162,7 @@ def plan(readers, genders):
     """Every file to build, as (repo, commit, path, metadata dict)."""
     items = []
     for repo, commit, prefix, source, spk, lossless in libri_files():
-        paths = readers[repo].ls(commit, prefix) if prefix.endswith(("/", "-")) else [prefix]
+        paths = list_paths(readers[repo], commit, prefix) if prefix.endswith(("/", "-")) else [prefix]
         if source == "libri_test_other":
             paths = paths[:FILES_PER_TEST_OTHER_SPEAKER]
         for p in paths:
