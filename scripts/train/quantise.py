@@ -338,6 +338,18 @@ def pad_even(bands, lag, voicing, utts):
     return bands[sub], lag[idx], voicing[idx], idx
 
 
+def roundtrip_utts(q, bands, lag, voicing, utts, mode):
+    """Quantiser round trip of concatenated utterances, each an independent sequence
+    (40 ms mode: padded to whole packets, the padding dropped again)."""
+    if mode == "n64":
+        return q.roundtrip(bands, lag, voicing, mode, seq_starts(utts, mode))
+    b2, l2, v2, idx = pad_even(bands, lag, voicing, utts)
+    b, l, v = q.roundtrip(b2, l2, v2, mode, seq_starts(utts, mode))
+    keep = np.ones(len(idx), bool)
+    keep[np.nonzero(np.diff(idx) == 0)[0] + 1] = False     # the padding copies
+    return b.reshape(-1, 2, F.NBANDS)[keep].reshape(-1, F.NBANDS), l[keep], v[keep]
+
+
 def train_stages(res, stages, iters, rng, label):
     books = []
     for i, b in enumerate(stages):
@@ -398,10 +410,8 @@ def train_tables(bands, lag, voicing, iters, max_points, seed, utts=None, shrink
     rng = np.random.default_rng(seed)
     t = {}
     for mode, m in MODES.items():
-        if shrink > 0:
-            b2, l2, v2, _ = pad_even(bands, lag, voicing, utts)
-            shape, gains, lags, voic, _ = packets(b2, l2, v2, mode) if mode == "l80" else \
-                packets(bands, lag, voicing, mode)
+        if shrink > 0 and mode == "l80":        # sequences must not share 40 ms packets
+            shape, gains, lags, voic, _ = packets(*pad_even(bands, lag, voicing, utts)[:3], mode)
         else:
             shape, gains, lags, voic, _ = packets(bands, lag, voicing, mode)
         t[f"{mode}_gain"] = lloyd_max(gains[:, 0], 1 << m["gain_bits"])
@@ -428,16 +438,10 @@ def train_tables(bands, lag, voicing, iters, max_points, seed, utts=None, shrink
 def report(q, bands, lag, voicing, utts=None):
     lines = []
     for mode, m in MODES.items():
-        if utts is not None and mode == "l80":
-            b2, l2, v2, idx = pad_even(bands, lag, voicing, utts)
-            qb, ql, qv = q.roundtrip(b2, l2, v2, mode, seq_starts(utts, mode))
-            keep = np.ones(len(idx), bool)
-            keep[np.nonzero(np.diff(idx) == 0)[0] + 1] = False
-            qb = qb.reshape(-1, 2, F.NBANDS)[keep].reshape(-1, F.NBANDS)
-            ql, qv = ql[keep], qv[keep]
+        if utts is not None:
+            qb, ql, qv = roundtrip_utts(q, bands, lag, voicing, utts, mode)
         else:
-            qb, ql, qv = q.roundtrip(bands, lag, voicing, mode,
-                                     None if utts is None else seq_starts(utts, mode))
+            qb, ql, qv = q.roundtrip(bands, lag, voicing, mode)
         err = qb - bands
         active = bands.mean(axis=1) > np.percentile(bands.mean(axis=1), 30)
         sd = np.sqrt(np.mean(err ** 2, axis=1))
@@ -465,14 +469,7 @@ def write_dequantised(q, cache, split, variant):
     bands, lag, voic = (np.asarray(src[k]) for k in ("bands", "lag", "voicing"))
     utts = src["utts"]
     for mode in MODES:
-        if mode == "n64":
-            out = q.roundtrip(bands, lag, voic, mode, seq_starts(utts, mode))
-        else:
-            b2, l2, v2, idx = pad_even(bands, lag, voic, utts)
-            b, l, v = q.roundtrip(b2, l2, v2, mode, seq_starts(utts, mode))
-            keep = np.ones(len(idx), bool)
-            keep[np.nonzero(np.diff(idx) == 0)[0] + 1] = False     # the padding copies
-            out = (b.reshape(-1, 2, F.NBANDS)[keep].reshape(-1, F.NBANDS), l[keep], v[keep])
+        out = roundtrip_utts(q, bands, lag, voic, utts, mode)
         for k, arr in zip(("bands", "lag", "voicing"), out):
             np.save(os.path.join(d, f"{mode}_{k}.npy"), arr.astype(np.float32))
         print(f"dequantised {split}/{variant}/{mode}", flush=True)
