@@ -48,6 +48,16 @@ static int codec_params_valid(const sotto_codec_params *p)
            p->expected_loss_pct >= 0 && p->expected_loss_pct <= 100;
 }
 
+/* *out = *p, or the defaults when p is NULL; -EINVAL when the result is invalid. */
+static int resolve_params(const sotto_codec_params *p, sotto_codec_params *out)
+{
+    if (p)
+        *out = *p;
+    else
+        sotto_codec_params_default(out);
+    return codec_params_valid(out) ? 0 : -EINVAL;
+}
+
 const sotto_codec_desc *sotto_codec_find(const char *name)
 {
     if (!name)
@@ -72,11 +82,7 @@ int sotto_codec_create(sotto_codec **out, const sotto_codec_desc *desc, const so
 
     if (!out || !desc || !desc->create)
         return -EINVAL;
-    if (p)
-        params = *p;
-    else
-        sotto_codec_params_default(&params);
-    if (!codec_params_valid(&params))
+    if (resolve_params(p, &params) < 0)
         return -EINVAL;
 
     c = calloc(1, sizeof(*c));
@@ -184,11 +190,7 @@ int sotto_codec_framing(const sotto_codec_desc *desc, const sotto_codec_params *
         return -EINVAL;
     if (desc->frame_ms <= 0)
         return -ENOTSUP;
-    if (p)
-        params = *p;
-    else
-        sotto_codec_params_default(&params);
-    if (!codec_params_valid(&params))
+    if (resolve_params(p, &params) < 0)
         return -EINVAL;
     if (desc->framing) {
         int rc = desc->framing(&params, &ms, &bytes);
@@ -218,11 +220,7 @@ int sotto_codec_fmtp(const sotto_codec_desc *desc, const sotto_codec_params *p, 
 
     if (!desc || !desc->fmtp || !buf)
         return -EINVAL;
-    if (p)
-        params = *p;
-    else
-        sotto_codec_params_default(&params);
-    if (!codec_params_valid(&params))
+    if (resolve_params(p, &params) < 0)
         return -EINVAL;
     int n = desc->fmtp(&params, text, sizeof(text));
     if (n < 0 || (size_t)n >= sizeof(text))
