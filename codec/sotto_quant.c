@@ -380,6 +380,23 @@ int sotto__vq_norms_init(sotto_vq_norms *out_norms, const sotto_codebooks *cb, s
     return 0;
 }
 
+static unsigned field(const sotto_mode_layout *l, const uint16_t *idx, int i)
+{
+    return idx[i] & ((1u << l->bits[i]) - 1u);
+}
+
+/* The MSVQ codewords idx selects, summed stage by stage (as quantise.py). */
+static void codeword_sum(const sotto_mode_books *mb, const sotto_mode_layout *l, const uint16_t *idx,
+                         float *shape)
+{
+    memset(shape, 0, SOTTO_SHAPE_DIM * sizeof(float));
+    for (int s = 0; s < l->n_stages; s++) {
+        const float *cw = mb->stage[s] + (size_t)field(l, idx, l->first_stage + s) * SOTTO_SHAPE_DIM;
+        for (int d = 0; d < SOTTO_SHAPE_DIM; d++)
+            shape[d] += cw[d];
+    }
+}
+
 int sotto__quantise(const sotto_codebooks *cb, const sotto_vq_norms *norms, sotto_mode m,
                     const float *bands, const float *lag, const float *voicing,
                     sotto_pred_state *pred, uint16_t *out_indices)
@@ -419,12 +436,8 @@ int sotto__quantise(const sotto_codebooks *cb, const sotto_vq_norms *norms, sott
     msvq_search(mb, norms, l->n_stages, l->bits + l->first_stage, shape, idx + l->first_stage);
     if (predictive) {
         /* the decoder's reconstruction, so both ends predict from the same shape */
-        float rec[SOTTO_SHAPE_DIM] = {0};
-        for (int s = 0; s < l->n_stages; s++) {
-            const float *cw = mb->stage[s] + (size_t)idx[l->first_stage + s] * SOTTO_SHAPE_DIM;
-            for (int d = 0; d < SOTTO_SHAPE_DIM; d++)
-                rec[d] += cw[d];
-        }
+        float rec[SOTTO_SHAPE_DIM];
+        codeword_sum(mb, l, idx, rec);
         for (int d = 0; d < SOTTO_SHAPE_DIM; d++)
             pred->prev[d] = clamp_shape(rec[d] + pred_v[d]);
     }
@@ -454,11 +467,6 @@ static void packet_shape(const float *bands, int n_sub, int stride, float *shape
     }
 }
 
-static unsigned field(const sotto_mode_layout *l, const uint16_t *idx, int i)
-{
-    return idx[i] & ((1u << l->bits[i]) - 1u);
-}
-
 void sotto__dequantise(const sotto_codebooks *cb, sotto_mode m, const uint16_t *idx,
                        sotto_pred_state *pred, float *out_features)
 {
@@ -470,12 +478,8 @@ void sotto__dequantise(const sotto_codebooks *cb, sotto_mode m, const uint16_t *
     if (predictive && pred == NULL)
         return;
     const sotto_mode_books *mb = &cb->mode[m];
-    float shape[SOTTO_SHAPE_DIM] = {0};
-    for (int s = 0; s < l->n_stages; s++) {
-        const float *cw = mb->stage[s] + (size_t)field(l, idx, l->first_stage + s) * SOTTO_SHAPE_DIM;
-        for (int d = 0; d < SOTTO_SHAPE_DIM; d++)
-            shape[d] += cw[d];
-    }
+    float shape[SOTTO_SHAPE_DIM];
+    codeword_sum(mb, l, idx, shape);
     if (predictive) {
         float pred_v[SOTTO_SHAPE_DIM];
         predict_shape(mb, pred, pred_v);
