@@ -6,22 +6,26 @@ SOTTO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Debian 12 packages, by what needs them. The demo needs only the build and
 # its speech, call and scoring tools; the tests need the rest too.
 SOTTO_BUILD_PACKAGES=(
-  gcc libc6-dev meson ninja-build pkg-config
+  gcc libc6-dev meson ninja-build pkg-config ca-certificates
   libuv1-dev libjansson-dev libinih-dev portaudio19-dev libspeexdsp-dev
   libsystemd-dev libopus-dev
-  libnice-dev libglib2.0-dev libssl-dev libsrtp2-dev zlib1g-dev
+  libglib2.0-dev libssl-dev libsrtp2-dev zlib1g-dev
   libwebsockets-dev libwebsockets-evlib-uv
 )
+# Without libnice-dev (whose GUPnP dependency drags in about 900 MB of GTK 4
+# development packages) meson builds libnice from Debian's source archive:
+# see subprojects/libnice.wrap. The Debian package and the tests use the
+# system library.
 SOTTO_DEMO_PACKAGES=(
   "${SOTTO_BUILD_PACKAGES[@]}"
-  iproute2 espeak-ng sox python3-numpy python3-scipy
+  iproute2 espeak-ng sox python3-numpy
 )
-# scripts/test-package: Debian packaging tools.
+# scripts/test-package: Debian packaging tools and debian/control's Build-Depends.
 SOTTO_PACKAGE_BUILD_PACKAGES=(
-  "${SOTTO_BUILD_PACKAGES[@]}" build-essential debhelper dpkg-dev
+  "${SOTTO_BUILD_PACKAGES[@]}" libnice-dev build-essential debhelper dpkg-dev
 )
 SOTTO_TEST_PACKAGES=(
-  "${SOTTO_DEMO_PACKAGES[@]}" build-essential debhelper dpkg-dev
+  "${SOTTO_DEMO_PACKAGES[@]}" libnice-dev python3-scipy build-essential debhelper dpkg-dev
   check python3-aiortc coturn chromium chromium-driver
   libasound2-plugins alsa-utils
   python3 mandoc clang clang-format

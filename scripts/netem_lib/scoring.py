@@ -25,10 +25,9 @@ import statistics
 import tempfile
 
 import numpy as np
-from scipy.fft import irfft, next_fast_len, rfft
-from scipy.signal import resample_poly
 
 from quality_lib import align, audio_io, stoi, wer
+from quality_lib.numeric import irfft, next_fast_len, resample_poly, rfft
 
 RATE = 16000              # Hz, the scoring rate
 MAX_LATENCY_S = 3.0       # widest mouth-to-ear latency searched, seconds

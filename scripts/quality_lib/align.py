@@ -14,7 +14,7 @@ that lag, which lands on the exact sample for waveform-preserving codecs.
 """
 
 import numpy as np
-from scipy.fft import irfft, next_fast_len, rfft
+from quality_lib.numeric import irfft, next_fast_len, rfft
 
 from quality_lib.stoi import third_octave_matrix
 

@@ -1,6 +1,6 @@
 """Audio file helpers: signals are mono float64 in [-1, 1) at a known rate.
 
-WAV files are read with scipy; anything else (FLAC, other rates, stereo) is
+WAV files are read with scipy (or, without it, the standard library); anything else (FLAC, other rates, stereo) is
 converted with sox first. sox runs with -R so its dither is repeatable.
 """
 
@@ -8,7 +8,7 @@ import os
 import subprocess
 
 import numpy as np
-from scipy.io import wavfile
+from quality_lib import numeric
 
 
 class ToolError(RuntimeError):
@@ -49,7 +49,7 @@ def _to_float(data):
 
 def read_wav(path):
     """Return (samples, rate): mono float64 (channels averaged)."""
-    rate, data = wavfile.read(path)
+    rate, data = numeric.read_wav(path)
     samples = _to_float(data)
     if samples.ndim == 2:
         samples = samples.mean(axis=1)
@@ -59,7 +59,7 @@ def read_wav(path):
 def write_wav16(path, samples, rate):
     """Write mono 16-bit PCM; samples outside [-1, 1) are clipped."""
     scaled = np.round(np.asarray(samples, dtype=np.float64) * 32768.0)
-    wavfile.write(path, int(rate), np.clip(scaled, -32768, 32767).astype(np.int16))
+    numeric.write_wav_int16(path, rate, np.clip(scaled, -32768, 32767).astype(np.int16))
 
 
 def sox_convert(src, dst, rate, extra_out=()):

@@ -22,7 +22,7 @@ ESTOI adds no random dither, so the result is deterministic.
 import math
 
 import numpy as np
-from scipy.signal import resample_poly
+from quality_lib.numeric import resample_poly
 
 FS_STOI = 10000       # Hz, internal sample rate of the measure
 FRAME_LEN = 256       # samples at 10 kHz (25.6 ms)

@@ -28,7 +28,8 @@ except ImportError as missing:
         sys.exit(77)   # the "skipped" exit status of meson and automake
     raise
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts")
+sys.path.insert(0, SCRIPTS)
 
 from quality_lib import (align, audio_io, codecs, corpus, evaluate, loss,  # noqa: E402
                          noise, ogg, pesq, report, spectral, stoi, wer)
@@ -199,6 +200,63 @@ class StoiTest(unittest.TestCase):
     def test_too_short_signal_gives_nan(self):
         short = self.x[:3000]   # under one 384 ms segment
         self.assertTrue(math.isnan(stoi.stoi(short, short, FS)))
+
+
+class NumpyFallbackTest(unittest.TestCase):
+    """The NumPy-only routines the demo scores with (no SciPy there) match SciPy's."""
+
+    def test_resample_poly_matches_scipy(self):
+        from scipy.signal import resample_poly as scipy_resample
+        from quality_lib import numeric
+        rng = np.random.default_rng(3)
+        for n in (1, 7, 160, 16001, 48000):
+            x = rng.standard_normal(n)
+            for up, down in ((5, 8), (8, 5), (1, 3), (2, 1), (10, 16), (4, 4)):
+                ours = numeric._numpy_resample_poly(x, up, down)
+                ref = scipy_resample(x, up, down)
+                self.assertEqual(ours.shape, ref.shape, (n, up, down))
+                self.assertLess(np.max(np.abs(ours - ref)), 1e-9, (n, up, down))
+
+    def test_next_fast_len_is_five_smooth_and_minimal(self):
+        from quality_lib import numeric
+
+        def five_smooth(n):
+            for p in (2, 3, 5):
+                while n % p == 0:
+                    n //= p
+            return n == 1
+        for target in list(range(1, 400)) + [4801, 65537, 100003]:
+            ours = numeric._numpy_next_fast_len(target)
+            expected = next(n for n in range(target, 2 * target + 2) if five_smooth(n))
+            self.assertEqual(ours, expected, target)
+
+    def test_estoi_without_scipy_matches(self):
+        """The whole scoring path, run with SciPy hidden, gives SciPy's ESTOI."""
+        clean = synthetic_speech(2.5)
+        noisy = clean + 0.05 * np.random.default_rng(5).standard_normal(len(clean))
+        with tempfile.TemporaryDirectory() as tmp:
+            a, b = os.path.join(tmp, "a.wav"), os.path.join(tmp, "b.wav")
+            audio_io.write_wav16(a, clean * 0.5, FS)
+            audio_io.write_wav16(b, noisy * 0.5, FS)
+            code = ("import sys; sys.modules['scipy'] = None; sys.path.insert(0, %r)\n"
+                    "from quality_lib import audio_io, numeric, stoi\n"
+                    "assert not numeric.HAVE_SCIPY\n"
+                    "x, _ = audio_io.read_wav(%r); y, _ = audio_io.read_wav(%r)\n"
+                    "print(repr(stoi.stoi(x, y, 16000, extended=True)))\n"
+                    % (SCRIPTS, a, b))
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                 check=True).stdout
+            x, _ = audio_io.read_wav(a)
+            y, _ = audio_io.read_wav(b)
+            with_scipy = stoi.stoi(x, y, FS, extended=True)
+        self.assertAlmostEqual(float(out), with_scipy, places=9)
+
+    def test_resample_rejects_bad_rates(self):
+        from quality_lib import numeric
+        with self.assertRaises(ValueError):
+            numeric._numpy_resample_poly(np.zeros(10), 0, 3)
+        with self.assertRaises(ValueError):
+            numeric._numpy_resample_poly(np.zeros((2, 10)), 1, 3)
 
 
 class AlignTest(unittest.TestCase):
