@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -61,4 +62,18 @@ int sottod_make_parent_dirs(const char *file, char *err, size_t errlen)
     memcpy(dir, file, len);
     dir[len] = '\0';
     return sottod_make_dirs(dir, err, errlen);
+}
+
+int sottod_user_config_path(char *buf, size_t len)
+{
+    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    int n;
+
+    if (xdg && xdg[0] == '/')
+        n = snprintf(buf, len, "%s/sotto/sotto.conf", xdg);
+    else if (home && home[0] == '/')
+        n = snprintf(buf, len, "%s/.config/sotto/sotto.conf", home);
+    else
+        return -ENOENT;
+    return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }

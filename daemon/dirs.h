@@ -12,4 +12,10 @@ int sottod_make_dirs(const char *path, char *err, size_t errlen);
 /* Creates the directory holding file (see sottod_make_dirs). */
 int sottod_make_parent_dirs(const char *file, char *err, size_t errlen);
 
+/* The user's configuration file, $XDG_CONFIG_HOME/sotto/sotto.conf (or
+ * ~/.config/sotto/sotto.conf), written into buf. Returns 0, -ENOENT when
+ * neither variable gives an absolute directory, or -ENAMETOOLONG. Whether
+ * the file exists is the caller's question. */
+int sottod_user_config_path(char *buf, size_t len);
+
 #endif

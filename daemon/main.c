@@ -1,12 +1,15 @@
 /* sottod: the Sotto voice-call daemon. Runs in the foreground (systemd
  * supervises it); see sottod(8). */
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "daemon/dirs.h"
 #include "daemon/log.h"
 #include "daemon/sottod.h"
 
@@ -15,7 +18,10 @@ static void usage(FILE *out)
     fprintf(out,
             "Usage: sottod [OPTIONS]\n"
             "Sotto voice-call daemon (runs in the foreground).\n\n"
-            "  -c, --config FILE       read settings from FILE (default: built-in defaults)\n"
+            "  -c, --config FILE       read settings from FILE (default: the user's\n"
+            "                          ~/.config/sotto/sotto.conf if it exists, else\n"
+            "                          built-in defaults)\n"
+            "      --no-config         use built-in defaults, read no file\n"
             "  -s, --socket PATH       control socket path (overrides [control] socket)\n"
             "  -l, --log-level LEVEL   error, warning, info or debug (overrides [log] level)\n"
             "      --check-config      parse the configuration, report, and exit\n"
@@ -52,12 +58,13 @@ static int check_config(const char *path)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_CHECK_CONFIG = 256 };
+    enum { OPT_CHECK_CONFIG = 256, OPT_NO_CONFIG };
     static const struct option long_options[] = {
         {"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
         {"config", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {"log-level", required_argument, NULL, 'l'},
+        {"no-config", no_argument, NULL, OPT_NO_CONFIG},
         {"socket", required_argument, NULL, 's'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -66,7 +73,8 @@ int main(int argc, char **argv)
     struct sigaction ignore;
     uv_loop_t loop;
     sottod daemon;
-    int opt, only_check = 0, rc;
+    char user_config[PATH_MAX];
+    int opt, only_check = 0, no_config = 0, rc;
 
     while ((opt = getopt_long(argc, argv, "c:hl:s:V", long_options, NULL)) != -1) {
         switch (opt) {
@@ -81,6 +89,7 @@ int main(int argc, char **argv)
             }
             break;
         case OPT_CHECK_CONFIG: only_check = 1; break;
+        case OPT_NO_CONFIG: no_config = 1; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("sottod %s (control protocol %d)\n", SOTTO_VERSION,
                          SOTTO_CONTROL_PROTOCOL); return 0;
@@ -91,6 +100,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "sottod: unexpected argument \"%s\"\n", argv[optind]);
         return 2;
     }
+    if (no_config && opts.config_path) {
+        fprintf(stderr, "sottod: --config and --no-config exclude each other\n");
+        return 2;
+    }
+    /* As the XDG base directory spec has it: a user's own file when present. */
+    if (!opts.config_path && !no_config &&
+        sottod_user_config_path(user_config, sizeof(user_config)) == 0 &&
+        access(user_config, F_OK) == 0)
+        opts.config_path = user_config;
     if (only_check)
         return check_config(opts.config_path);
 

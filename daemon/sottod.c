@@ -144,11 +144,14 @@ static int load_config(const char *path, sotto_config *out)
 
     if (!path) {
         sotto_config_default(out);
+        log_info("configuration: built-in defaults (no file)");
         return 0;
     }
     rc = sotto_config_load(path, out, err, sizeof(err));
     if (rc < 0)
         log_error("%s", err);
+    else
+        log_info("configuration: %s", path);
     return rc;
 }
 

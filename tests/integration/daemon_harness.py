@@ -97,6 +97,7 @@ class Daemon:
         env = dict(os.environ)
         env.pop("NOTIFY_SOCKET", None)
         env["XDG_STATE_HOME"] = self.dir
+        env.setdefault("XDG_CONFIG_HOME", self.dir)   # never the user's own file
         self.proc = subprocess.Popen(self.args(), stdout=self.log, stderr=self.log, env=env)
         if wait and not wait_for(lambda: self.connectable() or self.proc.poll() is not None):
             raise RuntimeError("sottod did not come up: " + self.read_log())

@@ -38,6 +38,32 @@ class DaemonLifecycle(unittest.TestCase):
         self.assertLess(elapsed, 1.0)
         self.assertFalse(os.path.exists(d.socket), "socket left behind")
 
+    def test_reads_the_users_config_file_unless_told_not_to(self):
+        d = Daemon(extra_args=[])
+        user_file = os.path.join(d.dir, "sotto", "sotto.conf")
+        os.makedirs(os.path.dirname(user_file))
+        with open(user_file, "w") as f:
+            f.write("[audio]\nbackend = null\n[log]\nlevel = warning\n"
+                    "[network]\nsignal_port = 0\n")
+        d.start()
+        try:
+            st = d.ctl_json("status")
+            self.assertEqual(st["config_file"], user_file)
+            self.assertEqual(st["audio"]["backend"], "null")
+        finally:
+            self.assertEqual(d.stop(signal.SIGTERM), 0, d.read_log())
+        plain = Daemon(extra_args=["--no-config"], workdir=d.dir)
+        plain.socket = os.path.join(d.dir, "ctl2.sock")
+        plain.start()
+        try:
+            self.assertIsNone(plain.ctl_json("status")["config_file"])
+        finally:
+            plain.stop(signal.SIGTERM)
+        both = subprocess.run([SOTTOD, "--no-config", "--config", user_file],
+                              capture_output=True, text=True, timeout=10)
+        self.assertEqual(both.returncode, 2)
+        self.assertIn("exclude each other", both.stderr)
+
     def test_sigint_also_stops_cleanly(self):
         d = Daemon(NULL_AUDIO).start()
         self.assertEqual(d.stop(signal.SIGINT), 0)
