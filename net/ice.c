@@ -2,9 +2,10 @@
 #include "net/err.h"
 #include "net/ice.h"
 
+/* libnice: its pkg-config file and its meson subproject both put agent.h on the path. */
+#include <agent.h>
 #include <arpa/inet.h>
 #include <errno.h>
-#include <nice/agent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

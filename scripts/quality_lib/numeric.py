@@ -79,10 +79,21 @@ def _numpy_resample_poly(x, up, down):
     while output_len(len(h) + n_pre_pad + n_post_pad) < n_out + n_pre_remove:
         n_post_pad += 1
     h = np.concatenate((np.zeros(n_pre_pad), h, np.zeros(n_post_pad)))
-    upsampled = np.zeros((n_in - 1) * up + 1)
-    upsampled[::up] = x
-    y = np.convolve(upsampled, h)[::down]
-    return y[n_pre_remove:n_pre_remove + n_out]
+    # Polyphase: output m is sample k = (m + n_pre_remove) * down of the
+    # zero-stuffed signal filtered by h, which only x[k // up - t] and
+    # h[k % up + t * up] reach. Computed in blocks to bound memory.
+    taps = -(-len(h) // up)
+    h_padded = np.concatenate((h, np.zeros(taps * up - len(h) + up)))
+    t = np.arange(taps)
+    y = np.empty(n_out)
+    for start in range(0, n_out, 16384):
+        k = (np.arange(start, min(n_out, start + 16384)) + n_pre_remove) * down
+        i = (k // up)[:, None] - t[None, :]
+        j = (k % up)[:, None] + up * t[None, :]
+        valid = (i >= 0) & (i < n_in)
+        y[start:start + len(k)] = np.sum(np.where(valid, h_padded[j] * x[np.clip(i, 0, n_in - 1)],
+                                                  0.0), axis=1)
+    return y
 
 
 def read_wav(path):
