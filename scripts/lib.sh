@@ -70,6 +70,20 @@ ensure_packages() {
 }
 
 # meson setup (or reconfigure) + ninja. $1: build dir, rest: meson options.
+# build_tree_targets DIR TARGET... -- MESON-OPTION...: configure, build only those targets.
+build_tree_targets() {
+  local dir=$1 targets=()
+  shift
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do targets+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  if [ -f "$dir/build.ninja" ]; then
+    meson configure "$dir" "$@" >/dev/null
+  else
+    meson setup "$dir" "$SOTTO_ROOT" "$@"
+  fi
+  ninja -C "$dir" "${targets[@]}"
+}
+
 build_tree() {
   local dir=$1
   shift
