@@ -84,6 +84,18 @@ build_tree_targets() {
   ninja -C "$dir" "${targets[@]}"
 }
 
+# build_deb WORKDIR LOG: builds the Debian package from a copy of the tree
+# in WORKDIR (output in LOG) and prints the .deb's path.
+build_deb() {
+  local work=$1 log=$2 version src
+  version=$(dpkg-parsechangelog -l "$SOTTO_ROOT/debian/changelog" -S Version)
+  src=$work/sotto-$version
+  mkdir "$src"
+  (cd "$SOTTO_ROOT" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$src")
+  (cd "$src" && dpkg-buildpackage -us -uc -b -j2) >"$log" 2>&1 || return 1
+  ls "$work"/sotto_"$version"_*.deb
+}
+
 build_tree() {
   local dir=$1
   shift
