@@ -54,6 +54,10 @@ typedef struct sotto_codec_desc {
     int max_ptime_ms;   /* longest packet time it takes from a peer, ms */
     const char *redundancy_fmtp; /* fmtp parameter announcing in-band redundancy ("=1");
                                   * NULL without SOTTO_CODEC_CAP_INBAND_REDUNDANCY */
+    const char *version_fmtp;    /* fmtp parameter naming the bitstream version (Sotto "v"):
+                                  * a peer's format is this codec only when it carries
+                                  * version_fmtp=version; NULL = one version only */
+    const char *version;         /* e.g. "2"; with version_fmtp */
     /* Hooks with the semantics of the sotto_codec_* function of the same
      * name; arguments arrive already checked (non-NULL, non-zero sizes,
      * valid params). */

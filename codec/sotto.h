@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The bitstream this library reads and writes (codec/BITSTREAM.md): the
+ * .sot magic "SOT2" and the SDP fmtp "v=2" name it. */
+#define SOTTO_BITSTREAM_VERSION 2
+
 typedef struct sotto_encoder sotto_encoder;
 typedef struct sotto_decoder sotto_decoder;
 

@@ -11,6 +11,9 @@
 #include "codec/codec_impl.h"
 #include "codec/sotto.h"
 
+#define VERSION_TEXT_(n) #n
+#define VERSION_TEXT(n) VERSION_TEXT_(n)
+
 typedef struct sotto_rtp_state {
     sotto_mode mode;
     size_t frame_samples;   /* per Sotto packet: 320 or 640 */
@@ -131,9 +134,10 @@ static void sotto_rtp_reset(void *state)
 
 static int sotto_rtp_fmtp(const sotto_codec_params *p, char *buf, size_t buflen)
 {
-    /* redundancy=1: this end reads the payload of codec/sotto_payload.h. */
-    return snprintf(buf, buflen, "mode=%d;redundancy=1",
-                    mode_for(p) == SOTTO_MODE_2000 ? 2000 : 3200);
+    /* redundancy=1: this end reads the payload of codec/sotto_payload.h;
+     * v: the bitstream version, which a peer must announce alike. */
+    return snprintf(buf, buflen, "mode=%d;redundancy=1;v=%d",
+                    mode_for(p) == SOTTO_MODE_2000 ? 2000 : 3200, SOTTO_BITSTREAM_VERSION);
 }
 
 static int sotto_rtp_framing(const sotto_codec_params *p, int *out_ms, size_t *out_bytes)
@@ -160,6 +164,8 @@ const sotto_codec_desc sotto_codec_sotto_desc = {
     .min_ptime_ms = 20,
     .max_ptime_ms = 120,
     .redundancy_fmtp = "redundancy",
+    .version_fmtp = "v",
+    .version = VERSION_TEXT(SOTTO_BITSTREAM_VERSION),
     .create = sotto_rtp_create,
     .destroy = sotto_rtp_destroy,
     .encode = sotto_rtp_encode,
