@@ -318,8 +318,9 @@ static int choice_from_answer(sottod_call *call, size_t mi, char *err, size_t er
         if (!codec)
             break;
         if (!same_version(codec, sotto_sdp_media_fmtp(m, r->pt))) {
-            snprintf(err, errlen, "the answer chose %s without fmtp %s=%s (another bitstream version)",
-                     r->name, codec->version_fmtp, codec->version);
+            snprintf(err, errlen,
+                     "the answer chose %s without fmtp %s=%s (another bitstream version)", r->name,
+                     codec->version_fmtp, codec->version);
             return -EPROTO;
         }
         memset(&call->choice, 0, sizeof(call->choice));
