@@ -80,7 +80,7 @@ static void controller_config(const sotto_media *m, sotto_ratectl_config *rc)
         /* Up to 12 frames: four 60 ms packets' worth rides out loss bursts. */
         rc->max_redundant_frames = p->redundancy && p->inband_redundancy ? 12 : 0;
         /* A low-rate mode whose frame fits the longest packet we may send. */
-        if (m->low_frame_ms && m->low_frame_ms <= rc->max_ptime_ms) {
+        if (m->low_frame_ms && p->redundancy && m->low_frame_ms <= rc->max_ptime_ms) {
             rc->low_frame_ms = m->low_frame_ms;
             rc->low_frame_bytes = (uint32_t)m->low_frame_bytes;
         }
@@ -101,8 +101,10 @@ static void controller_config(const sotto_media *m, sotto_ratectl_config *rc)
 }
 
 /* The low-rate mode a framed codec may switch to mid-call: only with the
- * payload header (it names each packet's mode) and redundancy allowed (the
- * mode exists to buy it), and when its frames are whole multiples of ours. */
+ * payload header (it names each packet's mode), and when its frames are
+ * whole multiples of ours. The receiver takes it from any such peer; the
+ * controller uses it only where redundancy is allowed (the mode exists to
+ * buy it). */
 static void low_mode_framing(sotto_media *m)
 {
     sotto_codec_params cp = m->p.codec_params;
@@ -111,7 +113,7 @@ static void low_mode_framing(sotto_media *m)
 
     m->low_frame_ms = 0;
     m->low_frame_bytes = 0;
-    if (!m->p.codec->switch_bitrate || !m->p.inband_redundancy || !m->p.redundancy)
+    if (!m->p.codec->switch_bitrate || !m->p.inband_redundancy)
         return;
     cp.bitrate = m->p.codec->switch_bitrate;
     if (sotto_codec_framing(m->p.codec, &cp, &ms, &bytes) < 0 || bytes == m->frame_bytes ||
