@@ -54,6 +54,14 @@ typedef struct sotto_codec_desc {
     int max_ptime_ms;   /* longest packet time it takes from a peer, ms */
     const char *redundancy_fmtp; /* fmtp parameter announcing in-band redundancy ("=1");
                                   * NULL without SOTTO_CODEC_CAP_INBAND_REDUNDANCY */
+    const char *version_fmtp;    /* fmtp parameter naming the bitstream version (Sotto "v"):
+                                  * a peer's format is this codec only when it carries
+                                  * version_fmtp=version; NULL = one version only */
+    const char *version;         /* e.g. "2"; with version_fmtp */
+    int switch_bitrate;          /* framed codecs: a lower bit rate (Sotto 2000) whose frames
+                                  * (sotto_codec_framing with it) set_rate may switch a
+                                  * running encoder to, the payload header telling the
+                                  * receiver; 0 = none */
     /* Hooks with the semantics of the sotto_codec_* function of the same
      * name; arguments arrive already checked (non-NULL, non-zero sizes,
      * valid params). */
@@ -122,13 +130,19 @@ size_t sotto_codec_frame_samples(const sotto_codec *c);
 
 /* Encodes samples of mono PCM at desc->sample_rate into out (caller's
  * buffer of outcap bytes). G.711 takes any count; Opus takes one frame of
- * 2.5, 5, 10, 20, 40 or 60 ms. Returns 0 and sets *out_len (Opus DTX may
- * give 1..2 bytes), -EINVAL for bad arguments or frame size, -ENOBUFS when
+ * 2.5, 5, 10, 20, 40 or 60 ms; Sotto whole 20 ms blocks, writing the
+ * packets they complete. Returns 0 and sets *out_len (Opus DTX may give
+ * 1..2 bytes; Sotto in its 2 kbit/s mode 0 for the first 20 ms of a 40 ms
+ * packet), -EINVAL for bad arguments or frame size, -ENOBUFS when
  * outcap is too small, -EIO for an internal codec failure. */
 int sotto_codec_encode(sotto_codec *c, const int16_t *pcm, size_t samples, uint8_t *out,
                        size_t outcap, size_t *out_len);
 
 /* Decodes one RTP payload into out_pcm (cap samples, caller-owned).
+ * Sotto: a payload of one packet is decoded in that packet's mode (8 bytes
+ * 3.2 kbit/s, 10 bytes 2 kbit/s), following the sender's switches; a
+ * packet longer than the instance's frame_ms gives frame_ms and the rest
+ * comes from the next sotto_codec_conceal.
  * Returns 0 and sets *out_samples, -EINVAL for bad arguments or an empty
  * payload, -ENOBUFS when cap is too small, -EBADMSG for a corrupt payload.
  * Decoding right after a concealment cross-fades from the concealed signal. */
@@ -161,8 +175,9 @@ int sotto_codec_payload_silent(const sotto_codec_desc *desc, const uint8_t *payl
 
 /* Retunes a running encoder (a rate controller's decision): bitrate in
  * bit/s within the codec's range, expected_loss_pct 0..100 for its FEC.
- * Returns 0, -EINVAL for NULL or values out of range, -ENOTSUP for codecs
- * with a fixed rate (G.711, Sotto: its modes are chosen at create). */
+ * Sotto takes its mode from the next packet on: 2000 bit/s or less is the
+ * 2 kbit/s mode, more the 3.2 kbit/s one. Returns 0, -EINVAL for NULL or
+ * values out of range, -ENOTSUP for codecs with a fixed rate (G.711). */
 int sotto_codec_set_rate(sotto_codec *c, int bitrate, int expected_loss_pct);
 
 /* Writes the SDP a=fmtp parameter string for desc with params p (NULL =

@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The bitstream this library reads and writes (codec/BITSTREAM.md): the
+ * .sot magic "SOT2" and the SDP fmtp "v=2" name it. */
+#define SOTTO_BITSTREAM_VERSION 2
+
 typedef struct sotto_encoder sotto_encoder;
 typedef struct sotto_decoder sotto_decoder;
 
@@ -34,6 +38,18 @@ void sotto_encoder_destroy(sotto_encoder **e);
 /* Forgets all history, as if newly created.  Returns 0 or -EINVAL. */
 int sotto_encoder_reset(sotto_encoder *e);
 
+/* Switches the mode of the packets that follow (a rate controller moving a
+ * call between 3.2 and 2 kbit/s).  The analysis runs on without a gap: the
+ * next packet starts where the last one ended.  The shape predictor
+ * restarts from the new mode's mean, as at the start of a stream; a decoder
+ * does the same when its packets change mode (codec/BITSTREAM.md, "Mode
+ * switches").  Setting the mode in force changes nothing.  Returns 0 or
+ * -EINVAL (NULL, unknown mode). */
+int sotto_encoder_set_mode(sotto_encoder *e, sotto_mode mode);
+
+/* The mode of the next packet; SOTTO_MODE_3200 for NULL. */
+sotto_mode sotto_encoder_get_mode(const sotto_encoder *e);
+
 /* Encodes one packet: pcm holds sotto_mode_frame_samples() samples, out receives
  * sotto_mode_packet_bytes() bytes.  Both buffers stay owned by the caller.
  * Returns 0 or -EINVAL. */
@@ -50,6 +66,16 @@ void sotto_decoder_destroy(sotto_decoder **d);
 /* Forgets all history (network state, overlap, noise generator), as if newly
  * created.  Returns 0 or -EINVAL. */
 int sotto_decoder_reset(sotto_decoder *d);
+
+/* Switches the mode of the packets that follow, keeping the synthesis and
+ * network state (the audio goes on without a click) and restarting the
+ * shape predictor from the new mode's mean, as the encoder does.
+ * Concealment after it conceals packets of the new mode.  Setting the mode
+ * in force changes nothing.  Returns 0 or -EINVAL. */
+int sotto_decoder_set_mode(sotto_decoder *d, sotto_mode mode);
+
+/* The mode of the packets it decodes now; SOTTO_MODE_3200 for NULL. */
+sotto_mode sotto_decoder_get_mode(const sotto_decoder *d);
 
 /* Decodes one packet of len == sotto_mode_packet_bytes() bytes into
  * sotto_mode_frame_samples() samples at out (caller-owned).  Every bit pattern is a

@@ -37,7 +37,7 @@ typedef struct {
 } entry_params;
 
 struct sotto_decoder {
-    sotto_mode mode;                 /* SOTTO_MODE_3200 or SOTTO_MODE_2000 */
+    sotto_mode mode;                 /* of the packets decoded now (sotto_decoder_set_mode) */
     sotto_weights *weights;          /* owns every tensor below */
     sotto_codebooks books;           /* borrowed from weights */
     sotto_nnet_kernels kern;         /* scalar or AVX2 */
@@ -196,6 +196,24 @@ int sotto_decoder_reset(sotto_decoder *d)
     sotto_plc_reset(&d->plc);
     sotto__pred_reset(&d->books, d->mode, &d->pred);
     return 0;
+}
+
+int sotto_decoder_set_mode(sotto_decoder *d, sotto_mode mode)
+{
+    if (!d || sotto_mode_frame_samples(mode) == 0)
+        return -EINVAL;
+    if (mode == d->mode)
+        return 0;
+    /* The network, synthesis and concealment run per 10 ms subframe and
+     * carry on; only the predictor is mode-specific (BITSTREAM.md). */
+    d->mode = mode;
+    sotto__pred_reset(&d->books, mode, &d->pred);
+    return 0;
+}
+
+sotto_mode sotto_decoder_get_mode(const sotto_decoder *d)
+{
+    return d ? d->mode : SOTTO_MODE_3200;
 }
 
 int sotto__decoder_uses_simd(const sotto_decoder *d)

@@ -280,14 +280,21 @@ static void media_extras(json_t *media, const sotto_media_stats *s, const sottod
                          "compresses", (json_int_t)s->compresses, "srtp_profile",
                          srtp_profile_name(c),
                          "max_ptime_ms", c->max_ptime_ms));
+    /* A framed codec's mode (Sotto: 3.2 or 2 kbit/s), which the controller
+     * may switch mid-call on a slow lossy link. */
+    if (c->codec && c->codec->switch_bitrate)
+        json_object_update_new(
+            media, json_pack("{s:b, s:b, s:I}", "low_rate_mode", s->low_rate_mode,
+                             "remote_low_rate_mode", s->remote_low_rate_mode, "mode_switches",
+                             (json_int_t)s->mode_switches));
     json_object_set_new(
         media, "controller",
-        json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:I, s:I, s:s}", "ptime_ms",
+        json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:b, s:I, s:I, s:s}", "ptime_ms",
                   (int)d->ptime_ms, "redundant_frames", (int)d->redundant_frames, "bitrate",
                   (int)d->bitrate, "expected_loss_pct", (int)d->expected_loss_pct, "wire_bps",
-                  (int)d->wire_bps, "cap_bps", (int)d->cap_bps, "loss", d->loss, "changes",
-                  (json_int_t)d->changes, "reports", (json_int_t)d->reports, "reason",
-                  d->reason));
+                  (int)d->wire_bps, "cap_bps", (int)d->cap_bps, "loss", d->loss, "low_mode",
+                  d->low_mode, "changes", (json_int_t)d->changes, "reports",
+                  (json_int_t)d->reports, "reason", d->reason));
 }
 
 static json_t *stats_json(const sottod_call *c)

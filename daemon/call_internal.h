@@ -55,6 +55,7 @@ struct sottod_call {
     int ptime_ms;                       /* packet time to start with */
     int max_ptime_ms;                   /* longest packet time both ends take */
     int inband_redundancy;                   /* Sotto payload header (fmtp redundancy=1) both ways */
+    int low_rate_mode;                       /* the controller's mode last logged (Sotto 2 kbit/s) */
     int rtcp_reduced_size;              /* the peer announced a=rtcp-rsize */
     int red_pt;                         /* RFC 2198 RED for the codec both ends take; -1 = none */
     char candidates[CALL_MAX_CANDIDATES][CALL_CANDIDATE_LEN]; /* ours */

@@ -42,6 +42,8 @@ int sottod__codec_prefs(const sotto_config *cfg, sotto_sdp_codec_pref *prefs, si
             prefs[n].name = c->name;
             prefs[n].clock_hz = (uint32_t)c->clock_rate;
             prefs[n].channels = (uint8_t)c->channels;
+            prefs[n].fmtp_key = c->version_fmtp;
+            prefs[n].fmtp_value = c->version;
             n++;
         }
         p += len;
@@ -289,7 +291,18 @@ static void packet_terms(sottod_call *call, const sotto_sdp_media *m, int is_off
     }
 }
 
-/* An answer names the codec by the first payload type of its m-line. */
+/* 1 when fmtp announces the bitstream version of codec (or it has one only). */
+static int same_version(const sotto_codec_desc *codec, const char *fmtp)
+{
+    char value[8];
+
+    return !codec->version_fmtp ||
+           (sotto_sdp_fmtp_get(fmtp, codec->version_fmtp, value, sizeof(value)) == 0 &&
+            strcmp(value, codec->version) == 0);
+}
+
+/* An answer names the codec by the first payload type of its m-line; one
+ * of another bitstream version is refused (our offer required ours). */
 static int choice_from_answer(sottod_call *call, size_t mi, char *err, size_t errlen)
 {
     const sotto_sdp_media *m = &call->remote->media[mi];
@@ -297,11 +310,19 @@ static int choice_from_answer(sottod_call *call, size_t mi, char *err, size_t er
 
     for (i = 0; i < m->rtpmap_count; i++) {
         const sotto_sdp_rtpmap *r = &m->rtpmap[i];
+        const sotto_codec_desc *codec;
 
         if (m->pt_count == 0 || r->pt != m->pts[0])
             continue;
-        if (!codec_by_rtp(r->name, r->clock_hz))
+        codec = codec_by_rtp(r->name, r->clock_hz);
+        if (!codec)
             break;
+        if (!same_version(codec, sotto_sdp_media_fmtp(m, r->pt))) {
+            snprintf(err, errlen,
+                     "the answer chose %s without fmtp %s=%s (another bitstream version)", r->name,
+                     codec->version_fmtp, codec->version);
+            return -EPROTO;
+        }
         memset(&call->choice, 0, sizeof(call->choice));
         call->choice.media_index = mi;
         call->choice.pt = r->pt;

@@ -147,10 +147,16 @@ static void on_media_decision(void *opaque, const sotto_ratectl_decision *d)
 
     log_info("call %s: controller: %s (change %llu)", call->id, d->reason,
              (unsigned long long)d->changes);
+    if (call->codec && call->codec->switch_bitrate && d->low_mode != call->low_rate_mode) {
+        log_info("call %s: %s switches to %u bit/s frames (%s)", call->id, call->codec->name,
+                 (unsigned)d->bitrate, d->low_mode ? "loss on a capped link" : "loss cleared");
+        call->low_rate_mode = d->low_mode;
+    }
     emit(call, "call-rate-changed",
-         json_pack("{s:i, s:i, s:i, s:i, s:f, s:s}", "ptime_ms", (int)d->ptime_ms,
+         json_pack("{s:i, s:i, s:i, s:i, s:f, s:b, s:s}", "ptime_ms", (int)d->ptime_ms,
                    "redundant_frames", (int)d->redundant_frames, "bitrate", (int)d->bitrate,
-                   "wire_bps", (int)d->wire_bps, "loss", d->loss, "reason", d->reason));
+                   "wire_bps", (int)d->wire_bps, "loss", d->loss, "low_mode", d->low_mode,
+                   "reason", d->reason));
 }
 
 static void log_first_decision(const sottod_call *call)

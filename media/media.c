@@ -79,6 +79,11 @@ static void controller_config(const sotto_media *m, sotto_ratectl_config *rc)
         rc->packet_overhead_bytes += p->inband_redundancy ? 1u : 0u;
         /* Up to 12 frames: four 60 ms packets' worth rides out loss bursts. */
         rc->max_redundant_frames = p->redundancy && p->inband_redundancy ? 12 : 0;
+        /* A low-rate mode whose frame fits the longest packet we may send. */
+        if (m->low_frame_ms && p->redundancy && m->low_frame_ms <= rc->max_ptime_ms) {
+            rc->low_frame_ms = m->low_frame_ms;
+            rc->low_frame_bytes = (uint32_t)m->low_frame_bytes;
+        }
         return;
     }
     rc->frame_ms = m->frame_ms;
@@ -93,6 +98,29 @@ static void controller_config(const sotto_media *m, sotto_ratectl_config *rc)
         rc->max_redundant_frames = 0;
         rc->bitrate = (uint32_t)p->codec->clock_rate * 8u;
     }
+}
+
+/* The low-rate mode a framed codec may switch to mid-call: only with the
+ * payload header (it names each packet's mode), and when its frames are
+ * whole multiples of ours. The receiver takes it from any such peer; the
+ * controller uses it only where redundancy is allowed (the mode exists to
+ * buy it). */
+static void low_mode_framing(sotto_media *m)
+{
+    sotto_codec_params cp = m->p.codec_params;
+    size_t bytes;
+    int ms;
+
+    m->low_frame_ms = 0;
+    m->low_frame_bytes = 0;
+    if (!m->p.codec->switch_bitrate || !m->p.inband_redundancy)
+        return;
+    cp.bitrate = m->p.codec->switch_bitrate;
+    if (sotto_codec_framing(m->p.codec, &cp, &ms, &bytes) < 0 || bytes == m->frame_bytes ||
+        bytes > MAX_FRAME_BYTES || (uint32_t)ms % m->frame_ms || (uint32_t)ms <= m->frame_ms)
+        return;
+    m->low_frame_ms = (uint32_t)ms;
+    m->low_frame_bytes = bytes;
 }
 
 static int create_codec(sotto_media *m)
@@ -121,6 +149,8 @@ static int create_codec(sotto_media *m)
     if (m->codec_frame == 0 || m->codec_frame > MAX_CODEC_FRAME)
         return -EINVAL;
     m->ts_step = (uint32_t)((uint64_t)m->p.codec->clock_rate * m->frame_ms / 1000);
+    if (m->framed)
+        low_mode_framing(m);
     return 0;
 }
 
@@ -373,6 +403,9 @@ void sotto_media_get_stats(const sotto_media *m, uint64_t now_us, sotto_media_st
     out->expands = js.expands;
     out->compresses = js.compresses;
     out->bad_payloads = m->bad_payloads;
+    out->low_rate_mode = m->decision.low_mode;
+    out->remote_low_rate_mode = m->rx_low_mode;
+    out->mode_switches = m->mode_switches;
     out->controller = m->decision;
     out->ssrc = m->ssrc;
     out->remote_ssrc = m->remote_ssrc;

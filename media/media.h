@@ -59,6 +59,10 @@ typedef struct sotto_media_stats {
     uint64_t expands;                  /* jitter buffer: periods stretched to grow the delay */
     uint64_t compresses;               /* jitter buffer: periods that held two frames */
     uint64_t bad_payloads;             /* packets whose payload could not be split into frames */
+    int low_rate_mode;                 /* framed: 1 = we send the codec's low-rate mode (Sotto
+                                        * 2 kbit/s) now */
+    int remote_low_rate_mode;          /* framed: 1 = the peer's last packet was in it */
+    uint64_t mode_switches;            /* framed: our switches between the two modes */
     sotto_ratectl_decision controller; /* the rate controller's decision in force */
     uint32_t ssrc;                     /* ours */
     uint32_t remote_ssrc;              /* 0 until the first packet */

@@ -13,10 +13,11 @@
 #define MAX_CODEC_FRAME 5760 /* samples: 120 ms at 48 kHz */
 #define MAX_PAYLOAD 1275     /* bytes: the largest Opus frame */
 #define RATE_BUCKETS 8
-#define RATE_BUCKET_US 500000 /* 8 x 0.5 s: bitrates over the last 4 s */
-#define IPV4_UDP_HEADERS 28   /* bytes the kernel adds to every datagram */
-#define HISTORY_FRAMES 128    /* framed codecs: frames kept for redundancy */
-#define MAX_FRAME_BYTES 16    /* framed codecs: bytes per frame */
+#define RATE_BUCKET_US 500000   /* 8 x 0.5 s: bitrates over the last 4 s */
+#define IPV4_UDP_HEADERS 28     /* bytes the kernel adds to every datagram */
+#define HISTORY_FRAMES 128      /* framed codecs: frames kept for redundancy */
+#define MAX_FRAME_BYTES 16      /* framed codecs: bytes per frame */
+#define MAX_PERIODS_PER_FRAME 2 /* framed codecs: playout periods a low-rate frame spans */
 
 typedef struct rate_meter {
     uint64_t bucket_start[RATE_BUCKETS]; /* us; which half-second each bucket holds */
@@ -36,8 +37,11 @@ struct sotto_media {
     /* rate control */
     sotto_ratectl *ratectl;
     sotto_ratectl_decision decision;
-    int framed;         /* 1 = fixed-size frames we pack ourselves (Sotto) */
-    size_t frame_bytes; /* framed: bytes per frame */
+    int framed;             /* 1 = fixed-size frames we pack ourselves (Sotto) */
+    size_t frame_bytes;     /* framed: bytes per frame */
+    uint32_t low_frame_ms;  /* framed: the codec's low-rate mode it may switch to mid-call
+                             * (Sotto 2 kbit/s: 40 ms), a whole number of frames; 0 = none */
+    size_t low_frame_bytes; /* framed: its bytes per frame (Sotto: 10) */
     /* sending */
     uint32_t ssrc;
     uint16_t seq;
@@ -45,8 +49,13 @@ struct sotto_media {
     int16_t enc_buf[2 * MAX_CODEC_FRAME];
     size_t enc_len;
     uint8_t history[HISTORY_FRAMES][MAX_FRAME_BYTES]; /* framed: frames sent, by count */
+    uint8_t history_len[HISTORY_FRAMES];              /* framed: bytes of each (its mode) */
     uint64_t frames_encoded;
+    uint32_t partial_frames;           /* framed: 20 ms units the codec holds for a longer
+                                        * low-mode frame it has not finished */
+    uint64_t mode_switches;            /* framed: changes between normal and low-rate mode */
     size_t pending;                    /* framed: frames waiting for their packet */
+    size_t pending_bytes;              /* framed: bytes of each of them */
     uint32_t pending_timestamp;        /* framed: timestamp of the first of them */
     uint8_t last_payload[MAX_PAYLOAD]; /* RED: the previous packet's payload */
     size_t last_payload_len;           /* 0 = none yet */
@@ -60,6 +69,7 @@ struct sotto_media {
     uint64_t packets_received, payload_received, decode_errors, bad_payloads;
     uint32_t rx_redundant_frames;          /* depth of the peer's redundancy, last packet */
     uint32_t rx_ptime_ms;                  /* audio in the peer's last packet */
+    int rx_low_mode;                       /* 1 = the peer's last packet was low-rate mode */
     int16_t out_fifo[4 * MAX_CODEC_FRAME]; /* decoded audio at the daemon rate */
     size_t out_len;
     sotto_tsm *tsm; /* time-scale modification for expand/compress */

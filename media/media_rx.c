@@ -14,9 +14,10 @@ static int split_framed(const sotto_media *m, const uint8_t *payload, size_t len
                         sotto_payload_view *v)
 {
     if (m->p.inband_redundancy)
-        return sotto_payload_parse(payload, len, m->frame_bytes, v);
+        return sotto_payload_parse(payload, len, v);
     if (len == 0 || len % m->frame_bytes || len / m->frame_bytes > SOTTO_PAYLOAD_MAX_PRIMARY)
         return -1;
+    v->frame_bytes = m->frame_bytes;
     v->redundant = NULL;
     v->redundant_count = 0;
     v->primary = payload;
@@ -24,42 +25,64 @@ static int split_framed(const sotto_media *m, const uint8_t *payload, size_t len
     return 0;
 }
 
+/* Playout periods (our frames) one received frame of bytes fills: 1, or
+ * for a low-rate mode frame its duration in periods; 0 for a size we
+ * cannot play. */
+static size_t periods_of(const sotto_media *m, size_t bytes)
+{
+    if (bytes == m->frame_bytes)
+        return 1;
+    if (m->low_frame_ms && bytes == m->low_frame_bytes)
+        return m->low_frame_ms / m->frame_ms;
+    return 0;
+}
+
+/* Fills periods slots from one frame: the frame, then empty slots for the
+ * rest of its duration (the codec hands out the rest of a long frame when
+ * asked to fill a period that has no frame). */
+static void frame_slots(const uint8_t *frame, size_t bytes, size_t periods, sotto_jitter_frame *out)
+{
+    for (size_t k = 0; k < periods; k++) {
+        out[k].payload = k == 0 ? frame : NULL;
+        out[k].len = k == 0 ? bytes : 0;
+        out[k].silent = 0;
+    }
+}
+
 static void insert_framed(sotto_media *m, const sotto_rtp_packet *rtp, uint64_t now_us)
 {
-    sotto_jitter_frame frames[SOTTO_PAYLOAD_MAX_PRIMARY];
+    sotto_jitter_frame frames[SOTTO_PAYLOAD_MAX_PRIMARY * MAX_PERIODS_PER_FRAME];
     sotto_jitter_packet jp;
     sotto_payload_view v;
-    size_t i;
+    size_t i, periods;
 
-    if (split_framed(m, rtp->payload, rtp->payload_len, &v) < 0) {
+    if (split_framed(m, rtp->payload, rtp->payload_len, &v) < 0 ||
+        (periods = periods_of(m, v.frame_bytes)) == 0 || periods > MAX_PERIODS_PER_FRAME) {
         m->bad_payloads++;
         return;
     }
-    for (i = 0; i < v.primary_count; i++) {
-        frames[i].payload = v.primary + i * m->frame_bytes;
-        frames[i].len = m->frame_bytes;
-        frames[i].silent =
-            sotto_codec_payload_silent(m->p.codec, frames[i].payload, m->frame_bytes);
-    }
+    for (i = 0; i < v.primary_count; i++)
+        frame_slots(v.primary + i * v.frame_bytes, v.frame_bytes, periods, frames + i * periods);
     jp.ssrc = rtp->ssrc;
     jp.seq = rtp->seq;
     jp.timestamp = rtp->timestamp;
     jp.frame_duration = m->ts_step;
     jp.frames = frames;
-    jp.frame_count = v.primary_count;
+    jp.frame_count = v.primary_count * periods;
     sotto_jitter_insert(m->jitter, &jp, now_us);
     /* Copies of earlier frames: used only where the primary never came. */
     for (i = 0; i < v.redundant_count; i++) {
-        sotto_jitter_frame f;
-        uint32_t ts = rtp->timestamp - (uint32_t)(v.redundant_count - i) * m->ts_step;
+        sotto_jitter_frame f[MAX_PERIODS_PER_FRAME];
+        uint32_t ts = rtp->timestamp - (uint32_t)((v.redundant_count - i) * periods) * m->ts_step;
 
-        f.payload = v.redundant + i * m->frame_bytes;
-        f.len = m->frame_bytes;
-        f.silent = sotto_codec_payload_silent(m->p.codec, f.payload, m->frame_bytes);
-        sotto_jitter_insert_redundant(m->jitter, rtp->ssrc, ts, &f, now_us);
+        frame_slots(v.redundant + i * v.frame_bytes, v.frame_bytes, periods, f);
+        for (size_t k = 0; k < periods; k++)
+            sotto_jitter_insert_redundant(m->jitter, rtp->ssrc, ts + (uint32_t)k * m->ts_step,
+                                          &f[k], now_us);
     }
     m->rx_redundant_frames = (uint32_t)v.redundant_count;
-    m->rx_ptime_ms = (uint32_t)v.primary_count * m->frame_ms;
+    m->rx_ptime_ms = (uint32_t)(v.primary_count * periods) * m->frame_ms;
+    m->rx_low_mode = periods > 1;
 }
 
 static void insert_single(sotto_media *m, const sotto_rtp_packet *rtp, uint64_t now_us)

@@ -77,12 +77,23 @@ static void send_coded(sotto_media *m, const uint8_t *payload, size_t len, uint6
     m->last_timestamp = m->timestamp;
 }
 
-/* Copies count frames ending before frame number end (oldest first). */
-static void copy_history(const sotto_media *m, uint64_t end, size_t count, uint8_t *out)
+/* Copies count frames of bytes each ending before frame number end (oldest first). */
+static void copy_history(const sotto_media *m, uint64_t end, size_t count, size_t bytes,
+                         uint8_t *out)
 {
     for (size_t i = 0; i < count; i++)
-        memcpy(out + i * m->frame_bytes, m->history[(end - count + i) % HISTORY_FRAMES],
-               m->frame_bytes);
+        memcpy(out + i * bytes, m->history[(end - count + i) % HISTORY_FRAMES], bytes);
+}
+
+/* Frames just before frame number end that are of the same mode (size) as
+ * bytes, up to want: a payload carries frames of one mode only. */
+static size_t same_mode_before(const sotto_media *m, uint64_t end, size_t want, size_t bytes)
+{
+    size_t n = 0;
+
+    while (n < want && n < end && m->history_len[(end - n - 1) % HISTORY_FRAMES] == bytes)
+        n++;
+    return n;
 }
 
 static void send_framed_packet(sotto_media *m, uint64_t now_us)
@@ -93,19 +104,19 @@ static void send_framed_packet(sotto_media *m, uint64_t now_us)
         payload[1 + (SOTTO_PAYLOAD_MAX_PRIMARY + SOTTO_PAYLOAD_MAX_REDUNDANT) * MAX_FRAME_BYTES];
     uint64_t first = m->frames_encoded - m->pending;
     size_t red = m->p.inband_redundancy ? m->decision.redundant_frames : 0, len;
+    size_t bytes = m->pending_bytes;
 
-    if (red > first)
-        red = (size_t)first;
     if (red + m->pending > HISTORY_FRAMES)
         red = HISTORY_FRAMES - m->pending;
-    copy_history(m, m->frames_encoded, m->pending, primary);
-    copy_history(m, first, red, redundant);
+    red = same_mode_before(m, first, red, bytes);
+    copy_history(m, m->frames_encoded, m->pending, bytes, primary);
+    copy_history(m, first, red, bytes, redundant);
     if (m->p.inband_redundancy) {
-        if (sotto_payload_pack(m->frame_bytes, red ? redundant : NULL, red, primary, m->pending,
-                               payload, sizeof(payload), &len) < 0)
+        if (sotto_payload_pack(bytes, red ? redundant : NULL, red, primary, m->pending, payload,
+                               sizeof(payload), &len) < 0)
             return;
     } else {
-        len = m->pending * m->frame_bytes;
+        len = m->pending * bytes;
         memcpy(payload, primary, len);
     }
     send_payload(m, payload, len, m->pending_timestamp, now_us);
@@ -113,15 +124,30 @@ static void send_framed_packet(sotto_media *m, uint64_t now_us)
     m->pending = 0;
 }
 
+/* One encoded frame: the negotiated mode's, the low-rate mode's (after a
+ * switch; it began partial_frames periods ago), or nothing yet (the codec
+ * holds the start of a low-mode frame). */
 static void framed_frame(sotto_media *m, const uint8_t *frame, size_t len, uint64_t now_us)
 {
-    size_t per_packet = m->decision.ptime_ms / m->frame_ms;
+    uint32_t ms = len == m->frame_bytes ? m->frame_ms : m->low_frame_ms;
+    size_t per_packet;
 
-    if (len != m->frame_bytes)
+    if (len == 0 && m->low_frame_ms) {
+        m->partial_frames++;
         return;
-    if (m->pending == 0)
-        m->pending_timestamp = m->timestamp;
+    }
+    if (len != m->frame_bytes && (!m->low_frame_ms || len != m->low_frame_bytes))
+        return;
+    if (m->pending && len != m->pending_bytes)
+        send_framed_packet(m, now_us); /* the mode changed: its frames go in a new packet */
+    per_packet = m->decision.ptime_ms / ms ? m->decision.ptime_ms / ms : 1;
+    if (m->pending == 0) {
+        m->pending_timestamp = m->timestamp - m->partial_frames * m->ts_step;
+        m->pending_bytes = len;
+    }
+    m->partial_frames = 0;
     memcpy(m->history[m->frames_encoded % HISTORY_FRAMES], frame, len);
+    m->history_len[m->frames_encoded % HISTORY_FRAMES] = (uint8_t)len;
     m->frames_encoded++;
     m->pending++;
     if (m->pending >= per_packet || m->pending >= SOTTO_PAYLOAD_MAX_PRIMARY)
@@ -161,10 +187,20 @@ void sotto__media_encode_and_send(sotto_media *m, const int16_t *pcm, size_t sam
 
 void sotto__media_apply_decision(sotto_media *m)
 {
+    int was_low = m->decision.low_mode;
+
     sotto_ratectl_get(m->ratectl, &m->decision);
     if (!m->framed && m->decision.bitrate)
         sotto_codec_set_rate(m->codec, (int)m->decision.bitrate,
                              (int)m->decision.expected_loss_pct);
+    if (m->framed && m->low_frame_ms && m->decision.low_mode != was_low) {
+        /* The codec switches at its next frame boundary; the frames say which. */
+        sotto_codec_set_rate(m->codec,
+                             m->decision.low_mode ? m->p.codec->switch_bitrate
+                                                  : (int)(m->frame_bytes * 8000u / m->frame_ms),
+                             0);
+        m->mode_switches++;
+    }
     if (m->p.on_decision)
         m->p.on_decision(m->p.opaque, &m->decision);
 }

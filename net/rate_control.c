@@ -61,6 +61,9 @@ static int config_valid(const sotto_ratectl_config *c)
         return 0;
     if (c->kind == SOTTO_RATECTL_FRAMED)
         return c->frame_bytes >= 1 && c->frame_bytes <= 1275 && c->max_ptime_ms >= c->ptime_ms &&
+               (c->low_frame_ms == 0 ||
+                (c->low_frame_ms % c->frame_ms == 0 && c->low_frame_ms <= c->max_ptime_ms &&
+                 c->low_frame_bytes >= 1 && c->low_frame_bytes <= 1275)) &&
                c->max_ptime_ms % c->frame_ms == 0 && c->max_ptime_ms <= 1000 &&
                c->max_redundant_frames <= 63;
     return c->bitrate > 0 && c->max_redundant_frames <= 2 &&
@@ -113,6 +116,81 @@ static void choose_framed(const sotto_ratectl *c, uint32_t level, sotto_ratectl_
                                          k->packet_overhead_bytes);
 }
 
+#define LOW_MODE_ENTER_LEVEL 2 /* loss (5 %) that may move to the low-rate mode */
+
+/* Most audio (ms) that redundant copies of frame_ms frames can cover at
+ * redundancy depth level under the cap, at any packet time and any number
+ * of copies up to level packets' worth: what the low mode can offer. */
+static uint32_t framed_cover_ms(const sotto_ratectl *c, uint32_t level, uint32_t frame_ms,
+                                uint32_t frame_bytes)
+{
+    const sotto_ratectl_config *k = &c->cfg;
+    uint32_t cap = cap_bps(c), best = 0, ptime, red;
+
+    for (ptime = k->ptime_ms + (frame_ms - k->ptime_ms % frame_ms) % frame_ms;
+         ptime <= k->max_ptime_ms; ptime += frame_ms) {
+        uint32_t n = ptime / frame_ms, most = level * n;
+
+        if (most > k->max_redundant_frames)
+            most = k->max_redundant_frames;
+        for (red = most; red > 0; red--) {
+            if (cap && sotto_ratectl_wire_bps(ptime, (n + red) * frame_bytes,
+                                              k->packet_overhead_bytes) > cap)
+                continue;
+            if (red * frame_ms > best)
+                best = red * frame_ms;
+            break;
+        }
+    }
+    return best;
+}
+
+/* Framed codecs with a low-rate mode, in one rule (d holds the normal
+ * mode's choice): move to it when loss asks for at least
+ * LOW_MODE_ENTER_LEVEL packets of redundancy, the normal mode cannot give
+ * them all under the cap, and the low mode's smaller frames cover more lost
+ * audio than the normal mode's copies do (a slow link with loss); stay in
+ * it until no redundancy is wanted (loss below 60 % of the first level's
+ * 2 %) or the normal mode gives it all again (the cap went). In the low mode the packets are the low mode's:
+ * every packet time a multiple of its frame, redundant copies as many of
+ * its frames as fit, up to level packets' worth. The update's hold times
+ * space the switches like any change. */
+static void choose_framed_mode(const sotto_ratectl *c, uint32_t level, sotto_ratectl_decision *d)
+{
+    const sotto_ratectl_config *k = &c->cfg;
+    uint32_t cap = cap_bps(c), ptime, red, low_cover;
+
+    d->low_mode = 0;
+    if (!k->low_frame_ms || level == 0 || (!c->cur.low_mode && level < LOW_MODE_ENTER_LEVEL))
+        return;
+    if (d->redundancy_packets >= level)
+        return; /* the normal mode gives all the protection loss asks for */
+    low_cover = framed_cover_ms(c, level, k->low_frame_ms, k->low_frame_bytes);
+    if (low_cover <= d->redundant_frames * k->frame_ms)
+        return;
+    /* The shortest packets whose copies cover low_cover. */
+    for (ptime = k->ptime_ms + (k->low_frame_ms - k->ptime_ms % k->low_frame_ms) %
+                                   k->low_frame_ms;
+         ptime <= k->max_ptime_ms; ptime += k->low_frame_ms) {
+        uint32_t n = ptime / k->low_frame_ms, wire;
+
+        red = low_cover / k->low_frame_ms;
+        if (red > level * n)
+            continue;
+        wire = sotto_ratectl_wire_bps(ptime, (n + red) * k->low_frame_bytes,
+                                      k->packet_overhead_bytes);
+        if (cap && wire > cap)
+            continue;
+        d->low_mode = 1;
+        d->ptime_ms = ptime;
+        d->redundant_frames = red;
+        d->redundancy_packets = (red + n - 1) / n;
+        d->wire_bps = wire;
+        d->bitrate = k->low_frame_bytes * 8u * 1000u / k->low_frame_ms;
+        return;
+    }
+}
+
 /* Variable-rate codecs: the configured rate, or what the cap leaves after
  * the headers and any redundant copies (RED), never below the codec's
  * floor. */
@@ -157,9 +235,10 @@ static void choose_bitrate(const sotto_ratectl *c, uint32_t level, sotto_ratectl
 static void choose(const sotto_ratectl *c, uint32_t level, sotto_ratectl_decision *d)
 {
     d->cap_bps = cap_bps(c);
-    if (c->cfg.kind == SOTTO_RATECTL_FRAMED)
+    if (c->cfg.kind == SOTTO_RATECTL_FRAMED) {
         choose_framed(c, c->cfg.max_redundant_frames ? level : 0, d);
-    else
+        choose_framed_mode(c, c->cfg.max_redundant_frames ? level : 0, d);
+    } else
         choose_bitrate(c, level, d);
 }
 
@@ -171,8 +250,9 @@ static void describe(const sotto_ratectl *c, const sotto_ratectl_decision *d, ch
     if (d->cap_bps)
         snprintf(cap, sizeof(cap), "cap %.1f kbit/s", d->cap_bps / 1000.0);
     if (c->cfg.kind == SOTTO_RATECTL_FRAMED)
-        snprintf(buf, len, "loss %.1f%%, %s: %u ms packets, %u redundant frames, %.1f kbit/s",
-                 d->loss * 100.0, cap, d->ptime_ms, d->redundant_frames, d->wire_bps / 1000.0);
+        snprintf(buf, len, "loss %.1f%%, %s: %u ms packets, %u redundant frames, %.1f kbit/s%s",
+                 d->loss * 100.0, cap, d->ptime_ms, d->redundant_frames, d->wire_bps / 1000.0,
+                 d->low_mode ? ", low-rate mode" : "");
     else
         snprintf(buf, len, "loss %.1f%%, %s: %.1f kbit/s payload, FEC for %u%% loss",
                  d->loss * 100.0, cap, d->bitrate / 1000.0, d->expected_loss_pct);
@@ -226,12 +306,15 @@ static uint32_t level_for_loss(uint32_t current, double loss)
 static int decision_differs(const sotto_ratectl_decision *a, const sotto_ratectl_decision *b)
 {
     return a->ptime_ms != b->ptime_ms || a->redundant_frames != b->redundant_frames ||
-           a->bitrate != b->bitrate || a->expected_loss_pct != b->expected_loss_pct;
+           a->bitrate != b->bitrate || a->expected_loss_pct != b->expected_loss_pct ||
+           a->low_mode != b->low_mode;
 }
 
 /* More protection or less rate on the wire: the safe direction. */
 static int tightens(const sotto_ratectl_decision *next, const sotto_ratectl_decision *cur)
 {
+    if (next->low_mode != cur->low_mode)
+        return next->low_mode; /* into the low-rate mode: for protection */
     return next->redundant_frames > cur->redundant_frames ||
            next->expected_loss_pct > cur->expected_loss_pct ||
            (next->redundant_frames == cur->redundant_frames && next->wire_bps < cur->wire_bps);

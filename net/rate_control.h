@@ -15,6 +15,10 @@
  * every change is spaced from the one before; each change carries a
  * reason for the log.
  *
+ * Why a low-rate mode: on a capped link with loss, a framed codec with a
+ * cheaper mode (Sotto's 2 kbit/s) buys redundancy that its normal mode
+ * cannot fit; the switch has its own hysteresis (choose_framed_mode).
+ *
  * Pure logic: time is passed in, no clock, no I/O, no allocation after
  * create. Not thread-safe. */
 #ifndef SOTTO_NET_RATE_CONTROL_H
@@ -50,6 +54,10 @@ typedef struct sotto_ratectl_config {
     uint32_t hold_up_ms;            /* least time between changes towards more protection
                                      * or less rate; default 2000 */
     uint32_t hold_down_ms;          /* least time before relaxing; default 10000 */
+    uint32_t low_frame_ms;          /* FRAMED: frame of a lower-rate mode the codec can
+                                     * switch to mid-call (Sotto 2 kbit/s: 40), a multiple
+                                     * of frame_ms; 0 = none (default) */
+    uint32_t low_frame_bytes;       /* FRAMED: its bytes per frame (Sotto: 10) */
 } sotto_ratectl_config;
 
 /* Fills *out with the defaults above. NULL is ignored. */
@@ -71,6 +79,8 @@ typedef struct sotto_ratectl_decision {
     uint32_t wire_bps;            /* predicted rate on the wire with every header */
     uint32_t cap_bps;             /* the cap in force (link and REMB); 0 = none */
     double loss;                  /* smoothed loss the choice is based on, 0..1 */
+    int low_mode;                 /* FRAMED: 1 = frames of the low-rate mode (low_frame_ms,
+                                   * low_frame_bytes): redundant_frames counts those */
     uint64_t changes;             /* decisions changed since create */
     uint64_t reports;             /* feedback reports taken */
     char reason[112];             /* why the last change was made ("initial" at first) */

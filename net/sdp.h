@@ -376,6 +376,9 @@ typedef struct sotto_sdp_codec_pref {
                              "telephone-event" asks for RFC 4733 events next to the codec */
     uint32_t clock_hz;    /* RTP clock: 48000 (opus), 8000 (PCMU); ignored for telephone-event */
     uint8_t channels;     /* 1 or 2; 0 counts as 1, like an rtpmap without channels */
+    const char *fmtp_key;   /* fmtp parameter an offered format must carry to match
+                             * (Sotto: "v", its bitstream version); NULL = none; not owned */
+    const char *fmtp_value; /* ... with exactly this value ("2"); used with fmtp_key */
 } sotto_sdp_codec_pref;
 
 typedef struct sotto_sdp_codec_choice {
@@ -394,8 +397,9 @@ typedef struct sotto_sdp_codec_choice {
 /* Picks the codec for the first audio m-section of offer that has a
  * non-zero port and RTP formats: the first entry of prefs (our order) that
  * the m-line lists with a matching rtpmap (name ignoring case, clock,
- * channels) or, without rtpmap, a matching static payload type (RFC 3551:
- * PCMU 0, GSM 3, PCMA 8, G722 9, G729 18). If prefs also names
+ * channels, and the fmtp parameter the entry requires, if any) or, without
+ * rtpmap, a matching static payload type (RFC 3551: PCMU 0, GSM 3, PCMA 8,
+ * G722 9, G729 18). If prefs also names
  * "telephone-event", the offer's telephone-event at the chosen clock is
  * added. prefs (nprefs entries) is not retained. Returns 0 and fills
  * *out_choice, -EINVAL for NULL or empty prefs, -ENOENT when there is no

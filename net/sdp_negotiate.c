@@ -148,6 +148,23 @@ static int first_audio_section(const sotto_sdp *offer, size_t *out_index)
     return -ENOENT;
 }
 
+/* 1 when pref names no required fmtp parameter or the format's fmtp has it
+ * with the required value: a peer speaking another version of a codec's
+ * bitstream (or not saying which) must not be matched to it. */
+static int fmtp_required_present(const sotto_sdp_media *m, uint8_t pt,
+                                 const sotto_sdp_codec_pref *pref)
+{
+    char value[SOTTO_SDP_FMTP_LEN];
+    const char *fmtp;
+
+    if (!pref->fmtp_key)
+        return 1;
+    fmtp = sotto_sdp_media_fmtp(m, pt);
+    return pref->fmtp_value && strnlen(fmtp, SOTTO_SDP_FMTP_LEN) < SOTTO_SDP_FMTP_LEN &&
+           sotto_sdp_fmtp_get(fmtp, pref->fmtp_key, value, sizeof(value)) == 0 &&
+           strcmp(value, pref->fmtp_value) == 0;
+}
+
 /* The offered payload type matching pref, or -1. */
 static int find_offered(const sotto_sdp_media *m, const sotto_sdp_codec_pref *pref)
 {
@@ -156,14 +173,27 @@ static int find_offered(const sotto_sdp_media *m, const sotto_sdp_codec_pref *pr
     for (size_t i = 0; i < clamp(m->pt_count, SOTTO_SDP_MAX_PT); i++) {
         const sotto_sdp_rtpmap *r = lookup_rtpmap(m, m->pts[i]);
         if (r && name_is(r->name, sizeof(r->name), pref->name) && r->clock_hz == pref->clock_hz &&
-            (r->channels ? r->channels : 1u) == want_ch)
+            (r->channels ? r->channels : 1u) == want_ch && fmtp_required_present(m, r->pt, pref))
             return m->pts[i];
     }
     return -1;
 }
 
-/* "no shared codec; offer has opus/48000/2 PCMU/8000 ..." into err. */
-static void explain_no_codec(const sotto_sdp_media *m, char *err, size_t errlen)
+/* The pref naming r's codec whose required fmtp parameter r lacks, or NULL. */
+static const sotto_sdp_codec_pref *missing_fmtp(const sotto_sdp_media *m, const sotto_sdp_rtpmap *r,
+                                                const sotto_sdp_codec_pref *prefs, size_t nprefs)
+{
+    for (size_t i = 0; i < nprefs; i++)
+        if (prefs[i].fmtp_key && name_is(r->name, sizeof(r->name), prefs[i].name) &&
+            r->clock_hz == prefs[i].clock_hz && !fmtp_required_present(m, r->pt, &prefs[i]))
+            return &prefs[i];
+    return NULL;
+}
+
+/* "no shared codec; offer has opus/48000/2 PCMU/8000 SOTTO/16000 (not v=2) ..."
+ * into err. */
+static void explain_no_codec(const sotto_sdp_media *m, const sotto_sdp_codec_pref *prefs,
+                             size_t nprefs, char *err, size_t errlen)
 {
     sotto__sdp_out o = {err, errlen, 0};
 
@@ -173,10 +203,14 @@ static void explain_no_codec(const sotto_sdp_media *m, char *err, size_t errlen)
     sotto__sdp_outf(&o, "no shared audio codec; the offer has");
     for (size_t i = 0; i < clamp(m->pt_count, SOTTO_SDP_MAX_PT); i++) {
         const sotto_sdp_rtpmap *r = lookup_rtpmap(m, m->pts[i]);
+        const sotto_sdp_codec_pref *p = r ? missing_fmtp(m, r, prefs, nprefs) : NULL;
+
         if (r)
             sotto__sdp_outf(&o, " %.*s/%u", (int)strnlen(r->name, sizeof(r->name)), r->name,
                             (unsigned)r->clock_hz);
-        else
+        if (p)
+            sotto__sdp_outf(&o, " (not %s=%s)", p->fmtp_key, p->fmtp_value ? p->fmtp_value : "");
+        if (!r)
             sotto__sdp_outf(&o, " pt%u", (unsigned)m->pts[i]);
     }
 }
@@ -240,7 +274,7 @@ int sotto_sdp_negotiate_audio(const sotto_sdp *offer, const sotto_sdp_codec_pref
         *out_choice = c;
         return 0;
     }
-    explain_no_codec(m, err, errlen);
+    explain_no_codec(m, prefs, nprefs, err, errlen);
     return -ENOENT;
 }
 

@@ -2,12 +2,14 @@
  * itself, and the capability queries answer from the description. */
 #include <check.h>
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "codec/codec.h"
+#include "codec/sotto.h"
 
 START_TEST(codec_descriptions_are_consistent)
 {
@@ -105,6 +107,116 @@ START_TEST(codec_sotto_framing_follows_its_mode)
 }
 END_TEST
 
+/* Speech-like test signal: a gliding pulse-ish harmonic series under a
+ * 4 Hz syllable envelope (the codec models voiced speech). */
+static void voiced(int16_t *out, size_t n)
+{
+    double phase = 0.0;
+
+    for (size_t i = 0; i < n; i++) {
+        double t = (double)i / 16000.0, f0 = 120.0 + 60.0 * sin(2.0 * M_PI * 0.7 * t), v = 0.0;
+
+        phase += f0 / 16000.0;
+        for (int h = 1; h <= 20; h++)
+            v += sin(2.0 * M_PI * h * phase) / h * (1.0 + cos(2.0 * M_PI * h * f0 / 1400.0));
+        out[i] = (int16_t)(2500.0 * v * (0.55 + 0.45 * sin(2.0 * M_PI * 4.0 * t)));
+    }
+}
+
+/* A running Sotto instance switched by set_rate between 3.2 and 2 kbit/s,
+ * 20 ms at a time as a call drives it: the encoder gives 8-byte packets,
+ * then (from the next packet boundary) nothing and a 10-byte packet per
+ * 40 ms, then 8-byte ones again; the bytes equal an encoder switched
+ * directly, and decoding those packets one at a time (the 40 ms packet
+ * giving 20 ms, the held 20 ms coming from the next conceal) equals a
+ * decoder following the modes directly, sample for sample. */
+START_TEST(codec_sotto_switches_modes_mid_stream)
+{
+    enum {
+        UNITS = 60
+    };
+    static int16_t pcm[UNITS * 320], out[UNITS * 320], want[UNITS * 320];
+    uint8_t bytes[UNITS][16], direct[16];
+    size_t lens[UNITS], n, done = 0;
+    sotto_codec_params p;
+    sotto_codec *c = NULL;
+    sotto_encoder *enc = NULL;
+    sotto_decoder *dec = NULL;
+    int16_t block[640];
+
+    voiced(pcm, UNITS * 320);
+    sotto_codec_params_default(&p);
+    ck_assert_int_eq(sotto_codec_create(&c, sotto_codec_find("SOTTO"), &p), 0);
+    ck_assert_int_eq(sotto_encoder_create(&enc, SOTTO_MODE_3200), 0);
+    ck_assert_int_eq(sotto_decoder_create(&dec, SOTTO_MODE_3200), 0);
+    for (int u = 0; u < UNITS; u++) {
+        /* Asked at unit 11 (mid-packet would not matter: a switch waits). */
+        if (u == 11 || u == 40)
+            ck_assert_int_eq(sotto_codec_set_rate(c, u == 11 ? 2000 : 3200, 0), 0);
+        ck_assert_int_eq(
+            sotto_codec_encode(c, pcm + u * 320, 320, bytes[u], sizeof(bytes[u]), &lens[u]), 0);
+    }
+    /* 3.2 kbit/s until the request at unit 11, 2 kbit/s packets from unit
+     * 11 (complete at 12, 14, ... 40: the switch back waits for the packet
+     * 39-40 to end), then 3.2 again from 41. */
+    for (int u = 0; u < UNITS; u++) {
+        size_t expect = u < 11 ? 8 : u <= 40 ? (u % 2 == 0 ? 10 : 0) : 8;
+        ck_assert_msg(lens[u] == expect, "unit %d: %zu bytes, want %zu", u, lens[u], expect);
+    }
+    /* The same packets from the encoder switched directly. */
+    for (int u = 0; u < UNITS; u++) {
+        if (lens[u] == 0)
+            continue;
+        sotto_mode m = lens[u] == 10 ? SOTTO_MODE_2000 : SOTTO_MODE_3200;
+        size_t frame = sotto_mode_frame_samples(m);
+
+        ck_assert_int_eq(sotto_encoder_set_mode(enc, m), 0);
+        ck_assert_int_eq(sotto_encode(enc, pcm + (u + 1) * 320 - frame, direct), 0);
+        ck_assert_mem_eq(direct, bytes[u], lens[u]);
+    }
+    /* Decoding in 20 ms periods: a 10-byte packet's period, then a period
+     * without a packet that the held half fills. */
+    for (int u = 0; u < UNITS; u++) {
+        if (lens[u] == 0)
+            continue;
+        if (lens[u] == 10) {
+            ck_assert_int_eq(sotto_codec_decode(c, bytes[u], 10, out + done, 320, &n), 0);
+            ck_assert_uint_eq(n, 320);
+            ck_assert_int_eq(sotto_codec_conceal(c, out + done + 320, 320, &n), 0);
+            ck_assert_uint_eq(n, 320);
+            done += 640;
+        } else {
+            ck_assert_int_eq(sotto_codec_decode(c, bytes[u], 8, out + done, 320, &n), 0);
+            ck_assert_uint_eq(n, 320);
+            done += 320;
+        }
+    }
+    ck_assert_uint_eq(done, (size_t)(UNITS * 320));
+    done = 0;
+    for (int u = 0; u < UNITS; u++) {
+        if (lens[u] == 0)
+            continue;
+        sotto_mode m = lens[u] == 10 ? SOTTO_MODE_2000 : SOTTO_MODE_3200;
+
+        ck_assert_int_eq(sotto_decoder_set_mode(dec, m), 0);
+        ck_assert_int_eq(sotto_decode(dec, bytes[u], lens[u], block), 0);
+        memcpy(want + done, block, sotto_mode_frame_samples(m) * sizeof(int16_t));
+        done += sotto_mode_frame_samples(m);
+    }
+    ck_assert_mem_eq(out, want, sizeof(out));
+    /* A lost 40 ms packet is concealed in 20 ms periods too. */
+    ck_assert_int_eq(sotto_codec_decode(c, bytes[12], 10, out, 320, &n), 0);
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_eq(sotto_codec_conceal(c, out, 320, &n), 0);
+        ck_assert_uint_eq(n, 320);
+    }
+    ck_assert_int_eq(sotto_codec_decode(c, bytes[20], 7, out, 320, &n), -EBADMSG);
+    sotto_encoder_destroy(&enc);
+    sotto_decoder_destroy(&dec);
+    sotto_codec_destroy(&c);
+}
+END_TEST
+
 static Suite *codec_suite(void)
 {
     Suite *s = suite_create("codec");
@@ -114,6 +226,7 @@ static Suite *codec_suite(void)
     tcase_add_test(reg, codec_descriptions_are_consistent);
     tcase_add_test(reg, codec_framing_matches_the_encoder);
     tcase_add_test(reg, codec_sotto_framing_follows_its_mode);
+    tcase_add_test(reg, codec_sotto_switches_modes_mid_stream);
     suite_add_tcase(s, reg);
     return s;
 }

@@ -462,7 +462,7 @@ START_TEST(media_sotto_packs_frames_per_ptime)
     for (size_t i = 0; i < w.count; i++) {
         sotto_rtp_packet p = parse_rtp(&w.pkts[i]);
 
-        ck_assert_int_eq(sotto_payload_parse(p.payload, p.payload_len, 8, &v), 0);
+        ck_assert_int_eq(sotto_payload_parse(p.payload, p.payload_len, &v), 0);
         ck_assert_uint_eq(v.primary_count, 3);
         ck_assert_uint_eq(v.redundant_count, 0);
         if (i)
@@ -499,8 +499,8 @@ START_TEST(media_redundancy_depth_follows_reports)
     uint32_t depth = st.redundant_frames;
     size_t last = w.count - 1;
     sotto_rtp_packet p = parse_rtp(&w.pkts[last]), q = parse_rtp(&w.pkts[last - 1]);
-    ck_assert_int_eq(sotto_payload_parse(p.payload, p.payload_len, 8, &v), 0);
-    ck_assert_int_eq(sotto_payload_parse(q.payload, q.payload_len, 8, &prev), 0);
+    ck_assert_int_eq(sotto_payload_parse(p.payload, p.payload_len, &v), 0);
+    ck_assert_int_eq(sotto_payload_parse(q.payload, q.payload_len, &prev), 0);
     ck_assert_uint_eq(v.redundant_count, depth);
     /* The newest redundant frame is the previous packet's primary. */
     ck_assert_mem_eq(v.redundant + (v.redundant_count - 1) * 8, prev.primary, 8);
@@ -550,6 +550,97 @@ START_TEST(media_redundant_copies_recover_lost_frames)
     ck_assert_uint_gt(st.remote_redundant_frames, 0);
     ck_assert_uint_ge(st.frames_recovered, 20);
     ck_assert_uint_eq(st.bad_payloads, 0);
+    sotto_media_destroy(&tx);
+    sotto_media_destroy(&rx);
+}
+END_TEST
+
+/* Sotto on an 8 kbit/s link: a loss report moves the sender to the 2
+ * kbit/s mode (header mode bit, 10-byte frames, one redundant copy in each
+ * 120 ms packet); the receiver follows packet by packet and plays on
+ * without concealing anything; clean reports bring the 3.2 kbit/s mode
+ * back. */
+START_TEST(media_sotto_switches_to_2_kbit_on_a_slow_lossy_link_and_back)
+{
+    static wire w, back;
+    static size_t order[MAX_CAUGHT];
+    sotto_media_params mp;
+    sotto_media *tx = NULL, *rx = NULL;
+    sotto_media_stats st;
+    sotto_payload_view v;
+    uint64_t phase = 0, now = 0;
+
+    memset(&w, 0, sizeof(w));
+    memset(&back, 0, sizeof(back));
+    sotto_params(&mp, 20, 120, &w);
+    mp.link_kbps = 8;
+    mp.srtp_tag_bytes = 4;
+    ck_assert_int_eq(sotto_media_create(&tx, &mp), 0);
+    sotto_params(&mp, 20, 120, &back);
+    ck_assert_int_eq(sotto_media_create(&rx, &mp), 0);
+    now = run_ticks(tx, 60, now, &phase);
+    sotto_rtp_packet p = parse_rtp(&w.pkts[w.count - 1]);
+    ck_assert_int_eq(sotto_payload_parse(p.payload, p.payload_len, &v), 0);
+    ck_assert_uint_eq(v.frame_bytes, 8);
+    ck_assert_uint_eq(v.primary_count, 6);
+    ck_assert_uint_eq(v.redundant_count, 0);
+    report_loss(tx, p.ssrc, 26, now); /* 10 % lost */
+    now = run_ticks(tx, 120, now, &phase);
+    sotto_media_get_stats(tx, now, &st);
+    ck_assert_int_eq(st.controller.low_mode, 1);
+    ck_assert_uint_eq(st.controller.bitrate, 2000);
+    p = parse_rtp(&w.pkts[w.count - 1]);
+    ck_assert_int_eq(sotto_payload_parse(p.payload, p.payload_len, &v), 0);
+    ck_assert_uint_eq(p.payload[0] & 0xC0, 0xC0);
+    ck_assert_uint_eq(v.frame_bytes, 10);
+    ck_assert_uint_eq(v.primary_count, 3);
+    ck_assert_uint_eq(v.redundant_count, 1);
+    /* Timestamps stay on the 20 ms grid across the switch: 120 ms apart. */
+    sotto_rtp_packet before = parse_rtp(&w.pkts[w.count - 2]);
+    ck_assert_uint_eq(p.timestamp - before.timestamp, 1920);
+    /* The receiver plays the 3.2 and then the 2 kbit/s packets without a gap. */
+    size_t n = rtp_count(&w, order);
+    deliver(rx, &w, order, n, now, 120000);
+    sotto_media_get_stats(rx, now + 60000000, &st);
+    ck_assert_uint_eq(st.bad_payloads, 0);
+    ck_assert_uint_eq(st.decode_errors, 0);
+    ck_assert_uint_eq(st.remote_ptime_ms, 120);
+    ck_assert_uint_eq(st.remote_redundant_frames, 1);
+    /* Every 20 ms period of both modes was played from a packet (the
+     * second half of each 40 ms frame too): none concealed, none late. */
+    ck_assert_uint_eq(st.frames_played, n * 6);
+    ck_assert_uint_eq(st.packets_late, 0);
+    /* Lost packets in the 2 kbit/s stream: their last 40 ms comes back from
+     * the next packet's copy. This receiver would itself send 20 ms packets
+     * without redundancy (it never switches): it still takes the peer's. */
+    sotto_media_destroy(&rx);
+    memset(&back, 0, sizeof(back));
+    sotto_params(&mp, 20, 20, &back);
+    mp.redundancy = 0;
+    ck_assert_int_eq(sotto_media_create(&rx, &mp), 0);
+    w.count = 0;
+    now = run_ticks(tx, 120, now, &phase);
+    n = rtp_count(&w, order);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (i % 4 != 2)
+            order[k++] = order[i];
+    deliver(rx, &w, order, k, now, 120000);
+    sotto_media_get_stats(rx, now + 60000000, &st);
+    ck_assert_uint_ge(st.frames_recovered, 2 * (n / 4 - 1));
+    ck_assert_uint_eq(st.bad_payloads, 0);
+    /* Clean reports: back to 3.2 kbit/s once loss has cleared. */
+    for (int i = 0; i < 14; i++) {
+        report_loss(tx, p.ssrc, 0, now);
+        w.count = 0;
+        now = run_ticks(tx, 200, now, &phase);
+    }
+    sotto_media_get_stats(tx, now, &st);
+    ck_assert_int_eq(st.controller.low_mode, 0);
+    p = parse_rtp(&w.pkts[w.count - 1]);
+    ck_assert_int_eq(sotto_payload_parse(p.payload, p.payload_len, &v), 0);
+    ck_assert_uint_eq(v.frame_bytes, 8);
+    ck_assert_uint_eq(st.controller.bitrate, 3200);
     sotto_media_destroy(&tx);
     sotto_media_destroy(&rx);
 }
@@ -637,7 +728,7 @@ START_TEST(media_link_cap_lengthens_packets)
     ck_assert_int_gt(st.ptime_ms, 20);
     ck_assert_uint_le(st.controller.wire_bps, 8000);
     sotto_rtp_packet p = parse_rtp(&w.pkts[0]);
-    ck_assert_int_eq(sotto_payload_parse(p.payload, p.payload_len, 8, &v), 0);
+    ck_assert_int_eq(sotto_payload_parse(p.payload, p.payload_len, &v), 0);
     ck_assert_uint_eq(v.primary_count * 20, (size_t)st.ptime_ms);
     ck_assert_uint_eq(w.count * (size_t)st.ptime_ms, 60 * 20);
     sotto_media_destroy(&m);
@@ -891,6 +982,7 @@ static Suite *media_suite(void)
     tcase_add_test(rx, media_dummy_codec_round_trips);
     tcase_add_test(ctl, media_redundancy_depth_follows_reports);
     tcase_add_test(ctl, media_redundant_copies_recover_lost_frames);
+    tcase_add_test(ctl, media_sotto_switches_to_2_kbit_on_a_slow_lossy_link_and_back);
     tcase_add_test(ctl, media_opus_red_carries_previous_packet);
     tcase_add_test(ctl, media_rtcp_reports_and_rtt);
     suite_add_tcase(s, tx);

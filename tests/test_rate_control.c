@@ -2,6 +2,7 @@
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "net/rate_control.h"
 
@@ -117,6 +118,95 @@ START_TEST(ratectl_does_not_oscillate_around_a_threshold)
     for (i = 0; i < 200; i++)
         report(c, i % 3 ? 0.08 : 0.13, t += 5 * S);
     ck_assert_uint_le(get(c).changes, 4);
+    sotto_ratectl_destroy(&c);
+}
+END_TEST
+
+/* Sotto on an 8 kbit/s link: 3.2 kbit/s frames fill 120 ms packets with no
+ * room for a copy, 2 kbit/s (40 ms, 10-byte) frames leave room for one. */
+static sotto_ratectl *make_switching(uint32_t link_kbps)
+{
+    sotto_ratectl_config cfg;
+    sotto_ratectl *c = NULL;
+
+    sotto_ratectl_config_default(&cfg);
+    cfg.link_kbps = link_kbps;
+    cfg.packet_overhead_bytes = 59; /* link framing + IPv4/UDP + RTP + 4-byte tag + header */
+    cfg.max_redundant_frames = 12;
+    cfg.low_frame_ms = 40;
+    cfg.low_frame_bytes = 10;
+    ck_assert_int_eq(sotto_ratectl_create(&c, &cfg), 0);
+    return c;
+}
+
+/* Loss of 5 % or more on a capped link moves to the low-rate mode, which
+ * buys a redundant frame; it stays there while some loss remains (3 %),
+ * and comes back only after loss has cleared, two reports and the hold. */
+START_TEST(ratectl_slow_lossy_link_switches_to_the_low_mode_with_hysteresis)
+{
+    sotto_ratectl *c = make_switching(8);
+    sotto_ratectl_decision d = get(c);
+    uint64_t t = 0;
+    int i, back_at = -1;
+
+    ck_assert_int_eq(d.low_mode, 0);
+    ck_assert_uint_eq(d.ptime_ms, 120);
+    ck_assert_uint_eq(d.redundant_frames, 0);
+    ck_assert_int_eq(report(c, 0.03, t += 5 * S), 0); /* 3 %: not enough to switch */
+    ck_assert_int_eq(get(c).low_mode, 0);
+    ck_assert_int_eq(report(c, 0.08, t += 5 * S), 1);
+    d = get(c);
+    ck_assert_int_eq(d.low_mode, 1);
+    ck_assert_uint_eq(d.ptime_ms, 120);
+    ck_assert_uint_eq(d.redundant_frames, 1); /* one 40 ms copy */
+    ck_assert_uint_eq(d.bitrate, 2000);
+    ck_assert_uint_eq(d.wire_bps, (4 * 10 + 59) * 8 * 1000 / 120);
+    ck_assert_uint_le(d.wire_bps, d.cap_bps);
+    ck_assert_ptr_nonnull(strstr(d.reason, "low-rate mode"));
+    /* Loss that goes on at 3 % keeps it. */
+    for (i = 0; i < 20; i++)
+        report(c, 0.03, t += 5 * S);
+    ck_assert_int_eq(get(c).low_mode, 1);
+    /* Loss gone: back to the normal mode once the smoothed loss is under
+     * 1.2 %, confirmed by a second report. */
+    for (i = 0; i < 30 && back_at < 0; i++) {
+        if (report(c, 0.0, t += 5 * S) == 1)
+            back_at = i;
+    }
+    ck_assert_int_ge(back_at, 3);
+    d = get(c);
+    ck_assert_int_eq(d.low_mode, 0);
+    ck_assert_uint_eq(d.bitrate, 3200);
+    ck_assert_uint_eq(d.ptime_ms, 120);
+    ck_assert_ptr_null(strstr(d.reason, "low-rate mode"));
+    /* Loss wobbling across the entry level switches at most once each way. */
+    uint64_t before = get(c).changes;
+    for (i = 0; i < 200; i++)
+        report(c, i % 2 ? 0.02 : 0.06, t += 5 * S);
+    ck_assert_uint_le(get(c).changes - before, 2);
+    sotto_ratectl_destroy(&c);
+}
+END_TEST
+
+/* Without a cap the normal mode fits any redundancy: loss never switches
+ * modes; nor does a controller without a low mode. */
+START_TEST(ratectl_low_mode_only_where_it_buys_protection)
+{
+    sotto_ratectl *c = make_switching(0);
+    uint64_t t = 0;
+
+    report(c, 0.20, t += 5 * S);
+    ck_assert_int_eq(get(c).low_mode, 0);
+    ck_assert_uint_eq(get(c).redundant_frames, 4);
+    sotto_ratectl_destroy(&c);
+    c = make(8);
+    report(c, 0.20, t += 5 * S);
+    ck_assert_int_eq(get(c).low_mode, 0);
+    sotto_ratectl_destroy(&c);
+    /* A 40 kbit/s link fits full protection in the normal mode too. */
+    c = make_switching(40);
+    report(c, 0.20, t += 5 * S);
+    ck_assert_int_eq(get(c).low_mode, 0);
     sotto_ratectl_destroy(&c);
 }
 END_TEST
@@ -263,6 +353,8 @@ static Suite *ratectl_suite(void)
     tcase_add_test(tc, ratectl_bitrate_codec_fits_cap_above_floor);
     tcase_add_test(tc, ratectl_bitrate_codec_adds_red_copies_within_cap);
     tcase_add_test(tc, ratectl_rejects_bad_config_and_feedback);
+    tcase_add_test(tc, ratectl_slow_lossy_link_switches_to_the_low_mode_with_hysteresis);
+    tcase_add_test(tc, ratectl_low_mode_only_where_it_buys_protection);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -508,15 +508,18 @@ END_TEST
 /* ---- negotiation and answers ---- */
 
 static const sotto_sdp_codec_pref opus_first[] = {
-    {"opus", 48000, 2}, {"PCMU", 8000, 1}, {"telephone-event", 0, 0}};
+    {"opus", 48000, 2, NULL, NULL}, {"PCMU", 8000, 1, NULL, NULL},
+    {"telephone-event", 0, 0, NULL, NULL}};
 static const sotto_sdp_codec_pref pcmu_first[] = {
-    {"PCMU", 8000, 1}, {"OPUS", 48000, 2}, {"telephone-event", 0, 0}};
+    {"PCMU", 8000, 1, NULL, NULL}, {"OPUS", 48000, 2, NULL, NULL},
+    {"telephone-event", 0, 0, NULL, NULL}};
 
 START_TEST(negotiate_picks_first_of_our_codecs_the_offer_has)
 {
     sotto_sdp *s = parse_sample("chromium-offer.sdp");
     sotto_sdp_codec_choice c;
-    static const sotto_sdp_codec_pref mono_opus[] = {{"opus", 48000, 1}, {"PCMA", 8000, 1}};
+    static const sotto_sdp_codec_pref mono_opus[] = {{"opus", 48000, 1, NULL, NULL},
+                                                       {"PCMA", 8000, 1, NULL, NULL}};
 
     ck_assert_int_eq(sotto_sdp_negotiate_audio(s, opus_first, 3, &c, NULL, 0), 0);
     ck_assert_uint_eq(c.pt, 111);
@@ -544,7 +547,7 @@ END_TEST
 START_TEST(negotiate_uses_static_payload_types_without_rtpmap)
 {
     const char *text = HEADER "m=audio 5004 RTP/AVP 0 8\r\nc=IN IP4 192.0.2.1\r\n";
-    static const sotto_sdp_codec_pref prefs[] = {{"PCMA", 8000, 1}};
+    static const sotto_sdp_codec_pref prefs[] = {{"PCMA", 8000, 1, NULL, NULL}};
     sotto_sdp *s = new_sdp();
     sotto_sdp_codec_choice c;
 
@@ -560,7 +563,7 @@ START_TEST(negotiate_fails_with_enoent_when_nothing_is_shared)
 {
     sotto_sdp *video = parse_sample("chromium-video-offer.sdp");
     sotto_sdp *audio = parse_sample("aiortc-offer.sdp");
-    static const sotto_sdp_codec_pref g729[] = {{"G729", 8000, 1}};
+    static const sotto_sdp_codec_pref g729[] = {{"G729", 8000, 1, NULL, NULL}};
     sotto_sdp_codec_choice c;
     char err[256] = "";
 
@@ -1241,19 +1244,68 @@ END_TEST
 
 /* The offer skeleton: what we offer is what a parser reads back, and a
  * negotiation against it picks our first format. */
+/* A codec with a bitstream version (Sotto's fmtp v=2) matches only a
+ * format announcing that version: another or a missing one falls through
+ * to the next codec in our order. */
+START_TEST(negotiate_requires_the_fmtp_version)
+{
+    static const sotto_sdp_codec_pref prefs[] = {{"SOTTO", 16000, 1, "v", "2"},
+                                                 {"opus", 48000, 2, NULL, NULL}};
+    static const sotto_sdp_codec_pref any_version[] = {{"SOTTO", 16000, 1, NULL, NULL}};
+    const char *old_peer = HEADER "m=audio 9 UDP/TLS/RTP/SAVPF 100 101 111\r\n"
+                                  "a=rtpmap:100 SOTTO/16000\r\n"
+                                  "a=fmtp:100 mode=3200;redundancy=1\r\n"
+                                  "a=rtpmap:101 SOTTO/16000\r\n"
+                                  "a=fmtp:101 mode=3200;redundancy=1;v=1\r\n"
+                                  "a=rtpmap:111 opus/48000/2\r\n";
+    const char *both = HEADER "m=audio 9 UDP/TLS/RTP/SAVPF 101 102 111\r\n"
+                              "a=rtpmap:101 SOTTO/16000\r\n"
+                              "a=fmtp:101 v=1;mode=3200\r\n"
+                              "a=rtpmap:102 SOTTO/16000\r\n"
+                              "a=fmtp:102 mode=2000; V=2;redundancy=1\r\n"
+                              "a=rtpmap:111 opus/48000/2\r\n";
+    const char *only_v1 = HEADER "m=audio 9 UDP/TLS/RTP/SAVPF 100\r\n"
+                                 "a=rtpmap:100 SOTTO/16000\r\n"
+                                 "a=fmtp:100 v=22\r\n";
+    sotto_sdp *s = new_sdp();
+    sotto_sdp_codec_choice c;
+    char err[256] = "";
+
+    ck_assert_int_eq(parse_text(old_peer, s, NULL, 0), 0);
+    ck_assert_int_eq(sotto_sdp_negotiate_audio(s, prefs, 2, &c, NULL, 0), 0);
+    ck_assert_str_eq(c.name, "opus");
+    ck_assert_uint_eq(c.pt, 111);
+    ck_assert_uint_eq(c.pref_index, 1);
+
+    ck_assert_int_eq(parse_text(both, s, NULL, 0), 0);
+    ck_assert_int_eq(sotto_sdp_negotiate_audio(s, prefs, 2, &c, NULL, 0), 0);
+    ck_assert_str_eq(c.name, "SOTTO");
+    ck_assert_uint_eq(c.pt, 102);
+    ck_assert_str_eq(c.fmtp, "mode=2000; V=2;redundancy=1");
+
+    ck_assert_int_eq(parse_text(only_v1, s, NULL, 0), 0);
+    ck_assert_int_eq(sotto_sdp_negotiate_audio(s, prefs, 2, &c, err, sizeof(err)), -ENOENT);
+    ck_assert_msg(strstr(err, "SOTTO/16000 (not v=2)"), "%s", err);
+    /* A preference without a required parameter takes any version. */
+    ck_assert_int_eq(sotto_sdp_negotiate_audio(s, any_version, 1, &c, NULL, 0), 0);
+    ck_assert_uint_eq(c.pt, 100);
+    free(s);
+}
+END_TEST
+
 START_TEST(offer_builds_a_webrtc_audio_section)
 {
     static sotto_sdp offer, parsed, answer;
     static char text[SOTTO_SDP_MAX_TEXT];
     const sotto_sdp_format formats[] = {
-        {100, "SOTTO", 16000, 0, "mode=3200;redundancy=1"},
+        {100, "SOTTO", 16000, 0, "mode=3200;redundancy=1;v=2"},
         {111, "opus", 48000, 2, "minptime=10;useinbandfec=1"},
         {0, "PCMU", 8000, 0, NULL},
         {63, "red", 48000, 2, "111/111"},
     };
     sotto_sdp_fingerprint fp;
     sotto_sdp_offer_params op;
-    sotto_sdp_codec_pref pref = {"SOTTO", 16000, 1};
+    sotto_sdp_codec_pref pref = {"SOTTO", 16000, 1, "v", "2"};
     sotto_sdp_codec_choice choice;
     char err[160];
     size_t len;
@@ -1282,7 +1334,7 @@ START_TEST(offer_builds_a_webrtc_audio_section)
     ck_assert_uint_eq(parsed.media_count, 1);
     ck_assert_uint_eq(m->pt_count, 4);
     ck_assert_uint_eq(m->pts[0], 100);
-    ck_assert_str_eq(sotto_sdp_media_fmtp(m, 100), "mode=3200;redundancy=1");
+    ck_assert_str_eq(sotto_sdp_media_fmtp(m, 100), "mode=3200;redundancy=1;v=2");
     ck_assert_int_eq(m->ice_dtls.setup, SOTTO_SDP_SETUP_ACTPASS);
     ck_assert(m->rtcp_mux && m->rtcp_rsize && m->end_of_candidates);
     ck_assert_uint_eq(m->maxptime_ms, 120);
@@ -1361,6 +1413,7 @@ static Suite *sdp_suite(void)
     tcase_add_test(negotiate, negotiate_picks_first_of_our_codecs_the_offer_has);
     tcase_add_test(negotiate, negotiate_uses_static_payload_types_without_rtpmap);
     tcase_add_test(negotiate, negotiate_fails_with_enoent_when_nothing_is_shared);
+    tcase_add_test(negotiate, negotiate_requires_the_fmtp_version);
     tcase_add_test(negotiate, answer_to_chromium_offer_is_jsep_shaped);
     tcase_add_test(negotiate, answer_rejects_other_sections_and_mirrors_setup);
     tcase_add_test(negotiate, answer_refuses_offers_it_cannot_meet);

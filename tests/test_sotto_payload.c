@@ -27,11 +27,39 @@ START_TEST(payload_round_trip_with_redundancy)
     ck_assert_int_eq(sotto_payload_pack(FB, red, 3, prim, 2, buf, sizeof(buf), &len), 0);
     ck_assert_uint_eq(len, 1 + 5 * FB);
     ck_assert_uint_eq(buf[0], 0x40 | 3);
-    ck_assert_int_eq(sotto_payload_parse(buf, len, FB, &v), 0);
+    ck_assert_int_eq(sotto_payload_parse(buf, len, &v), 0);
     ck_assert_uint_eq(v.redundant_count, 3);
     ck_assert_uint_eq(v.primary_count, 2);
     ck_assert_mem_eq(v.redundant, red, sizeof(red));
     ck_assert_mem_eq(v.primary, prim, sizeof(prim));
+    ck_assert_uint_eq(v.frame_bytes, FB);
+}
+END_TEST
+
+/* 2 kbit/s frames are 10 bytes and set the mode bit: the receiver learns
+ * the frame size from the header, so the sender may switch modes from one
+ * packet to the next. */
+START_TEST(payload_mode_bit_names_the_frame_size)
+{
+    uint8_t frames[4 * 10], buf[64];
+    sotto_payload_view v;
+    size_t len = 0;
+
+    for (size_t i = 0; i < sizeof(frames); i++)
+        frames[i] = (uint8_t)(i * 7);
+    ck_assert_int_eq(sotto_payload_pack(10, frames, 1, frames + 10, 3, buf, sizeof(buf), &len), 0);
+    ck_assert_uint_eq(len, 41);
+    ck_assert_uint_eq(buf[0], 0xC0 | 1);
+    ck_assert_int_eq(sotto_payload_parse(buf, len, &v), 0);
+    ck_assert_uint_eq(v.frame_bytes, 10);
+    ck_assert_uint_eq(v.redundant_count, 1);
+    ck_assert_uint_eq(v.primary_count, 3);
+    ck_assert_mem_eq(v.primary, frames + 10, 30);
+    /* The same 41 bytes with the mode bit cleared are five 8-byte frames. */
+    buf[0] = 0x40 | 1;
+    ck_assert_int_eq(sotto_payload_parse(buf, len, &v), 0);
+    ck_assert_uint_eq(v.frame_bytes, 8);
+    ck_assert_uint_eq(v.primary_count, 4);
 }
 END_TEST
 
@@ -43,7 +71,7 @@ START_TEST(payload_without_redundancy)
 
     fill_frames(prim, 6, 1);
     ck_assert_int_eq(sotto_payload_pack(FB, NULL, 0, prim, 6, buf, sizeof(buf), &len), 0);
-    ck_assert_int_eq(sotto_payload_parse(buf, len, FB, &v), 0);
+    ck_assert_int_eq(sotto_payload_parse(buf, len, &v), 0);
     ck_assert_uint_eq(v.redundant_count, 0);
     ck_assert_uint_eq(v.primary_count, 6);
     ck_assert_ptr_eq(v.primary, buf + 1);
@@ -57,6 +85,7 @@ START_TEST(payload_pack_rejects_bad_arguments)
 
     ck_assert_int_eq(sotto_payload_pack(FB, NULL, 0, prim, 0, buf, sizeof(buf), &len), -EINVAL);
     ck_assert_int_eq(sotto_payload_pack(0, NULL, 0, prim, 1, buf, sizeof(buf), &len), -EINVAL);
+    ck_assert_int_eq(sotto_payload_pack(9, NULL, 0, prim, 1, buf, sizeof(buf), &len), -EINVAL);
     ck_assert_int_eq(sotto_payload_pack(FB, NULL, 1, prim, 1, buf, sizeof(buf), &len), -EINVAL);
     ck_assert_int_eq(sotto_payload_pack(FB, prim, 64, prim, 1, buf, sizeof(buf), &len),
                      -EINVAL);
@@ -76,17 +105,20 @@ START_TEST(payload_parse_rejects_every_bad_length)
     ck_assert_int_eq(sotto_payload_pack(FB, red, 2, prim, 1, buf, sizeof(buf), &len), 0);
     /* Every truncation either breaks the frame grid or leaves no primary. */
     for (cut = 0; cut < len; cut++)
-        ck_assert_int_eq(sotto_payload_parse(buf, cut, FB, &v), -EBADMSG);
+        ck_assert_int_eq(sotto_payload_parse(buf, cut, &v), -EBADMSG);
     /* R claiming every frame leaves no primary frame. */
     buf[0] = 0x40 | 3;
-    ck_assert_int_eq(sotto_payload_parse(buf, len, FB, &v), -EBADMSG);
-    /* Versions other than 01. */
+    ck_assert_int_eq(sotto_payload_parse(buf, len, &v), -EBADMSG);
+    /* Bit 6 clear, in either mode. */
     buf[0] = 0x00 | 2;
-    ck_assert_int_eq(sotto_payload_parse(buf, len, FB, &v), -EBADMSG);
+    ck_assert_int_eq(sotto_payload_parse(buf, len, &v), -EBADMSG);
+    buf[0] = 0x80 | 2;
+    ck_assert_int_eq(sotto_payload_parse(buf, len, &v), -EBADMSG);
+    /* The 2 kbit/s mode bit on 8-byte frames: 25 bytes are no grid of 10. */
     buf[0] = 0xC0 | 2;
-    ck_assert_int_eq(sotto_payload_parse(buf, len, FB, &v), -EBADMSG);
-    ck_assert_int_eq(sotto_payload_parse(NULL, len, FB, &v), -EINVAL);
-    ck_assert_int_eq(sotto_payload_parse(buf, len, 0, &v), -EINVAL);
+    ck_assert_int_eq(sotto_payload_parse(buf, len, &v), -EBADMSG);
+    ck_assert_int_eq(sotto_payload_parse(NULL, len, &v), -EINVAL);
+    ck_assert_int_eq(sotto_payload_parse(buf, len, NULL), -EINVAL);
 }
 END_TEST
 
@@ -97,8 +129,8 @@ START_TEST(payload_parse_rejects_too_many_primary_frames)
     memset(buf, 0, sizeof(buf));
     buf[0] = 0x40;
     sotto_payload_view v;
-    ck_assert_int_eq(sotto_payload_parse(buf, sizeof(buf), FB, &v), -EBADMSG);
-    ck_assert_int_eq(sotto_payload_parse(buf, 1 + 64 * FB, FB, &v), 0);
+    ck_assert_int_eq(sotto_payload_parse(buf, sizeof(buf), &v), -EBADMSG);
+    ck_assert_int_eq(sotto_payload_parse(buf, 1 + 64 * FB, &v), 0);
     ck_assert_uint_eq(v.primary_count, 64);
 }
 END_TEST
@@ -167,6 +199,7 @@ static Suite *payload_suite(void)
     Suite *s = suite_create("sotto_payload");
     TCase *tc = tcase_create("core");
 
+    tcase_add_test(tc, payload_mode_bit_names_the_frame_size);
     tcase_add_test(tc, payload_round_trip_with_redundancy);
     tcase_add_test(tc, payload_without_redundancy);
     tcase_add_test(tc, payload_pack_rejects_bad_arguments);

@@ -160,6 +160,8 @@ PROFILES = collections.OrderedDict((p.name, p) for p in [
     Profile("bursty", "Gilbert-Elliott loss: 15% in bursts of 3 packets, 20 ms one-way",
             delay_ms=20, ge=_ge_bursty()),
     Profile("slow8k", "8 kbit/s link, 200 ms RTT, no loss", rate_kbit=8, delay_ms=100),
+    Profile("slow8k-lossy", "8 kbit/s link, 200 ms RTT, 10% random loss", rate_kbit=8,
+            delay_ms=100, loss_pct=10),
 ])
 
 

@@ -51,12 +51,13 @@ static void check_round_trip(const sotto_sdp *sdp)
 static void check_answer(const sotto_sdp *offer)
 {
     static const sotto_sdp_codec_pref prefs[] = {
-        {"opus", 48000, 2}, {"PCMU", 8000, 1}, {"telephone-event", 0, 0}};
+        {"SOTTO", 16000, 1, "v", "2"}, {"opus", 48000, 2, NULL, NULL},
+        {"PCMU", 8000, 1, NULL, NULL}, {"telephone-event", 0, 0, NULL, NULL}};
     sotto_sdp_codec_choice choice;
     sotto_sdp_fingerprint fp;
     sotto_sdp_answer_params a;
 
-    if (sotto_sdp_negotiate_audio(offer, prefs, 3, &choice, NULL, 0) != 0)
+    if (sotto_sdp_negotiate_audio(offer, prefs, 4, &choice, NULL, 0) != 0)
         return;
     memset(&fp, 0x5A, sizeof(fp));
     fp.hash = SOTTO_SDP_HASH_SHA256;

@@ -305,6 +305,43 @@ class SottoCodecCall(unittest.TestCase):
             self.assertIsNotNone(seg, "nothing arrived at " + d.dir)
             self.assertGreater(tone_power(seg, rate, freq), 0.8)
 
+    def test_a_peer_of_another_sotto_bitstream_gets_opus(self):
+        # An offer whose SOTTO format has no v=2 (a version 1 sottod) must
+        # not get SOTTO: the two would decode each other's packets wrongly.
+        p = Pair(order="sotto,opus,pcmu", backend="null")
+        try:
+            offer = rpc(p.a, "offer")
+            sdp = decode_token(offer["token"])
+            self.assertIn("mode=3200;redundancy=1;v=2", sdp)
+            old = sdp.replace(";v=2", "")
+            answer = rpc(p.b, "accept", {"token": encode_token(old)})
+            answer_sdp = decode_token(answer["token"])
+            self.assertNotIn("SOTTO", answer_sdp)
+            self.assertIn("opus/48000/2", answer_sdp)
+            rpc(p.a, "complete", {"token": answer["token"]})
+            ok = wait_for(lambda: all(p.state(d) == "active" for d in (p.a, p.b)), 10)
+            self.assertTrue(ok, (p.a.read_log(), p.b.read_log()))
+            for d in (p.a, p.b):
+                self.assertEqual(rpc(d, "stats")["calls"][0]["codec"], "opus")
+        finally:
+            self.assertEqual(p.stop(), (0, 0))
+
+    def test_an_answer_of_another_sotto_bitstream_is_refused(self):
+        p = Pair(order="sotto,opus", backend="null")
+        try:
+            offer = rpc(p.a, "offer")
+            answer = rpc(p.b, "accept", {"token": offer["token"]})
+            sdp = decode_token(answer["token"])
+            self.assertIn(";v=2", sdp)
+            c = Client(p.a.socket, timeout=20)
+            r = c.request("complete", {"token": encode_token(sdp.replace(";v=2", ";v=1"))})
+            c.close()
+            self.assertFalse(r["ok"])
+            self.assertIn("chose SOTTO without fmtp v=2", r["error"]["message"])
+            self.assertNotEqual(p.state(p.a), "active")
+        finally:
+            p.stop()
+
 
 class SlowLinkCall(unittest.TestCase):
     def test_an_8_kbit_link_gets_long_packets_and_the_short_srtp_tag(self):
