@@ -141,6 +141,15 @@ int sottod__build_offer(sottod_call *call, char *buf, size_t buflen, char *err, 
     int n, rc;
 
     n = sottod__codec_prefs(cfg, prefs, 8);
+    /* An AudioBridge room mixes Opus: offering anything else only costs bytes. */
+    if (call->signalling == SIGNAL_JANUS) {
+        const sotto_codec_desc *opus = sotto_codec_find("opus");
+
+        n = opus ? 1 : 0;
+        if (opus)
+            prefs[0] = (sotto_sdp_codec_pref){ opus->name, (uint32_t)opus->clock_rate,
+                                               (uint8_t)opus->channels };
+    }
     if (n <= 0) {
         snprintf(err, errlen, "no usable codec in [codec] order");
         return -EINVAL;

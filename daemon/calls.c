@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "daemon/call_http.h"
+#include "daemon/call_janus.h"
 #include "daemon/call_internal.h"
 #include "daemon/contacts.h"
 #include "daemon/dirs.h"
@@ -87,6 +88,7 @@ static void on_call_handle_closed(uv_handle_t *h)
         }
     }
     free(call->remote);
+    free(call->conference);
     free(call);
     if (mgr->closing && !mgr->calls) {
         sotto_identity_destroy(&mgr->identity);
@@ -113,6 +115,7 @@ void sottod__call_end(sottod_call *call, const char *reason)
         call->pending = NULL;
     }
     sottod__http_call_ended(call);
+    sottod__janus_call_ended(call);
     sotto_media_destroy(&call->media);
     sotto_transport_destroy(&call->transport);
     uv_close((uv_handle_t *)&call->rtcp_timer, on_call_handle_closed);
@@ -151,6 +154,7 @@ static void on_media_decision(void *opaque, const sotto_ratectl_decision *d)
          json_pack("{s:i, s:i, s:i, s:i, s:f, s:s}", "ptime_ms", (int)d->ptime_ms,
                    "redundant_frames", (int)d->redundant_frames, "bitrate", (int)d->bitrate,
                    "wire_bps", (int)d->wire_bps, "loss", d->loss, "reason", d->reason));
+    sottod__janus_rate_changed(call, d);
 }
 
 static void log_first_decision(const sottod_call *call)
@@ -487,6 +491,8 @@ static void description_ready(sottod_call *call)
                              NULL, NULL);
         call->pending = NULL;
         sottod__call_set_state(call, call->outgoing ? CALL_OFFERED : CALL_CONNECTING);
+    } else if (call->signalling == SIGNAL_JANUS) {
+        sottod__janus_description_ready(call, sdp);
     } else {
         sottod__http_description_ready(call, sdp);
     }

@@ -35,15 +35,16 @@ enum {
     EXIT_STOPPED = -1,      /* internal: a stop signal ended --follow or --watch; exits 0 */
 };
 
-enum option_id { OPT_FOLLOW, OPT_HELP, OPT_ID, OPT_JSON, OPT_SOCKET, OPT_TIMEOUT, OPT_TOKEN,
-                 OPT_VERSION, OPT_WATCH };
+enum option_id { OPT_BITRATE, OPT_DISPLAY, OPT_FOLLOW, OPT_HELP, OPT_ID, OPT_JSON, OPT_PIN,
+                 OPT_REJOIN, OPT_SOCKET, OPT_TIMEOUT, OPT_TOKEN, OPT_VERSION, OPT_WATCH };
 
 enum command_id { CMD_ACCEPT, CMD_ANSWER, CMD_CALL, CMD_CALLS, CMD_COMPLETE, CMD_CONFIG_SHOW,
-                  CMD_DEVICES, CMD_EVENTS, CMD_HANGUP, CMD_OFFER, CMD_REJECT, CMD_RELOAD,
-                  CMD_SHUTDOWN, CMD_STATS, CMD_STATUS, CMD_VERSION };
+                  CMD_DEVICES, CMD_EVENTS, CMD_HANGUP, CMD_JOIN, CMD_MUTE, CMD_OFFER, CMD_REJECT,
+                  CMD_RELOAD, CMD_SHUTDOWN, CMD_STATS, CMD_STATUS, CMD_UNMUTE, CMD_VERSION };
 
-/* Whether a command takes a positional argument after its words. */
-enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
+/* Whether a command takes a positional argument after its words
+ * (ARG_TWO: two required ones, the second named by arg2_name). */
+enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL, ARG_TWO };
 
 typedef struct ctl_option {
     const char *name;      /* long name without "--" */
@@ -63,14 +64,21 @@ typedef struct ctl_command {
     const char *arg_key;   /* member of "args" the argument is sent as; NULL with ARG_NONE */
     double timeout_s;      /* --timeout when none is given, seconds */
     const char *help;      /* one line for --help */
+    const char *arg2_name; /* ARG_TWO: placeholder of the second argument; else NULL */
+    const char *arg2_key;  /* ARG_TWO: member of "args" it is sent as; else NULL */
 } ctl_command;
 
 /* Sorted by name; --help lists them in this order. */
 static const ctl_option options[] = {
+    { "bitrate", "BPS", "join", "bitrate", OPT_BITRATE,
+      "bit rate of the room's mix sent to us (default: fits [network] link_kbps)" },
+    { "display", "NAME", "join", "display", OPT_DISPLAY, "the name others see in the room" },
     { "follow", NULL, "events", NULL, OPT_FOLLOW, "keep printing events as they happen" },
     { "help", NULL, NULL, NULL, OPT_HELP, "print this help and exit" },
     { "id", "ID", "complete", "id", OPT_ID, "the offered call to complete" },
     { "json", NULL, NULL, NULL, OPT_JSON, "print the daemon's result as one line of JSON" },
+    { "pin", "PIN", "join", "pin", OPT_PIN, "the room's PIN" },
+    { "rejoin", NULL, "join", NULL, OPT_REJOIN, "join again when the Janus session is lost" },
     { "socket", "PATH", NULL, NULL, OPT_SOCKET, "connect to PATH instead of the default socket" },
     { "timeout", "SECONDS", NULL, NULL, OPT_TIMEOUT,
       "wait at most SECONDS for sottod (0: no limit)" },
@@ -83,37 +91,43 @@ static const ctl_option options[] = {
 /* Sorted by name; --help lists them in this order. */
 static const ctl_command commands[] = {
     { "accept", "accept", CMD_ACCEPT, ARG_REQUIRED, "TOKEN", "token", SLOW_TIMEOUT_S,
-      "accept an offer token; print the answer token" },
+      "accept an offer token; print the answer token", NULL, NULL },
     { "answer", "answer", CMD_ANSWER, ARG_OPTIONAL, "ID", "id", DEFAULT_TIMEOUT_S,
-      "pick up a ringing incoming call" },
+      "pick up a ringing incoming call", NULL, NULL },
     { "call", "call", CMD_CALL, ARG_REQUIRED, "URL", "url", SLOW_TIMEOUT_S,
-      "call another sottod through its HTTP signalling" },
+      "call another sottod through its HTTP signalling", NULL, NULL },
     { "calls", "calls", CMD_CALLS, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
-      "list the calls in progress" },
+      "list the calls in progress", NULL, NULL },
     { "complete", "complete", CMD_COMPLETE, ARG_REQUIRED, "TOKEN", "token", DEFAULT_TIMEOUT_S,
-      "connect an offered call using the answer token" },
+      "connect an offered call using the answer token", NULL, NULL },
     { "config show", "config-show", CMD_CONFIG_SHOW, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
-      "print the settings in force as INI text" },
+      "print the settings in force as INI text", NULL, NULL },
     { "devices", "devices", CMD_DEVICES, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
-      "list the audio devices sottod can open" },
+      "list the audio devices sottod can open", NULL, NULL },
     { "events", "events", CMD_EVENTS, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
-      "print the latest events sottod kept" },
+      "print the latest events sottod kept", NULL, NULL },
     { "hangup", "hangup", CMD_HANGUP, ARG_OPTIONAL, "ID", "id", DEFAULT_TIMEOUT_S,
-      "end a call" },
+      "end a call", NULL, NULL },
+    { "join", "join", CMD_JOIN, ARG_TWO, "URL", "url", SLOW_TIMEOUT_S,
+      "join a Janus AudioBridge room (janus+http://HOST:PORT/PATH)", "ROOM", "room" },
+    { "mute", "mute", CMD_MUTE, ARG_OPTIONAL, "ID", "id", DEFAULT_TIMEOUT_S,
+      "stop sending our voice to a conference room", NULL, NULL },
     { "offer", "offer", CMD_OFFER, ARG_NONE, NULL, NULL, SLOW_TIMEOUT_S,
-      "start an outgoing call; print its offer token" },
+      "start an outgoing call; print its offer token", NULL, NULL },
     { "reject", "reject", CMD_REJECT, ARG_OPTIONAL, "ID", "id", DEFAULT_TIMEOUT_S,
-      "turn down a ringing incoming call" },
+      "turn down a ringing incoming call", NULL, NULL },
     { "reload", "reload", CMD_RELOAD, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
-      "re-read the configuration file, like SIGHUP" },
+      "re-read the configuration file, like SIGHUP", NULL, NULL },
     { "shutdown", "shutdown", CMD_SHUTDOWN, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
-      "ask sottod to exit" },
+      "ask sottod to exit", NULL, NULL },
     { "stats", "stats", CMD_STATS, ARG_OPTIONAL, "ID", "id", DEFAULT_TIMEOUT_S,
-      "print transport and media statistics of calls" },
+      "print transport and media statistics of calls", NULL, NULL },
     { "status", "status", CMD_STATUS, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
-      "print sottod's state and its counters" },
+      "print sottod's state and its counters", NULL, NULL },
+    { "unmute", "unmute", CMD_UNMUTE, ARG_OPTIONAL, "ID", "id", DEFAULT_TIMEOUT_S,
+      "send our voice to a conference room again", NULL, NULL },
     { "version", "version", CMD_VERSION, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
-      "print sottod's version and control protocol" },
+      "print sottod's version and control protocol", NULL, NULL },
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -128,6 +142,8 @@ typedef struct ctl_args {
     bool watch;                  /* stats --watch; default false */
     const ctl_command *command;  /* NULL until a command word is seen */
     const char *argument;        /* the command's positional argument; NULL: none given */
+    const char *argument2;       /* ARG_TWO: the second one; NULL: none given */
+    bool rejoin;                 /* join --rejoin; default false */
     const char *option_values[COUNT(options)];  /* value of each option given; NULL: not given */
 } ctl_args;
 
@@ -172,6 +188,9 @@ static char *command_synopsis(const ctl_command *command)
 {
     char *text = command->arg_kind == ARG_NONE
                  ? sottoctl_strdup_printf("%s", command->name)
+                 : command->arg_kind == ARG_TWO
+                 ? sottoctl_strdup_printf("%s %s %s", command->name, command->arg_name,
+                                          command->arg2_name)
                  : sottoctl_strdup_printf(command->arg_kind == ARG_REQUIRED ? "%s %s" : "%s [%s]",
                                           command->name, command->arg_name);
 
@@ -316,6 +335,13 @@ static enum parse_outcome take_argument(ctl_args *args, const char *word)
 
     if (command->arg_kind == ARG_NONE)
         return usage_error("unexpected argument '%s': '%s' takes none", word, command->name);
+    if (command->arg_kind == ARG_TWO && args->argument && !args->argument2) {
+        args->argument2 = word;
+        return check_sent_text(command->arg2_name, word);
+    }
+    if (args->argument && command->arg_kind == ARG_TWO)
+        return usage_error("unexpected argument '%s': '%s' takes only %s and %s", word,
+                           command->name, command->arg_name, command->arg2_name);
     if (args->argument)
         return usage_error("unexpected argument '%s': '%s' takes only one %s", word,
                            command->name, command->arg_name);
@@ -342,8 +368,14 @@ static enum parse_outcome apply_option(const ctl_option *opt, const char *value,
     case OPT_HELP:
         print_help(stdout);
         return PARSE_EXIT_OK;
+    case OPT_BITRATE:
+    case OPT_DISPLAY:
     case OPT_ID:
+    case OPT_PIN:
     case OPT_TOKEN:
+        break;
+    case OPT_REJOIN:
+        args->rejoin = true;
         break;
     case OPT_JSON:
         args->json = true;
@@ -431,9 +463,13 @@ static enum parse_outcome parse_args(int argc, char **argv, ctl_args *args)
     }
     if (!args->command)
         return usage_error("no command given");
-    if (args->command->arg_kind == ARG_REQUIRED && !args->argument)
+    if ((args->command->arg_kind == ARG_REQUIRED || args->command->arg_kind == ARG_TWO) &&
+        !args->argument)
         return usage_error("'%s' needs its %s argument", args->command->name,
                            args->command->arg_name);
+    if (args->command->arg_kind == ARG_TWO && !args->argument2)
+        return usage_error("'%s' needs its %s argument after %s", args->command->name,
+                           args->command->arg2_name, args->command->arg_name);
     if (!args->timeout_given)
         args->timeout_s = args->command->timeout_s;
     return PARSE_RUN;
@@ -500,6 +536,11 @@ static json_t *build_request(const ctl_args *args, json_int_t request_id)
     if (ok && args->argument)
         ok = json_object_set_new(cmd_args, args->command->arg_key,
                                  json_string(args->argument)) == 0;
+    if (ok && args->argument2)
+        ok = json_object_set_new(cmd_args, args->command->arg2_key,
+                                 json_string(args->argument2)) == 0;
+    if (ok && args->rejoin)
+        ok = json_object_set_new(cmd_args, "rejoin", json_true()) == 0;
     for (size_t i = 0; ok && i < COUNT(options); i++) {
         if (options[i].wire_key && args->option_values[i])
             ok = json_object_set_new(cmd_args, options[i].wire_key,
