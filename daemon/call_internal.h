@@ -72,6 +72,7 @@ struct sottod_call {
     http_slot *http_slot;               /* our HTTP offer in flight */
     int remote_answered;                /* the callee's 201 arrived */
     sottod_conference *conference;      /* the room of a SIGNAL_JANUS call; owned */
+    uint32_t ssrc;                      /* our RTP SSRC, as a=ssrc announces it */
     uv_timer_t rtcp_timer;
     uv_timer_t ring_timer;
     int open_handles;

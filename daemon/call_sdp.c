@@ -178,6 +178,13 @@ int sottod__build_offer(sottod_call *call, char *buf, size_t buflen, char *err, 
     op.ptime_ms = (uint32_t)cfg->codec.ptime_ms;
     op.maxptime_ms = (uint32_t)cfg->codec.max_ptime_ms;
     rc = sotto_sdp_build_offer(&op, sdp, err, errlen);
+    /* Janus drops RTP from a source the offer did not announce. */
+    if (rc == 0 && call->signalling == SIGNAL_JANUS && sdp->media_count == 1) {
+        sdp->media[0].ssrc_count = 1;
+        sdp->media[0].ssrc[0].ssrc = call->ssrc;
+        snprintf(sdp->media[0].ssrc[0].cname, sizeof(sdp->media[0].ssrc[0].cname), "sotto-%s",
+                 call->id);
+    }
     if (rc == 0) {
         rc = sotto_sdp_write(sdp, buf, buflen, &len);
         if (rc < 0)

@@ -193,6 +193,7 @@ static int start_media(sottod_call *call)
     mp.send_opaque = call->transport;
     snprintf(cname, sizeof(cname), "sotto-%s", call->id);
     mp.cname = cname;
+    mp.ssrc = call->ssrc;
     mp.inband_redundancy = call->inband_redundancy;
     mp.redundancy = call->mgr->cfg->codec.redundancy;
     mp.max_ptime_ms = call->max_ptime_ms;
@@ -415,6 +416,7 @@ sottod_call *sottod__call_new(sottod_calls *mgr, int outgoing, call_signalling s
         memset(rnd, 0x5a, sizeof(rnd));
     for (i = 0; i < 8; i++)
         snprintf(call->id + 2 * i, 3, "%02x", rnd[i]);
+    call->ssrc = ((uint32_t)rnd[0] << 24 | (uint32_t)rnd[3] << 16 | (uint32_t)rnd[5] << 8 | rnd[7]) | 1u;
     uv_timer_init(mgr->loop, &call->rtcp_timer);
     uv_timer_init(mgr->loop, &call->ring_timer);
     call->rtcp_timer.data = call;
