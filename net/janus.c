@@ -251,7 +251,7 @@ static void error_end(sotto_janus *j, const char *what, const sotto_janus_msg *m
     char reason[SOTTO_JANUS_MAX_TEXT + 96];
 
     snprintf(reason, sizeof(reason), "%s: %s (Janus error %d: %s)", what,
-             sotto_janus_error_text(m->error_code), m->error_code,
+             sotto_janus_error_text(m->error_code, m->error), m->error_code,
              m->error[0] ? m->error : "no reason given");
     end(j, reason, m->error_code, lost);
 }
@@ -400,6 +400,11 @@ static void on_response(void *opaque, int rc, const sotto_signal_http_response *
     if (rc < 0) {
         snprintf(text, sizeof(text), "lost the Janus server: %s", reason ? reason : "?");
         end(j, text, 0, 1);
+        return;
+    }
+    /* A Janus that is shutting down answers the long poll with nothing. */
+    if (resp->status == 200 && resp->body_len == 0) {
+        end(j, "lost the Janus server: it answered with nothing (shutting down?)", 0, 1);
         return;
     }
     if (resp->status != 200) {

@@ -84,8 +84,9 @@ typedef struct sotto_janus_msg {
 int sotto_janus_parse(const char *text, size_t len, sotto_janus_msg *out, char *err,
                       size_t errlen);
 
-/* The text of a Janus or AudioBridge error code, for messages; never NULL. */
-const char *sotto_janus_error_text(int code);
+/* A short name for a Janus or AudioBridge error ("wrong PIN", "no such
+ * room") from its code and its reason text (NULL allowed); never NULL. */
+const char *sotto_janus_error_text(int code, const char *text);
 
 /* ---- a room membership on the loop ---- */
 

@@ -281,18 +281,20 @@ int sotto_janus_parse(const char *text, size_t len, sotto_janus_msg *out, char *
     return rc;
 }
 
-const char *sotto_janus_error_text(int code)
+/* AudioBridge's numbering of its errors changed between releases (1.1
+ * calls a wrong PIN 489, older ones 487), so its own words decide. */
+const char *sotto_janus_error_text(int code, const char *text)
 {
+    if (text && strcasestr(text, "wrong pin"))
+        return "wrong PIN";
+    if (text && strcasestr(text, "no such room"))
+        return "no such room";
+    if (text && strcasestr(text, "unauthorized"))
+        return "unauthorized";
     switch (code) {
     case 403: return "unauthorized";
     case 458: return "no such session";
     case 459: return "no such handle";
-    case 485: return "no such room";
-    case 487: return "unauthorized (wrong PIN)";
-    case 486: return "the room exists already";
-    case 488: return "no such participant";
-    case 489: return "the server's Opus failed";
-    case 490: return "not in the room";
-    default: return "error";
+    default: return "refused";
     }
 }
