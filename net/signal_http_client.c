@@ -38,6 +38,7 @@ struct sotto_signal_http_request {
     int cancelled;                    /* cancelled: no callback */
     int connected;                    /* TCP up: the request headers are being sent */
     unsigned timeout_ms;              /* for the reason text */
+    uint64_t deadline_at;             /* uv_now() when the exchange times out, ms */
     const char *method;               /* "POST", "GET" or "DELETE" (static) */
     const char *body_type;            /* Content-Type of body (static); NULL: no body */
     sotto_http_url url;               /* host, port; path points into url_text */
@@ -149,10 +150,25 @@ static void fail(sotto_signal_http_request *req, int err, const char *fmt, ...)
     finish(req, err, reason);
 }
 
+/* lws gives a server SOTTO_HTTP_LWS_TIMEOUT_S to start its reply, which a
+ * long poll (Janus holds one for 30 s) outlives: while the request's own
+ * deadline is still ahead, its lws timeout is renewed every REFRESH_MS. */
+#define REFRESH_MS 4000
+
 static void on_deadline(uv_timer_t *t)
 {
     sotto_signal_http_request *req = t->data;
+    uint64_t now = uv_now(t->loop);
 
+    if (now < req->deadline_at) {
+        if (req->wsi && req->connected)
+            lws_set_timeout(req->wsi, PENDING_TIMEOUT_AWAITING_SERVER_RESPONSE,
+                            SOTTO_HTTP_LWS_TIMEOUT_S);
+        uv_timer_start(t, on_deadline,
+                       req->deadline_at - now < REFRESH_MS ? req->deadline_at - now : REFRESH_MS,
+                       0);
+        return;
+    }
     fail(req, -ETIMEDOUT, "no response within %u ms", req->timeout_ms);
 }
 
@@ -447,7 +463,12 @@ static int request_start(sotto_signal_http_request **out_req, sotto_signal_http 
     req->resolving = 1;
     uv_timer_init(sig->loop, &req->deadline);
     req->deadline.data = req;
-    uv_timer_start(&req->deadline, on_deadline, req->timeout_ms, 0);
+    req->deadline_at = uv_now(sig->loop) + req->timeout_ms;
+    /* Beyond lws' own timeout, the timer also renews it (on_deadline). */
+    uv_timer_start(&req->deadline, on_deadline,
+                   req->timeout_ms > SOTTO_HTTP_LWS_TIMEOUT_S * 1000u ? REFRESH_MS
+                                                                       : req->timeout_ms,
+                   0);
     req->sig = sig;
     req->next = sig->requests;
     if (sig->requests)

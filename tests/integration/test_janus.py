@@ -63,7 +63,13 @@ def band_levels(path, freqs, seconds=2.0):
     """Share of the last seconds' power within 20 Hz of each frequency."""
     with wave.open(path) as w:
         rate = w.getframerate()
-        x = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).astype(float)
+    # The daemon writes a streamed WAV (its sizes say "unknown"): the
+    # samples are whatever follows the data chunk's header so far.
+    with open(path, "rb") as f:
+        raw = f.read()
+    start = raw.find(b"data") + 8
+    raw = raw[start: start + (len(raw) - start) // 2 * 2]
+    x = np.frombuffer(raw, dtype=np.int16).astype(float)
     x = x[-int(seconds * rate):]
     if len(x) < rate // 2:
         return {f: 0.0 for f in freqs}
@@ -165,6 +171,10 @@ class JanusRoom(unittest.TestCase):
         if artifacts:
             os.makedirs(artifacts, exist_ok=True)
             shutil.copy(cls.janus.log_path, os.path.join(artifacts, "janus.log"))
+            for name in os.listdir(cls.dir):
+                log = os.path.join(cls.dir, name, "sottod.log")
+                if os.path.exists(log):
+                    shutil.copy(log, os.path.join(artifacts, "janus-%s-sottod.log" % name))
         shutil.rmtree(cls.dir, ignore_errors=True)
 
     def daemon(self, name, tone_hz, extra=""):
@@ -197,10 +207,17 @@ class JanusRoom(unittest.TestCase):
 
     def assert_mix(self, d, heard, absent, what):
         levels = band_levels(os.path.join(d.dir, "received.wav"), list(heard) + list(absent))
+        media = [c.get("media", {}) for c in rpc(d, "stats")["calls"]]
+        if not media:
+            self.fail("%s: no call any more: %s" % (what, d.read_log()[-1500:]))
+        counts = [{k: m.get(k) for k in ("packets_sent", "packets_received", "frames_played",
+                                          "payload_kbps_received")} for m in media]
         for f in heard:
-            self.assertGreater(levels[f], HEARD, "%s: %g Hz not heard: %s" % (what, f, levels))
+            self.assertGreater(levels[f], HEARD, "%s: %g Hz not heard: %s, %s"
+                               % (what, f, levels, counts))
         for f in absent:
-            self.assertLess(levels[f], ABSENT, "%s: %g Hz heard: %s" % (what, f, levels))
+            self.assertLess(levels[f], ABSENT, "%s: %g Hz heard: %s, %s"
+                            % (what, f, levels, counts))
         return levels
 
     def open_browser(self):
@@ -282,6 +299,11 @@ class JanusRoom(unittest.TestCase):
         self.assertEqual(rpc(d, "calls")["calls"], [])
         self.join(d, "x", OPEN_ROOM, None)
         self.wait_active(d)
+        # Alone and quiet for longer than Janus holds a long poll (30 s):
+        # still in the room, kept alive.
+        time.sleep(35)
+        calls = rpc(d, "calls")["calls"]
+        self.assertEqual([c["state"] for c in calls], ["active"], d.read_log()[-2000:])
 
     def test_broken_servers_give_clear_errors_and_the_daemon_keeps_serving(self):
         d = self.daemon("broken", 500.0)
