@@ -8,6 +8,12 @@
 
 #include "daemon/call_internal.h"
 
+/* Janus' AudioBridge (1.1) mixes one decoded packet per 20 ms tick: of a
+ * 60 ms packet a third is heard (measured: that speaker's tone at 0.085 of
+ * the mix's power against 0.74 for a 20 ms speaker). Its calls keep 20 ms;
+ * the rate controller still sets their bit rate and FEC. */
+#define JANUS_PTIME_MS 20
+
 /* The codec a [codec] order entry names (len bytes at name), or NULL. */
 static const sotto_codec_desc *codec_by_config(const char *name, size_t len)
 {
@@ -177,6 +183,8 @@ int sottod__build_offer(sottod_call *call, char *buf, size_t buflen, char *err, 
     op.session_version = 2;
     op.ptime_ms = (uint32_t)cfg->codec.ptime_ms;
     op.maxptime_ms = (uint32_t)cfg->codec.max_ptime_ms;
+    if (call->signalling == SIGNAL_JANUS)
+        op.ptime_ms = op.maxptime_ms = JANUS_PTIME_MS;
     rc = sotto_sdp_build_offer(&op, sdp, err, errlen);
     /* Janus drops RTP from a source the offer did not announce. */
     if (rc == 0 && call->signalling == SIGNAL_JANUS && sdp->media_count == 1) {
@@ -388,6 +396,8 @@ int sottod__apply_remote(sottod_call *call, int is_offer, char *err, size_t errl
         return -ENOENT;
     }
     packet_terms(call, &call->remote->media[mi], is_offer);
+    if (call->signalling == SIGNAL_JANUS && call->codec->min_ptime_ms <= JANUS_PTIME_MS)
+        call->ptime_ms = call->max_ptime_ms = JANUS_PTIME_MS;
     sotto_sdp_resolve_media(call->remote, (size_t)mi, &r);
     if (!r.fingerprint || r.fingerprint->hash != SOTTO_SDP_HASH_SHA256) {
         snprintf(err, errlen, "the description has no sha-256 fingerprint");
