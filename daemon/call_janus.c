@@ -15,21 +15,21 @@
 #include "net/janus.h"
 
 #define REJOIN_DELAY_MS 2000
-#define MAX_REJOINS 30             /* attempts after one loss before giving up */
+#define MAX_REJOINS 30 /* attempts after one loss before giving up */
 
 struct sottod_conference {
-    char url[512];                 /* http:// URL of the Janus API */
-    char shown_url[512];           /* as the user wrote it (janus+http://...) */
+    char url[512];       /* http:// URL of the Janus API */
+    char shown_url[512]; /* as the user wrote it (janus+http://...) */
     uint64_t room;
     char pin[128];
     char display[128];
-    int rejoin;                    /* rejoin after a lost session */
-    int bitrate;                   /* bit/s of the mix asked for; 0 = room default */
-    unsigned rejoins;              /* attempts made since the last good join */
-    sotto_janus *janus;            /* the membership; NULL before and after */
-    uint64_t self_id;              /* our participant id; 0 before the join */
+    int rejoin;         /* rejoin after a lost session */
+    int bitrate;        /* bit/s of the mix asked for; 0 = room default */
+    unsigned rejoins;   /* attempts made since the last good join */
+    sotto_janus *janus; /* the membership; NULL before and after */
+    uint64_t self_id;   /* our participant id; 0 before the join */
     int muted;
-    int expected_loss;             /* % last sent for the mix's FEC; -1 = none */
+    int expected_loss; /* % last sent for the mix's FEC; -1 = none */
     size_t member_count;
     sotto_janus_participant members[SOTTO_JANUS_MAX_PARTICIPANTS];
 };
@@ -115,9 +115,9 @@ static void on_joined(sottod_call *call, const sotto_janus_event *ev)
     for (size_t i = 0; i < ev->participant_count; i++)
         member_seen(call, &ev->participants[i]);
     if (call->pending) {
-        json_t *result = json_pack("{s:s, s:I, s:I, s:s}", "id", call->id, "room",
-                                   (json_int_t)conf->room, "participant_id", (json_int_t)ev->id,
-                                   "state", "joined");
+        json_t *result =
+            json_pack("{s:s, s:I, s:I, s:s}", "id", call->id, "room", (json_int_t)conf->room,
+                      "participant_id", (json_int_t)ev->id, "state", "joined");
 
         json_object_set_new(result, "participants", members_json(conf));
         sotto_control_finish(call->pending, result, NULL, NULL);
@@ -247,8 +247,9 @@ static int take_url(sottod_conference *conf, const char *url, char *err, size_t 
     static const char http[] = "janus+http://", ws[] = "janus+ws://";
 
     if (strncmp(url, ws, sizeof(ws) - 1) == 0 || strncmp(url, "janus+wss://", 12) == 0) {
-        snprintf(err, errlen, "Janus' WebSocket transport is not supported yet: use its "
-                              "HTTP transport, janus+http://HOST:PORT/janus");
+        snprintf(err, errlen,
+                 "Janus' WebSocket transport is not supported yet: use its "
+                 "HTTP transport, janus+http://HOST:PORT/janus");
         return -ENOTSUP;
     }
     if (strncmp(url, http, sizeof(http) - 1) != 0 || strlen(url) >= sizeof(conf->url) - 1 ||
@@ -322,8 +323,8 @@ static int parse_join(sottod_conference *conf, json_t *args, char *err, size_t e
     }
     snprintf(conf->pin, sizeof(conf->pin), "%s", pin ? pin : "");
     snprintf(conf->display, sizeof(conf->display), "%s", display ? display : "");
-    conf->rejoin = json_is_true(rejoin) || (json_is_string(rejoin) &&
-                                            strcmp(json_string_value(rejoin), "true") == 0);
+    conf->rejoin = json_is_true(rejoin) ||
+                   (json_is_string(rejoin) && strcmp(json_string_value(rejoin), "true") == 0);
     if (bitrate) {
         long b = strtol(bitrate, &end, 10);
 
@@ -401,8 +402,7 @@ static sottod_call *conference_call(sottod_calls *mgr, json_t *args, sotto_contr
     return n == 1 ? found : NULL;
 }
 
-void sottod__janus_cmd_mute(sottod_calls *mgr, json_t *args, sotto_control_reply *reply,
-                            int muted)
+void sottod__janus_cmd_mute(sottod_calls *mgr, json_t *args, sotto_control_reply *reply, int muted)
 {
     sottod_call *call = conference_call(mgr, args, reply);
     int rc;

@@ -8,8 +8,7 @@
 /* `join URL ROOM`: args url, room, pin, display, rejoin, bitrate. */
 void sottod__janus_cmd_join(sottod_calls *mgr, json_t *args, sotto_control_reply *reply);
 /* `mute` / `unmute` of a conference call (args id optional). */
-void sottod__janus_cmd_mute(sottod_calls *mgr, json_t *args, sotto_control_reply *reply,
-                            int muted);
+void sottod__janus_cmd_mute(sottod_calls *mgr, json_t *args, sotto_control_reply *reply, int muted);
 /* Our offer is complete: hand it to Janus. */
 void sottod__janus_description_ready(sottod_call *call, const char *sdp);
 /* The call ended: leave the room (the goodbye finishes on its own). */

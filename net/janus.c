@@ -12,39 +12,43 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_KEEPALIVE_MS 25000   /* Janus drops a session after 60 s of silence */
+#define DEFAULT_KEEPALIVE_MS 25000 /* Janus drops a session after 60 s of silence */
 #define DEFAULT_REQUEST_MS 10000
-#define POLL_TIMEOUT_MS 45000        /* Janus answers a long poll within 30 s */
-#define URL_MAX 600                  /* bytes of a request URL, NUL included */
-#define MAX_REQUESTS 8               /* requests of one membership in flight */
+#define POLL_TIMEOUT_MS 45000 /* Janus answers a long poll within 30 s */
+#define URL_MAX 600           /* bytes of a request URL, NUL included */
+#define MAX_REQUESTS 8        /* requests of one membership in flight */
 
 typedef enum janus_stage {
-    STAGE_CREATING = 0,  /* POST /janus {"create"} */
-    STAGE_ATTACHING,     /* attaching janus.plugin.audiobridge */
-    STAGE_JOINING,       /* the join is out */
-    STAGE_JOINED,        /* in the room */
-    STAGE_ENDED,         /* ENDED was reported */
+    STAGE_CREATING = 0, /* POST /janus {"create"} */
+    STAGE_ATTACHING,    /* attaching janus.plugin.audiobridge */
+    STAGE_JOINING,      /* the join is out */
+    STAGE_JOINED,       /* in the room */
+    STAGE_ENDED,        /* ENDED was reported */
 } janus_stage;
 
 typedef enum request_purpose {
-    REQ_CREATE = 0, REQ_ATTACH, REQ_MESSAGE, REQ_KEEPALIVE, REQ_POLL,
+    REQ_CREATE = 0,
+    REQ_ATTACH,
+    REQ_MESSAGE,
+    REQ_KEEPALIVE,
+    REQ_POLL,
 } request_purpose;
 
 typedef struct janus_request {
-    sotto_janus *janus;               /* owner; NULL when the slot is free */
+    sotto_janus *janus; /* owner; NULL when the slot is free */
     request_purpose purpose;
-    sotto_signal_http_request *req;   /* in flight */
+    sotto_signal_http_request *req; /* in flight */
 } janus_request;
 
 struct sotto_janus {
-    uv_loop_t *loop;                  /* not owned */
-    sotto_signal_http *sig;           /* not owned */
-    char base[URL_MAX - 48];          /* the API URL without a trailing "/" (room for 2 ids) */
+    uv_loop_t *loop;         /* not owned */
+    sotto_signal_http *sig;  /* not owned */
+    char base[URL_MAX - 48]; /* the API URL without a trailing "/" (room for 2 ids) */
     uint64_t room;
     char pin[SOTTO_JANUS_MAX_TEXT];
     char display[SOTTO_JANUS_MAX_DISPLAY];
-    int bitrate;                      /* bit/s; 0 = room default */
-    int expected_loss;                /* %; -1 = room default */
+    int bitrate;       /* bit/s; 0 = room default */
+    int expected_loss; /* %; -1 = room default */
     unsigned keepalive_ms;
     unsigned request_timeout_ms;
     sotto_janus_event_cb on_event;
@@ -54,11 +58,11 @@ struct sotto_janus {
     uint64_t handle_id;
     uint64_t self_id;
     unsigned next_transaction;
-    char *offer;                      /* waiting for the join; owned */
+    char *offer; /* waiting for the join; owned */
     int offer_sent;
-    uv_timer_t keepalive;             /* data = this; freed in its close callback */
-    int in_callback;                  /* on_event is running */
-    sotto_janus_msg *msg;             /* parse buffer (large); owned */
+    uv_timer_t keepalive; /* data = this; freed in its close callback */
+    int in_callback;      /* on_event is running */
+    sotto_janus_msg *msg; /* parse buffer (large); owned */
     janus_request requests[MAX_REQUESTS];
 };
 
@@ -68,7 +72,7 @@ typedef struct farewell {
     char session_url[URL_MAX];
     char handle_url[URL_MAX];
     unsigned timeout_ms;
-    int step;                         /* 0 leave, 1 detach, 2 destroy */
+    int step; /* 0 leave, 1 detach, 2 destroy */
     sotto_signal_http_request *req;
 } farewell;
 
@@ -205,8 +209,8 @@ static void send_message(sotto_janus *j, json_t *body, const char *offer)
     json_object_set_new(msg, "body", body);
     /* trickle false: every candidate of ours is in the SDP already. */
     if (offer)
-        json_object_set_new(msg, "jsep", json_pack("{s:s, s:s, s:b}", "type", "offer", "sdp",
-                                                   offer, "trickle", 0));
+        json_object_set_new(
+            msg, "jsep", json_pack("{s:s, s:s, s:b}", "type", "offer", "sdp", offer, "trickle", 0));
     handle_url(j, url, sizeof(url));
     send_or_end(j, REQ_MESSAGE, url, msg);
 }
@@ -279,8 +283,7 @@ static void on_plugin_event(sotto_janus *j, const sotto_janus_msg *m)
 
     memset(&ev, 0, sizeof(ev));
     if (m->error_code) {
-        error_end(j, j->stage == STAGE_JOINING ? "cannot join the room" : "the room refused",
-                  m, 0);
+        error_end(j, j->stage == STAGE_JOINING ? "cannot join the room" : "the room refused", m, 0);
         return;
     }
     if (strcmp(m->plugin_event, "joined") == 0 && m->self_id && j->stage == STAGE_JOINING) {
@@ -356,9 +359,10 @@ static void on_reply(sotto_janus *j, request_purpose purpose, const sotto_janus_
     json_t *attach;
 
     if (m->kind == SOTTO_JANUS_ERROR) {
-        error_end(j, purpose == REQ_CREATE   ? "Janus refused a session"
-                     : purpose == REQ_ATTACH ? "Janus refused the AudioBridge plugin"
-                                             : "Janus refused a request",
+        error_end(j,
+                  purpose == REQ_CREATE   ? "Janus refused a session"
+                  : purpose == REQ_ATTACH ? "Janus refused the AudioBridge plugin"
+                                          : "Janus refused a request",
                   m, m->error_code == 458);
         return;
     }
@@ -381,7 +385,7 @@ static void on_reply(sotto_janus *j, request_purpose purpose, const sotto_janus_
         j->handle_id = m->data_id;
         send_join(j);
     } else if (purpose == REQ_MESSAGE && m->has_plugindata) {
-        on_plugin_event(j, m);    /* a synchronous plugin answer */
+        on_plugin_event(j, m); /* a synchronous plugin answer */
     }
 }
 
@@ -561,7 +565,7 @@ static void on_farewell(void *opaque, int rc, const sotto_signal_http_response *
 static void farewell_step(farewell *f)
 {
     sotto_signal_http_client_params cp;
-    static const char *const kinds[] = {"message", "detach", "destroy"};
+    static const char *const kinds[] = { "message", "detach", "destroy" };
     char err[128], *text;
     json_t *msg;
     int rc;
@@ -578,8 +582,7 @@ static void farewell_step(farewell *f)
     cp.timeout_ms = f->timeout_ms;
     cp.on_response = on_farewell;
     cp.opaque = f;
-    rc = text ? sotto_signal_http_send_json(&f->req, f->sig, &cp, text, err, sizeof(err))
-              : -ENOMEM;
+    rc = text ? sotto_signal_http_send_json(&f->req, f->sig, &cp, text, err, sizeof(err)) : -ENOMEM;
     free(text);
     if (rc < 0)
         free(f);

@@ -12,12 +12,12 @@ static const struct {
     const char *name;
     sotto_janus_kind kind;
 } kinds[] = {
-    {"ack", SOTTO_JANUS_ACK},           {"detached", SOTTO_JANUS_DETACHED},
-    {"error", SOTTO_JANUS_ERROR},       {"event", SOTTO_JANUS_EVENT},
-    {"hangup", SOTTO_JANUS_HANGUP},     {"keepalive", SOTTO_JANUS_KEEPALIVE},
-    {"media", SOTTO_JANUS_MEDIA},       {"slowlink", SOTTO_JANUS_SLOWLINK},
-    {"success", SOTTO_JANUS_SUCCESS},   {"timeout", SOTTO_JANUS_TIMEOUT},
-    {"webrtcup", SOTTO_JANUS_WEBRTCUP},
+    { "ack", SOTTO_JANUS_ACK },           { "detached", SOTTO_JANUS_DETACHED },
+    { "error", SOTTO_JANUS_ERROR },       { "event", SOTTO_JANUS_EVENT },
+    { "hangup", SOTTO_JANUS_HANGUP },     { "keepalive", SOTTO_JANUS_KEEPALIVE },
+    { "media", SOTTO_JANUS_MEDIA },       { "slowlink", SOTTO_JANUS_SLOWLINK },
+    { "success", SOTTO_JANUS_SUCCESS },   { "timeout", SOTTO_JANUS_TIMEOUT },
+    { "webrtcup", SOTTO_JANUS_WEBRTCUP },
 };
 
 /* Copies the string member name of obj into out (cap bytes). Absent: 0
@@ -116,8 +116,7 @@ static int parse_participant(const json_t *p, sotto_janus_participant *out, char
     return rc;
 }
 
-static int parse_participants(const json_t *list, sotto_janus_msg *out, char *err,
-                              size_t errlen)
+static int parse_participants(const json_t *list, sotto_janus_msg *out, char *err, size_t errlen)
 {
     size_t i, n;
 
@@ -140,8 +139,7 @@ static int parse_participants(const json_t *list, sotto_janus_msg *out, char *er
 }
 
 /* plugindata.data of an AudioBridge message. */
-static int parse_plugin_data(const json_t *data, sotto_janus_msg *out, char *err,
-                             size_t errlen)
+static int parse_plugin_data(const json_t *data, sotto_janus_msg *out, char *err, size_t errlen)
 {
     char result[8] = "";
     int rc;
@@ -151,8 +149,7 @@ static int parse_plugin_data(const json_t *data, sotto_janus_msg *out, char *err
         return -EINVAL;
     }
     out->has_plugindata = 1;
-    rc = get_string(data, "audiobridge", out->plugin_event, sizeof(out->plugin_event), err,
-                    errlen);
+    rc = get_string(data, "audiobridge", out->plugin_event, sizeof(out->plugin_event), err, errlen);
     if (rc == 0)
         rc = get_id(data, "room", &out->room, err, errlen);
     if (rc == 0 && strcmp(out->plugin_event, "joined") == 0)
@@ -247,8 +244,7 @@ static int parse_object(const json_t *root, sotto_janus_msg *out, char *err, siz
     return rc;
 }
 
-int sotto_janus_parse(const char *text, size_t len, sotto_janus_msg *out, char *err,
-                      size_t errlen)
+int sotto_janus_parse(const char *text, size_t len, sotto_janus_msg *out, char *err, size_t errlen)
 {
     json_error_t jerr;
     json_t *root;
@@ -292,9 +288,13 @@ const char *sotto_janus_error_text(int code, const char *text)
     if (text && strcasestr(text, "unauthorized"))
         return "unauthorized";
     switch (code) {
-    case 403: return "unauthorized";
-    case 458: return "no such session";
-    case 459: return "no such handle";
-    default: return "refused";
+    case 403:
+        return "unauthorized";
+    case 458:
+        return "no such session";
+    case 459:
+        return "no such handle";
+    default:
+        return "refused";
     }
 }

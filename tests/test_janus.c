@@ -40,7 +40,8 @@ static const char joined[] =
 START_TEST(janus_parses_create_success)
 {
     ck_assert_int_eq(parse("{\"janus\": \"success\", \"transaction\": \"a\", "
-                           "\"data\": {\"id\": 1777084516808289}}"), 0);
+                           "\"data\": {\"id\": 1777084516808289}}"),
+                     0);
     ck_assert_int_eq(msg->kind, SOTTO_JANUS_SUCCESS);
     ck_assert_str_eq(msg->transaction, "a");
     ck_assert_uint_eq(msg->data_id, 1777084516808289ull);
@@ -90,13 +91,15 @@ END_TEST
 START_TEST(janus_parses_errors_of_core_and_plugin)
 {
     ck_assert_int_eq(parse("{\"janus\": \"error\", \"error\": {\"code\": 458, \"reason\": "
-                           "\"No such session 5\"}}"), 0);
+                           "\"No such session 5\"}}"),
+                     0);
     ck_assert_int_eq(msg->kind, SOTTO_JANUS_ERROR);
     ck_assert_int_eq(msg->error_code, 458);
     ck_assert_str_eq(msg->error, "No such session 5");
     ck_assert_int_eq(parse("{\"janus\": \"event\", \"plugindata\": {\"data\": {\"audiobridge\": "
                            "\"event\", \"error_code\": 489, \"error\": \"Unauthorized (wrong "
-                           "pin)\"}}}"), 0);
+                           "pin)\"}}}"),
+                     0);
     ck_assert_int_eq(msg->error_code, 489);
     ck_assert_str_eq(sotto_janus_error_text(msg->error_code, msg->error), "wrong PIN");
     ck_assert_str_eq(sotto_janus_error_text(485, "No such room (9)"), "no such room");
@@ -190,14 +193,16 @@ START_TEST(janus_bounds_sizes_and_counts)
     text[big] = '\0';
     ck_assert_int_eq(sotto_janus_parse(text, big, msg, err, sizeof(err)), -EMSGSIZE);
     /* A display name one byte too long. */
-    n = (size_t)snprintf(text, big, "{\"janus\": \"event\", \"plugindata\": {\"data\": "
-                                    "{\"participants\": [{\"id\": 1, \"display\": \"");
+    n = (size_t)snprintf(text, big,
+                         "{\"janus\": \"event\", \"plugindata\": {\"data\": "
+                         "{\"participants\": [{\"id\": 1, \"display\": \"");
     memset(text + n, 'a', SOTTO_JANUS_MAX_DISPLAY);
     snprintf(text + n + SOTTO_JANUS_MAX_DISPLAY, big - n - SOTTO_JANUS_MAX_DISPLAY, "\"}]}}}");
     ck_assert_int_eq(parse(text), -EINVAL);
     /* More participants than kept: the first ones, and a flag. */
-    n = (size_t)snprintf(text, big, "{\"janus\": \"event\", \"plugindata\": {\"data\": "
-                                    "{\"participants\": [");
+    n = (size_t)snprintf(text, big,
+                         "{\"janus\": \"event\", \"plugindata\": {\"data\": "
+                         "{\"participants\": [");
     for (int i = 1; i <= SOTTO_JANUS_MAX_PARTICIPANTS + 5; i++)
         n += (size_t)snprintf(text + n, big - n, "%s{\"id\": %d}", i > 1 ? ", " : "", i);
     snprintf(text + n, big - n, "]}}}");

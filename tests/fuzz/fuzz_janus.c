@@ -20,8 +20,8 @@ static void check_parsed(const sotto_janus_msg *m)
 {
     if (m->kind > SOTTO_JANUS_OTHER || m->participant_count > SOTTO_JANUS_MAX_PARTICIPANTS ||
         m->session_id > SOTTO_JANUS_MAX_ID || m->sender > SOTTO_JANUS_MAX_ID ||
-        m->data_id > SOTTO_JANUS_MAX_ID || m->self_id > SOTTO_JANUS_MAX_ID ||
-        m->error_code < 0 || m->error_code > 99999)
+        m->data_id > SOTTO_JANUS_MAX_ID || m->self_id > SOTTO_JANUS_MAX_ID || m->error_code < 0 ||
+        m->error_code > 99999)
         abort();
     check_string(m->transaction, sizeof(m->transaction));
     check_string(m->error, sizeof(m->error));
