@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "daemon/call_http.h"
+#include "daemon/call_janus.h"
 #include "daemon/call_internal.h"
 #include "daemon/log.h"
 #include "net/token.h"
@@ -49,16 +50,21 @@ static sottod_call *target_call(sottod_calls *mgr, json_t *args, sotto_control_r
     return n == 1 ? found : NULL;
 }
 
+static const char *const signalling_names[] = {"token", "http", "janus"};
+
 static json_t *call_json(const sottod_call *c)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s?, s:f}", "id", c->id, "direction",
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s?, s:f}", "id", c->id, "direction",
                      c->outgoing ? "outgoing" : "incoming", "state",
                      sottod__call_state_name(c->state), "signalling",
-                     c->signalling == SIGNAL_HTTP ? "http" : "token", "codec",
+                     signalling_names[c->signalling], "codec",
                      c->codec ? c->codec->name : NULL, "remote_fingerprint",
                      c->remote_fingerprint, "contact", c->contact[0] ? c->contact : NULL,
                      "age_s",
                      (double)(uv_now(c->mgr->loop) - c->created_ms) / 1000.0);
+
+    sottod__janus_describe(c, o);
+    return o;
 }
 
 static void cmd_calls(sottod_calls *mgr, json_t *args, sotto_control_reply *reply)
@@ -354,6 +360,21 @@ static void cmd_stats(sottod_calls *mgr, json_t *args, sotto_control_reply *repl
     reply->result = json_pack("{s:o}", "calls", list);
 }
 
+static void cmd_join(sottod_calls *mgr, json_t *args, sotto_control_reply *reply)
+{
+    sottod__janus_cmd_join(mgr, args, reply);
+}
+
+static void cmd_mute(sottod_calls *mgr, json_t *args, sotto_control_reply *reply)
+{
+    sottod__janus_cmd_mute(mgr, args, reply, 1);
+}
+
+static void cmd_unmute(sottod_calls *mgr, json_t *args, sotto_control_reply *reply)
+{
+    sottod__janus_cmd_mute(mgr, args, reply, 0);
+}
+
 static const struct {
     const char *name;
     void (*fn)(sottod_calls *mgr, json_t *args, sotto_control_reply *reply);
@@ -364,9 +385,12 @@ static const struct {
     {"calls", cmd_calls},
     {"complete", cmd_complete},
     {"hangup", cmd_hangup},
+    {"join", cmd_join},
+    {"mute", cmd_mute},
     {"offer", cmd_offer},
     {"reject", cmd_reject},
     {"stats", cmd_stats},
+    {"unmute", cmd_unmute},
 };
 
 int sottod_calls_command(sottod_calls *mgr, const char *cmd, json_t *args,

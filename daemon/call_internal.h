@@ -25,9 +25,11 @@ typedef enum call_state {
 typedef enum call_signalling {
     SIGNAL_TOKEN = 0,     /* copy-paste tokens through sottoctl */
     SIGNAL_HTTP,          /* WHIP-like HTTP */
+    SIGNAL_JANUS,         /* a Janus AudioBridge room (call_janus.c) */
 } call_signalling;
 
 typedef struct sottod_call sottod_call;
+typedef struct sottod_conference sottod_conference;
 
 #define SOTTOD_MAX_HTTP_REQUESTS 16
 
@@ -70,6 +72,8 @@ struct sottod_call {
     char http_token[256];               /* bearer token for remote_url; "" = none */
     http_slot *http_slot;               /* our HTTP offer in flight */
     int remote_answered;                /* the callee's 201 arrived */
+    sottod_conference *conference;      /* the room of a SIGNAL_JANUS call; owned */
+    uint32_t ssrc;                      /* our RTP SSRC, as a=ssrc announces it */
     uv_timer_t rtcp_timer;
     uv_timer_t ring_timer;
     int open_handles;

@@ -8,6 +8,12 @@
 
 #include "daemon/call_internal.h"
 
+/* Janus' AudioBridge (1.1) mixes one decoded packet per 20 ms tick: of a
+ * 60 ms packet a third is heard (measured: that speaker's tone at 0.085 of
+ * the mix's power against 0.74 for a 20 ms speaker). Its calls keep 20 ms;
+ * the rate controller still sets their bit rate and FEC. */
+#define JANUS_PTIME_MS 20
+
 /* The codec a [codec] order entry names (len bytes at name), or NULL. */
 static const sotto_codec_desc *codec_by_config(const char *name, size_t len)
 {
@@ -143,6 +149,15 @@ int sottod__build_offer(sottod_call *call, char *buf, size_t buflen, char *err, 
     int n, rc;
 
     n = sottod__codec_prefs(cfg, prefs, 8);
+    /* An AudioBridge room mixes Opus: offering anything else only costs bytes. */
+    if (call->signalling == SIGNAL_JANUS) {
+        const sotto_codec_desc *opus = sotto_codec_find("opus");
+
+        n = opus ? 1 : 0;
+        if (opus)
+            prefs[0] = (sotto_sdp_codec_pref){ opus->name, (uint32_t)opus->clock_rate,
+                                               (uint8_t)opus->channels };
+    }
     if (n <= 0) {
         snprintf(err, errlen, "no usable codec in [codec] order");
         return -EINVAL;
@@ -170,7 +185,16 @@ int sottod__build_offer(sottod_call *call, char *buf, size_t buflen, char *err, 
     op.session_version = 2;
     op.ptime_ms = (uint32_t)cfg->codec.ptime_ms;
     op.maxptime_ms = (uint32_t)cfg->codec.max_ptime_ms;
+    if (call->signalling == SIGNAL_JANUS)
+        op.ptime_ms = op.maxptime_ms = JANUS_PTIME_MS;
     rc = sotto_sdp_build_offer(&op, sdp, err, errlen);
+    /* Janus drops RTP from a source the offer did not announce. */
+    if (rc == 0 && call->signalling == SIGNAL_JANUS && sdp->media_count == 1) {
+        sdp->media[0].ssrc_count = 1;
+        sdp->media[0].ssrc[0].ssrc = call->ssrc;
+        snprintf(sdp->media[0].ssrc[0].cname, sizeof(sdp->media[0].ssrc[0].cname), "sotto-%s",
+                 call->id);
+    }
     if (rc == 0) {
         rc = sotto_sdp_write(sdp, buf, buflen, &len);
         if (rc < 0)
@@ -393,6 +417,8 @@ int sottod__apply_remote(sottod_call *call, int is_offer, char *err, size_t errl
         return -ENOENT;
     }
     packet_terms(call, &call->remote->media[mi], is_offer);
+    if (call->signalling == SIGNAL_JANUS && call->codec->min_ptime_ms <= JANUS_PTIME_MS)
+        call->ptime_ms = call->max_ptime_ms = JANUS_PTIME_MS;
     sotto_sdp_resolve_media(call->remote, (size_t)mi, &r);
     if (!r.fingerprint || r.fingerprint->hash != SOTTO_SDP_HASH_SHA256) {
         snprintf(err, errlen, "the description has no sha-256 fingerprint");

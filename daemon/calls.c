@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "daemon/call_http.h"
+#include "daemon/call_janus.h"
 #include "daemon/call_internal.h"
 #include "daemon/contacts.h"
 #include "daemon/dirs.h"
@@ -87,6 +88,7 @@ static void on_call_handle_closed(uv_handle_t *h)
         }
     }
     free(call->remote);
+    free(call->conference);
     free(call);
     if (mgr->closing && !mgr->calls) {
         sotto_identity_destroy(&mgr->identity);
@@ -113,6 +115,7 @@ void sottod__call_end(sottod_call *call, const char *reason)
         call->pending = NULL;
     }
     sottod__http_call_ended(call);
+    sottod__janus_call_ended(call);
     sotto_media_destroy(&call->media);
     sotto_transport_destroy(&call->transport);
     uv_close((uv_handle_t *)&call->rtcp_timer, on_call_handle_closed);
@@ -157,6 +160,7 @@ static void on_media_decision(void *opaque, const sotto_ratectl_decision *d)
                    "redundant_frames", (int)d->redundant_frames, "bitrate", (int)d->bitrate,
                    "wire_bps", (int)d->wire_bps, "loss", d->loss, "low_mode", d->low_mode,
                    "reason", d->reason));
+    sottod__janus_rate_changed(call, d);
 }
 
 static void log_first_decision(const sottod_call *call)
@@ -195,6 +199,7 @@ static int start_media(sottod_call *call)
     mp.send_opaque = call->transport;
     snprintf(cname, sizeof(cname), "sotto-%s", call->id);
     mp.cname = cname;
+    mp.ssrc = call->ssrc;
     mp.inband_redundancy = call->inband_redundancy;
     mp.redundancy = call->mgr->cfg->codec.redundancy;
     mp.max_ptime_ms = call->max_ptime_ms;
@@ -417,6 +422,7 @@ sottod_call *sottod__call_new(sottod_calls *mgr, int outgoing, call_signalling s
         memset(rnd, 0x5a, sizeof(rnd));
     for (i = 0; i < 8; i++)
         snprintf(call->id + 2 * i, 3, "%02x", rnd[i]);
+    call->ssrc = ((uint32_t)rnd[0] << 24 | (uint32_t)rnd[3] << 16 | (uint32_t)rnd[5] << 8 | rnd[7]) | 1u;
     uv_timer_init(mgr->loop, &call->rtcp_timer);
     uv_timer_init(mgr->loop, &call->ring_timer);
     call->rtcp_timer.data = call;
@@ -493,6 +499,8 @@ static void description_ready(sottod_call *call)
                              NULL, NULL);
         call->pending = NULL;
         sottod__call_set_state(call, call->outgoing ? CALL_OFFERED : CALL_CONNECTING);
+    } else if (call->signalling == SIGNAL_JANUS) {
+        sottod__janus_description_ready(call, sdp);
     } else {
         sottod__http_description_ready(call, sdp);
     }

@@ -200,7 +200,7 @@ int sotto_media_create(sotto_media **out, const sotto_media_params *p)
                                     SOTTO_RESAMPLER_QUALITY);
     if (rc < 0)
         goto fail;
-    m->ssrc = random_u32();
+    m->ssrc = p->ssrc ? p->ssrc : random_u32();
     m->seq = (uint16_t)random_u32();
     m->timestamp = random_u32();
     m->rtt_ms = -1;

@@ -31,6 +31,7 @@ typedef struct sotto_media_params {
     int (*send)(void *send_opaque, int is_rtcp, const uint8_t *pkt, size_t len);
     void *send_opaque;     /* for send; not owned */
     const char *cname;     /* RTCP CNAME; copied */
+    uint32_t ssrc;         /* our RTP SSRC, announced in the SDP; 0 = a random one */
     int inband_redundancy; /* Sotto: both ends announced fmtp redundancy=1, so
                                       * payloads carry codec/sotto_payload.h's header */
     int redundancy;        /* 1 = may repeat earlier frames ([codec] redundancy) */

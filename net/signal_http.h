@@ -187,6 +187,14 @@ int sotto_signal_http_delete_call(sotto_signal_http_request **out_req, sotto_sig
                                   const sotto_signal_http_client_params *params, char *err,
                                   size_t errlen);
 
+/* POSTs json (NUL-terminated, 1..SOTTO_SIGNAL_HTTP_DEFAULT_MAX_BODY bytes)
+ * with Content-Type application/json to params->url, or GETs it when json
+ * is NULL (a long poll: give a timeout_ms above the server's hold time).
+ * Returns as sotto_signal_http_post_offer. */
+int sotto_signal_http_send_json(sotto_signal_http_request **out_req, sotto_signal_http *sig,
+                                const sotto_signal_http_client_params *params, const char *json,
+                                char *err, size_t errlen);
+
 /* Abandons a request: on_response will not be called. Not for use inside
  * that request's on_response. Accepts NULL and *req == NULL; sets *req to
  * NULL. */

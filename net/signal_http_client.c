@@ -38,7 +38,9 @@ struct sotto_signal_http_request {
     int cancelled;                    /* cancelled: no callback */
     int connected;                    /* TCP up: the request headers are being sent */
     unsigned timeout_ms;              /* for the reason text */
-    const char *method;               /* "POST" or "DELETE" (static) */
+    uint64_t deadline_at;             /* uv_now() when the exchange times out, ms */
+    const char *method;               /* "POST", "GET" or "DELETE" (static) */
+    const char *body_type;            /* Content-Type of body (static); NULL: no body */
     sotto_http_url url;               /* host, port; path points into url_text */
     char *url_text;                   /* copy of the URL; owned */
     char host_header[SOTTO_HTTP_HOST_MAX + 8]; /* host[:port] as sent in Host */
@@ -148,10 +150,25 @@ static void fail(sotto_signal_http_request *req, int err, const char *fmt, ...)
     finish(req, err, reason);
 }
 
+/* lws gives a server SOTTO_HTTP_LWS_TIMEOUT_S to start its reply, which a
+ * long poll (Janus holds one for 30 s) outlives: while the request's own
+ * deadline is still ahead, its lws timeout is renewed every REFRESH_MS. */
+#define REFRESH_MS 4000
+
 static void on_deadline(uv_timer_t *t)
 {
     sotto_signal_http_request *req = t->data;
+    uint64_t now = uv_now(t->loop);
 
+    if (now < req->deadline_at) {
+        if (req->wsi && req->connected)
+            lws_set_timeout(req->wsi, PENDING_TIMEOUT_AWAITING_SERVER_RESPONSE,
+                            SOTTO_HTTP_LWS_TIMEOUT_S);
+        uv_timer_start(t, on_deadline,
+                       req->deadline_at - now < REFRESH_MS ? req->deadline_at - now : REFRESH_MS,
+                       0);
+        return;
+    }
     fail(req, -ETIMEDOUT, "no response within %u ms", req->timeout_ms);
 }
 
@@ -214,7 +231,6 @@ static void on_resolved(uv_getaddrinfo_t *resolve, int status, struct addrinfo *
 static int append_headers(struct lws *wsi, sotto_signal_http_request *req, unsigned char **p,
                           unsigned char *end)
 {
-    static const char sdp_type[] = "application/sdp";
     char length[24];
 
     if (req->auth[0]
@@ -226,8 +242,8 @@ static int append_headers(struct lws *wsi, sotto_signal_http_request *req, unsig
         return 0;
     snprintf(length, sizeof(length), "%zu", req->body_len);
     if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
-                                     (const unsigned char *)sdp_type, (int)sizeof(sdp_type) - 1,
-                                     p, end)
+                                     (const unsigned char *)req->body_type,
+                                     (int)strlen(req->body_type), p, end)
         || lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH,
                                         (const unsigned char *)length, (int)strlen(length), p,
                                         end))
@@ -409,7 +425,7 @@ oom:
 
 static int request_start(sotto_signal_http_request **out_req, sotto_signal_http *sig,
                          const sotto_signal_http_client_params *p, const char *method,
-                         const char *body, char *err, size_t errlen)
+                         const char *body_type, const char *body, char *err, size_t errlen)
 {
     struct addrinfo hints;
     sotto_signal_http_request *req = NULL;
@@ -431,6 +447,7 @@ static int request_start(sotto_signal_http_request **out_req, sotto_signal_http 
     if (rc != 0)
         return rc;
     req->method = method;
+    req->body_type = body_type;
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -446,7 +463,12 @@ static int request_start(sotto_signal_http_request **out_req, sotto_signal_http 
     req->resolving = 1;
     uv_timer_init(sig->loop, &req->deadline);
     req->deadline.data = req;
-    uv_timer_start(&req->deadline, on_deadline, req->timeout_ms, 0);
+    req->deadline_at = uv_now(sig->loop) + req->timeout_ms;
+    /* Beyond lws' own timeout, the timer also renews it (on_deadline). */
+    uv_timer_start(&req->deadline, on_deadline,
+                   req->timeout_ms > SOTTO_HTTP_LWS_TIMEOUT_S * 1000u ? REFRESH_MS
+                                                                       : req->timeout_ms,
+                   0);
     req->sig = sig;
     req->next = sig->requests;
     if (sig->requests)
@@ -471,14 +493,31 @@ int sotto_signal_http_post_offer(sotto_signal_http_request **out_req, sotto_sign
         sotto__net_errf(err, errlen, "SDP must be 1..%d bytes", SOTTO_SIGNAL_HTTP_DEFAULT_MAX_BODY);
         return -EINVAL;
     }
-    return request_start(out_req, sig, params, "POST", sdp, err, errlen);
+    return request_start(out_req, sig, params, "POST", "application/sdp", sdp, err, errlen);
 }
 
 int sotto_signal_http_delete_call(sotto_signal_http_request **out_req, sotto_signal_http *sig,
                                   const sotto_signal_http_client_params *params, char *err,
                                   size_t errlen)
 {
-    return request_start(out_req, sig, params, "DELETE", NULL, err, errlen);
+    return request_start(out_req, sig, params, "DELETE", NULL, NULL, err, errlen);
+}
+
+int sotto_signal_http_send_json(sotto_signal_http_request **out_req, sotto_signal_http *sig,
+                                const sotto_signal_http_client_params *params, const char *json,
+                                char *err, size_t errlen)
+{
+    size_t len;
+
+    if (!json)
+        return request_start(out_req, sig, params, "GET", NULL, NULL, err, errlen);
+    len = strnlen(json, SOTTO_SIGNAL_HTTP_DEFAULT_MAX_BODY + 1);
+    if (len == 0 || len > SOTTO_SIGNAL_HTTP_DEFAULT_MAX_BODY) {
+        sotto__net_errf(err, errlen, "JSON body must be 1..%d bytes",
+                        SOTTO_SIGNAL_HTTP_DEFAULT_MAX_BODY);
+        return -EINVAL;
+    }
+    return request_start(out_req, sig, params, "POST", "application/json", json, err, errlen);
 }
 
 void sotto_signal_http_request_cancel(sotto_signal_http_request **req)

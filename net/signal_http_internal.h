@@ -12,6 +12,7 @@
 #define SOTTO_HTTP_SERVER_PROTOCOL "sotto-signal-http"
 #define SOTTO_HTTP_CLIENT_PROTOCOL "sotto-signal-client"
 #define SOTTO_HTTP_CSP "default-src 'self'; frame-ancestors 'none'"
+#define SOTTO_HTTP_LWS_TIMEOUT_S 10   /* lws' own idle timeouts (headers, connect, reply) */
 
 /* ---- a libwebsockets context on a foreign libuv loop (signal_http_lws.c)
  *

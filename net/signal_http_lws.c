@@ -42,7 +42,6 @@
 #define MAX_LWS_HANDLES 8        /* lws 4.1 adds one idle and one timer per thread */
 #define REAPER_PERIOD_MS 1       /* teardown polling; runs for a few loop turns only */
 #define UNKNOWN_LAYOUT_GRACE_MS 200 /* wait when no lws handle was recognised */
-#define HTTP_TIMEOUT_S 10        /* lws' own idle timeouts (headers, connect) */
 
 enum holder_stage {
     STAGE_LIVE = 0,     /* serving */
@@ -248,7 +247,7 @@ int sotto_lws_holder_create(sotto_lws_holder **out_holder, uv_loop_t *loop, void
     info.pcontext = &h->ctx;
     info.user = h;
     info.max_http_header_data = SOTTO_SIGNAL_HTTP_MAX_HEADERS;
-    info.timeout_secs = HTTP_TIMEOUT_S;
+    info.timeout_secs = SOTTO_HTTP_LWS_TIMEOUT_S;
     h->ctx = lws_create_context(&info);
     if (!h->ctx) {
         free(before.items);

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "sottoctl/sottoctl_conn.h"
 #include "sottoctl/sottoctl_output.h"
+#include "sottoctl/sottoctl_table.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -18,8 +19,6 @@
 #include <unistd.h>
 
 #define PROG "sottoctl"
-#define DEFAULT_TIMEOUT_S 5.0  /* most commands answer at once */
-#define SLOW_TIMEOUT_S 30.0    /* ICE gathering with STUN/TURN, an HTTP round trip */
 #define WATCH_INTERVAL_S 1.0   /* stats --watch: pause between samples */
 #define REQUEST_ID 1           /* id of the first request on a connection */
 #define ERROR_MAX 512          /* bytes for one error message */
@@ -35,88 +34,6 @@ enum {
     EXIT_STOPPED = -1,      /* internal: a stop signal ended --follow or --watch; exits 0 */
 };
 
-enum option_id { OPT_FOLLOW, OPT_HELP, OPT_ID, OPT_JSON, OPT_SOCKET, OPT_TIMEOUT, OPT_TOKEN,
-                 OPT_VERSION, OPT_WATCH };
-
-enum command_id { CMD_ACCEPT, CMD_ANSWER, CMD_CALL, CMD_CALLS, CMD_COMPLETE, CMD_CONFIG_SHOW,
-                  CMD_DEVICES, CMD_EVENTS, CMD_HANGUP, CMD_OFFER, CMD_REJECT, CMD_RELOAD,
-                  CMD_SHUTDOWN, CMD_STATS, CMD_STATUS, CMD_VERSION };
-
-/* Whether a command takes a positional argument after its words. */
-enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
-
-typedef struct ctl_option {
-    const char *name;      /* long name without "--" */
-    const char *arg_name;  /* placeholder of its value in --help; NULL: takes none */
-    const char *command;   /* the only command accepting it; NULL: accepted anywhere */
-    const char *wire_key;  /* member of "args" its value is sent as; NULL: not sent */
-    enum option_id id;
-    const char *help;      /* one line for --help */
-} ctl_option;
-
-typedef struct ctl_command {
-    const char *name;      /* the words typed, space separated */
-    const char *wire_cmd;  /* "cmd" sent to the daemon */
-    enum command_id id;
-    enum arg_kind arg_kind;
-    const char *arg_name;  /* placeholder of the argument in --help; NULL with ARG_NONE */
-    const char *arg_key;   /* member of "args" the argument is sent as; NULL with ARG_NONE */
-    double timeout_s;      /* --timeout when none is given, seconds */
-    const char *help;      /* one line for --help */
-} ctl_command;
-
-/* Sorted by name; --help lists them in this order. */
-static const ctl_option options[] = {
-    { "follow", NULL, "events", NULL, OPT_FOLLOW, "keep printing events as they happen" },
-    { "help", NULL, NULL, NULL, OPT_HELP, "print this help and exit" },
-    { "id", "ID", "complete", "id", OPT_ID, "the offered call to complete" },
-    { "json", NULL, NULL, NULL, OPT_JSON, "print the daemon's result as one line of JSON" },
-    { "socket", "PATH", NULL, NULL, OPT_SOCKET, "connect to PATH instead of the default socket" },
-    { "timeout", "SECONDS", NULL, NULL, OPT_TIMEOUT,
-      "wait at most SECONDS for sottod (0: no limit)" },
-    { "token", "TOKEN", "call", "token", OPT_TOKEN,
-      "bearer token for the remote sottod" },
-    { "version", NULL, NULL, NULL, OPT_VERSION, "print sottoctl's version and exit" },
-    { "watch", NULL, "stats", NULL, OPT_WATCH, "print a new sample every second" },
-};
-
-/* Sorted by name; --help lists them in this order. */
-static const ctl_command commands[] = {
-    { "accept", "accept", CMD_ACCEPT, ARG_REQUIRED, "TOKEN", "token", SLOW_TIMEOUT_S,
-      "accept an offer token; print the answer token" },
-    { "answer", "answer", CMD_ANSWER, ARG_OPTIONAL, "ID", "id", DEFAULT_TIMEOUT_S,
-      "pick up a ringing incoming call" },
-    { "call", "call", CMD_CALL, ARG_REQUIRED, "URL", "url", SLOW_TIMEOUT_S,
-      "call another sottod through its HTTP signalling" },
-    { "calls", "calls", CMD_CALLS, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
-      "list the calls in progress" },
-    { "complete", "complete", CMD_COMPLETE, ARG_REQUIRED, "TOKEN", "token", DEFAULT_TIMEOUT_S,
-      "connect an offered call using the answer token" },
-    { "config show", "config-show", CMD_CONFIG_SHOW, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
-      "print the settings in force as INI text" },
-    { "devices", "devices", CMD_DEVICES, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
-      "list the audio devices sottod can open" },
-    { "events", "events", CMD_EVENTS, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
-      "print the latest events sottod kept" },
-    { "hangup", "hangup", CMD_HANGUP, ARG_OPTIONAL, "ID", "id", DEFAULT_TIMEOUT_S,
-      "end a call" },
-    { "offer", "offer", CMD_OFFER, ARG_NONE, NULL, NULL, SLOW_TIMEOUT_S,
-      "start an outgoing call; print its offer token" },
-    { "reject", "reject", CMD_REJECT, ARG_OPTIONAL, "ID", "id", DEFAULT_TIMEOUT_S,
-      "turn down a ringing incoming call" },
-    { "reload", "reload", CMD_RELOAD, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
-      "re-read the configuration file, like SIGHUP" },
-    { "shutdown", "shutdown", CMD_SHUTDOWN, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
-      "ask sottod to exit" },
-    { "stats", "stats", CMD_STATS, ARG_OPTIONAL, "ID", "id", DEFAULT_TIMEOUT_S,
-      "print transport and media statistics of calls" },
-    { "status", "status", CMD_STATUS, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
-      "print sottod's state and its counters" },
-    { "version", "version", CMD_VERSION, ARG_NONE, NULL, NULL, DEFAULT_TIMEOUT_S,
-      "print sottod's version and control protocol" },
-};
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* What the command line asked for. */
 typedef struct ctl_args {
@@ -128,7 +45,9 @@ typedef struct ctl_args {
     bool watch;                  /* stats --watch; default false */
     const ctl_command *command;  /* NULL until a command word is seen */
     const char *argument;        /* the command's positional argument; NULL: none given */
-    const char *option_values[COUNT(options)];  /* value of each option given; NULL: not given */
+    const char *argument2;       /* ARG_TWO: the second one; NULL: none given */
+    bool rejoin;                 /* join --rejoin; default false */
+    const char *option_values[SOTTOCTL_OPTION_COUNT]; /* each option's value; NULL: not given */
 } ctl_args;
 
 enum parse_outcome { PARSE_RUN, PARSE_EXIT_OK, PARSE_USAGE_ERROR, PARSE_FAILED };
@@ -172,16 +91,19 @@ static char *command_synopsis(const ctl_command *command)
 {
     char *text = command->arg_kind == ARG_NONE
                  ? sottoctl_strdup_printf("%s", command->name)
+                 : command->arg_kind == ARG_TWO
+                 ? sottoctl_strdup_printf("%s %s %s", command->name, command->arg_name,
+                                          command->arg2_name)
                  : sottoctl_strdup_printf(command->arg_kind == ARG_REQUIRED ? "%s %s" : "%s [%s]",
                                           command->name, command->arg_name);
 
-    for (size_t i = 0; i < COUNT(options) && text; i++) {
+    for (size_t i = 0; i < SOTTOCTL_OPTION_COUNT && text; i++) {
         char *head;
         char *longer;
 
-        if (!options[i].command || strcmp(options[i].command, command->name) != 0)
+        if (!sottoctl_options[i].command || strcmp(sottoctl_options[i].command, command->name) != 0)
             continue;
-        head = option_synopsis(&options[i]);
+        head = option_synopsis(&sottoctl_options[i]);
         longer = head ? sottoctl_strdup_printf("%s [%s]", text, head) : NULL;
         free(head);
         free(text);
@@ -196,10 +118,10 @@ static void print_slow_commands(FILE *out)
     const char *separator = "";
 
     fprintf(out, "The timeout is %g s, or %g s for:", DEFAULT_TIMEOUT_S, SLOW_TIMEOUT_S);
-    for (size_t i = 0; i < COUNT(commands); i++) {
-        if (commands[i].timeout_s == DEFAULT_TIMEOUT_S)
+    for (size_t i = 0; i < sottoctl_command_count; i++) {
+        if (sottoctl_commands[i].timeout_s == DEFAULT_TIMEOUT_S)
             continue;
-        fprintf(out, "%s %s", separator, commands[i].name);
+        fprintf(out, "%s %s", separator, sottoctl_commands[i].name);
         separator = ",";
     }
     fputs(".\n", out);
@@ -211,32 +133,32 @@ static void print_help(FILE *out)
 
     fputs("Usage: " PROG " [OPTION...] COMMAND [ARGUMENT] [COMMAND-OPTION...]\n"
           "Control a running sottod through its control socket.\n\nOptions:\n", out);
-    for (size_t i = 0; i < COUNT(options); i++) {
-        char *head = options[i].command ? NULL : option_synopsis(&options[i]);
+    for (size_t i = 0; i < SOTTOCTL_OPTION_COUNT; i++) {
+        char *head = sottoctl_options[i].command ? NULL : option_synopsis(&sottoctl_options[i]);
 
         if (head)
-            fprintf(out, "  %-*s  %s\n", HELP_COLUMN, head, options[i].help);
+            fprintf(out, "  %-*s  %s\n", HELP_COLUMN, head, sottoctl_options[i].help);
         free(head);
     }
     fputs("\nCommands:\n", out);
-    for (size_t i = 0; i < COUNT(commands); i++) {
-        char *head = command_synopsis(&commands[i]);
+    for (size_t i = 0; i < sottoctl_command_count; i++) {
+        char *head = command_synopsis(&sottoctl_commands[i]);
 
-        fprintf(out, "  %-*s  %s\n", HELP_COLUMN, head ? head : commands[i].name,
-                commands[i].help);
+        fprintf(out, "  %-*s  %s\n", HELP_COLUMN, head ? head : sottoctl_commands[i].name,
+                sottoctl_commands[i].help);
         free(head);
     }
     /* Grouped by command, in the command table's order. */
     fputs("\nCommand options:\n", out);
-    for (size_t c = 0; c < COUNT(commands); c++) {
-        for (size_t i = 0; i < COUNT(options); i++) {
+    for (size_t c = 0; c < sottoctl_command_count; c++) {
+        for (size_t i = 0; i < SOTTOCTL_OPTION_COUNT; i++) {
             char *head;
 
-            if (!options[i].command || strcmp(options[i].command, commands[c].name) != 0)
+            if (!sottoctl_options[i].command || strcmp(sottoctl_options[i].command, sottoctl_commands[c].name) != 0)
                 continue;
-            head = option_synopsis(&options[i]);
-            fprintf(out, "  %-*s  %s: %s\n", HELP_COLUMN, head ? head : options[i].name,
-                    options[i].command, options[i].help);
+            head = option_synopsis(&sottoctl_options[i]);
+            fprintf(out, "  %-*s  %s: %s\n", HELP_COLUMN, head ? head : sottoctl_options[i].name,
+                    sottoctl_options[i].command, sottoctl_options[i].help);
             free(head);
         }
     }
@@ -274,8 +196,8 @@ static enum parse_outcome check_sent_text(const char *what, const char *value)
 /* Matches the command starting at argv[*index]; advances *index past its words. */
 static const ctl_command *find_command(int argc, char **argv, int *index)
 {
-    for (size_t i = 0; i < COUNT(commands); i++) {
-        const char *word = commands[i].name;
+    for (size_t i = 0; i < sottoctl_command_count; i++) {
+        const char *word = sottoctl_commands[i].name;
         int at = *index;
 
         while (at < argc) {
@@ -287,7 +209,7 @@ static const ctl_command *find_command(int argc, char **argv, int *index)
             word += len;
             if (*word == '\0') {
                 *index = at;
-                return &commands[i];
+                return &sottoctl_commands[i];
             }
             word++;
         }
@@ -301,10 +223,10 @@ static enum parse_outcome unknown_command(const char *word)
 {
     size_t len = strlen(word);
 
-    for (size_t i = 0; i < COUNT(commands); i++) {
-        if (strncmp(commands[i].name, word, len) == 0 && commands[i].name[len] == ' ')
+    for (size_t i = 0; i < sottoctl_command_count; i++) {
+        if (strncmp(sottoctl_commands[i].name, word, len) == 0 && sottoctl_commands[i].name[len] == ' ')
             return usage_error("'%s' needs more words: did you mean '%s'?", word,
-                               commands[i].name);
+                               sottoctl_commands[i].name);
     }
     return usage_error("unknown command '%s'", word);
 }
@@ -316,6 +238,13 @@ static enum parse_outcome take_argument(ctl_args *args, const char *word)
 
     if (command->arg_kind == ARG_NONE)
         return usage_error("unexpected argument '%s': '%s' takes none", word, command->name);
+    if (command->arg_kind == ARG_TWO && args->argument && !args->argument2) {
+        args->argument2 = word;
+        return check_sent_text(command->arg2_name, word);
+    }
+    if (args->argument && command->arg_kind == ARG_TWO)
+        return usage_error("unexpected argument '%s': '%s' takes only %s and %s", word,
+                           command->name, command->arg_name, command->arg2_name);
     if (args->argument)
         return usage_error("unexpected argument '%s': '%s' takes only one %s", word,
                            command->name, command->arg_name);
@@ -325,9 +254,9 @@ static enum parse_outcome take_argument(ctl_args *args, const char *word)
 
 static const ctl_option *find_option(const char *name, size_t len)
 {
-    for (size_t i = 0; i < COUNT(options); i++) {
-        if (strlen(options[i].name) == len && strncmp(options[i].name, name, len) == 0)
-            return &options[i];
+    for (size_t i = 0; i < SOTTOCTL_OPTION_COUNT; i++) {
+        if (strlen(sottoctl_options[i].name) == len && strncmp(sottoctl_options[i].name, name, len) == 0)
+            return &sottoctl_options[i];
     }
     return NULL;
 }
@@ -342,8 +271,14 @@ static enum parse_outcome apply_option(const ctl_option *opt, const char *value,
     case OPT_HELP:
         print_help(stdout);
         return PARSE_EXIT_OK;
+    case OPT_BITRATE:
+    case OPT_DISPLAY:
     case OPT_ID:
+    case OPT_PIN:
     case OPT_TOKEN:
+        break;
+    case OPT_REJOIN:
+        args->rejoin = true;
         break;
     case OPT_JSON:
         args->json = true;
@@ -366,7 +301,7 @@ static enum parse_outcome apply_option(const ctl_option *opt, const char *value,
         args->watch = true;
         break;
     }
-    args->option_values[opt - options] = value;
+    args->option_values[opt - sottoctl_options] = value;
     if (opt->wire_key) {
         char what[64];
 
@@ -431,9 +366,13 @@ static enum parse_outcome parse_args(int argc, char **argv, ctl_args *args)
     }
     if (!args->command)
         return usage_error("no command given");
-    if (args->command->arg_kind == ARG_REQUIRED && !args->argument)
+    if ((args->command->arg_kind == ARG_REQUIRED || args->command->arg_kind == ARG_TWO) &&
+        !args->argument)
         return usage_error("'%s' needs its %s argument", args->command->name,
                            args->command->arg_name);
+    if (args->command->arg_kind == ARG_TWO && !args->argument2)
+        return usage_error("'%s' needs its %s argument after %s", args->command->name,
+                           args->command->arg2_name, args->command->arg_name);
     if (!args->timeout_given)
         args->timeout_s = args->command->timeout_s;
     return PARSE_RUN;
@@ -500,9 +439,14 @@ static json_t *build_request(const ctl_args *args, json_int_t request_id)
     if (ok && args->argument)
         ok = json_object_set_new(cmd_args, args->command->arg_key,
                                  json_string(args->argument)) == 0;
-    for (size_t i = 0; ok && i < COUNT(options); i++) {
-        if (options[i].wire_key && args->option_values[i])
-            ok = json_object_set_new(cmd_args, options[i].wire_key,
+    if (ok && args->argument2)
+        ok = json_object_set_new(cmd_args, args->command->arg2_key,
+                                 json_string(args->argument2)) == 0;
+    if (ok && args->rejoin)
+        ok = json_object_set_new(cmd_args, "rejoin", json_true()) == 0;
+    for (size_t i = 0; ok && i < SOTTOCTL_OPTION_COUNT; i++) {
+        if (sottoctl_options[i].wire_key && args->option_values[i])
+            ok = json_object_set_new(cmd_args, sottoctl_options[i].wire_key,
                                      json_string(args->option_values[i])) == 0;
     }
     if (!ok) {

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #define DEVICE_COLUMNS 7
-#define CALL_COLUMNS 5
+#define CALL_COLUMNS 6
 #define MAX_COLUMNS 8                  /* widest table printed */
 #define LARGEST_PLAIN_REAL 1e15        /* beyond this, reals print as %g */
 #define LATEST_PRINTABLE_TIME 253402300799.0  /* 9999-12-31T23:59:59Z */
@@ -344,6 +344,38 @@ static char *age_text(const json_t *value)
     return sottoctl_strdup_printf("%lldh%02lldm", whole / 3600, whole % 3600 / 60);
 }
 
+/* "1234: alice, bob (muted)" for a conference call, "-" otherwise. NULL:
+ * no memory. */
+static char *room_text(const json_t *call)
+{
+    const json_t *room = json_object_get(call, "room");
+    const json_t *members = json_object_get(room, "participants");
+    char *text;
+
+    if (!json_is_object(room))
+        return sottoctl_strdup_printf("-");
+    text = sottoctl_strdup_printf("%" JSON_INTEGER_FORMAT "%s%s",
+                                  json_integer_value(json_object_get(room, "room")),
+                                  json_is_true(json_object_get(room, "muted")) ? " (we are muted)"
+                                                                               : "",
+                                  json_array_size(members) ? ":" : ": nobody else");
+    for (size_t i = 0; text && i < json_array_size(members); i++) {
+        const json_t *m = json_array_get(members, i);
+        const char *name = json_string_value(json_object_get(m, "display"));
+        /* Names come from other people through the server: shown escaped. */
+        char *shown = sottoctl_escape_dup(name ? name : "(no name)");
+        char *longer = shown ? sottoctl_strdup_printf(
+                                   "%s%s %s%s", text, i ? "," : "", shown,
+                                   json_is_true(json_object_get(m, "muted")) ? " (muted)" : "")
+                             : NULL;
+
+        free(shown);
+        free(text);
+        text = longer;
+    }
+    return text;
+}
+
 /* Fills the CALL_COLUMNS cells of one table row from a call object. */
 static int call_row(const json_t *call, char **cells)
 {
@@ -354,6 +386,7 @@ static int call_row(const json_t *call, char **cells)
     cells[2] = member_text(call, "state");
     cells[3] = codec ? value_text(codec) : sottoctl_strdup_printf("-");
     cells[4] = age_text(json_object_get(call, "age_s"));
+    cells[5] = room_text(call);
     for (size_t col = 0; col < CALL_COLUMNS; col++) {
         if (!cells[col])
             return -ENOMEM;
@@ -450,7 +483,7 @@ int sottoctl_print_devices(FILE *out, const json_t *result, char *err, size_t er
 int sottoctl_print_calls(FILE *out, const json_t *result, char *err, size_t err_size)
 {
     static const char *const headers[CALL_COLUMNS] = {
-        "ID", "DIRECTION", "STATE", "CODEC", "AGE",
+        "ID", "DIRECTION", "STATE", "CODEC", "AGE", "ROOM",
     };
     static const table_spec spec = { "calls", "call", headers, CALL_COLUMNS, call_row };
     const json_t *calls = json_object_get(result, "calls");
@@ -719,8 +752,11 @@ static const struct call_reply_text {
     { "call", NULL, NULL },
     { "complete", NULL, NULL },
     { "hangup", "hung up", NULL },
+    { "join", NULL, NULL },
+    { "mute", "muted", NULL },
     { "offer", NULL, "give this token to the callee; then run: sottoctl complete ANSWER-TOKEN" },
     { "reject", "rejected", NULL },
+    { "unmute", "unmuted", NULL },
 };
 
 int sottoctl_print_call_result(FILE *out, FILE *hint_out, const char *wire_cmd,

@@ -13,7 +13,8 @@
 #           also be sorted, as the table is;
 #   man     the .TP tags of the OPTIONS and COMMANDS sections and SYNOPSIS.
 #           A command's tag is its words and its positional argument, if
-#           any: NAME when required, [NAME] when optional ("stats [ID]");
+#           any: NAME when required, [NAME] when optional ("stats [ID]"),
+#           NAME NAME2 for two required ones ("join URL ROOM");
 #           its options are .TP tags nested under it, with their value's
 #           placeholder ("--token TOKEN").
 # Every subcommand, positional argument and long option must appear in all
@@ -82,7 +83,7 @@ awk '
     # Command words, then an optional ARG or [ARG], then [--opt] or
     # [--opt VALUE] for each option of the command.
     block == "command" {
-        n = split(head, words, / +/); name = ""; stage = 0; bad = 0
+        n = split(head, words, / +/); name = ""; stage = 0; bad = 0; arg = ""
         for (i = 1; i <= n && !bad; i++) {
             w = words[i]
             if (stage == 0 && w ~ /^[a-z][a-z0-9-]*$/) {
@@ -90,9 +91,12 @@ awk '
             } else if (name == "") {
                 bad = 1
             } else if (stage == 0 && w ~ /^[A-Z][A-Z0-9_-]*$/) {
-                print "arg " name "|" w "|required"; stage = 1
+                arg = name "|" w "|required"; stage = 1
+            } else if (stage == 1 && w ~ /^[A-Z][A-Z0-9_-]*$/ &&
+                       arg ~ /\|required$/) {
+                sub(/\|required$/, " " w "|two", arg)
             } else if (stage == 0 && w ~ /^\[[A-Z][A-Z0-9_-]*\]$/) {
-                print "arg " name "|" substr(w, 2, length(w) - 2) "|optional"; stage = 1
+                arg = name "|" substr(w, 2, length(w) - 2) "|optional"; stage = 1
             } else if (w ~ /^\[--[a-z][a-z0-9-]*\]$/) {
                 print "cmdopt-inline " name "|" substr(w, 4, length(w) - 4) "|-"; stage = 2
             } else if (w ~ /^\[--[a-z][a-z0-9-]*$/ && i < n &&
@@ -104,6 +108,7 @@ awk '
                 bad = 1
             }
         }
+        if (arg != "") print "arg " arg
         if (bad) print "bad-line " $0
         else print "command " name
     }
@@ -161,7 +166,9 @@ awk '
         for (i = 1; i <= n && words[i] ~ /^[a-z][a-z0-9-]*$/; i++)
             command = command == "" ? words[i] : command " " words[i]
         if (command == "") { print "bad-tag COMMANDS: " t; next }
-        if (i <= n && words[i] ~ /^[A-Z][A-Z0-9_-]*$/) {
+        if (i < n && words[i] ~ /^[A-Z][A-Z0-9_-]*$/ && words[i + 1] ~ /^[A-Z][A-Z0-9_-]*$/) {
+            print "arg " command "|" words[i] " " words[i + 1] "|two"; i += 2
+        } else if (i <= n && words[i] ~ /^[A-Z][A-Z0-9_-]*$/) {
             print "arg " command "|" words[i] "|required"; i++
         } else if (i <= n && words[i] ~ /^\[[A-Z][A-Z0-9_-]*\]$/) {
             print "arg " command "|" substr(words[i], 2, length(words[i]) - 2) "|optional"; i++
@@ -291,7 +298,18 @@ while IFS= read -r cmd; do
     # shellcheck disable=SC2046 # "NAME KIND" splits into two words on purpose
     set -- $(arg_spec "$cmd")
     # shellcheck disable=SC2086 # a command is several words on purpose
-    case ${2:-none} in
+    case ${3:-${2:-none}} in
+    two)
+        expect 2 "missing $1 of '$cmd' is not refused" $cmd
+        expect 2 "missing $2 of '$cmd' is not refused" $cmd docs-check-arg
+        if ! grep -q "$2" "$tmp/err"; then
+            echo "MISMATCH: the error for '$cmd' without its $2 does not name it" >&2
+            echo x
+        fi
+        expect 3 "command '$cmd $1 $2' is not accepted" $cmd docs-check-arg docs-check-arg2
+        expect 2 "an extra argument of '$cmd' is not refused" $cmd docs-check-arg \
+            docs-check-arg2 docs-check-extra
+        ;;
     required)
         expect 2 "missing $1 of '$cmd' is not refused" $cmd
         if ! grep -q "$1" "$tmp/err"; then
@@ -321,6 +339,7 @@ while IFS='|' read -r cmd opt value; do
     arg=
     case $(arg_spec "$cmd") in
     *" required") arg=docs-check-arg ;;
+    *" two") arg="docs-check-arg docs-check-arg2" ;;
     esac
     # shellcheck disable=SC2086 # a command is several words; $arg may be empty
     if [ "$value" = - ]; then

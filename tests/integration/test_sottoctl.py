@@ -349,14 +349,29 @@ class CallCommands(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(reqs[0]["cmd"], "calls")
         self.assertEqual([line.split() for line in r.stdout.splitlines()],
-                         [["ID", "DIRECTION", "STATE", "CODEC", "AGE"],
-                          [CALL_ID, "outgoing", "active", "opus", "1m12s"],
-                          ["b2", "outgoing", "ringing", "-", "4s"],
-                          ["c3", "outgoing", "gathering", "opus", "2h02m"]])
+                         [["ID", "DIRECTION", "STATE", "CODEC", "AGE", "ROOM"],
+                          [CALL_ID, "outgoing", "active", "opus", "1m12s", "-"],
+                          ["b2", "outgoing", "ringing", "-", "4s", "-"],
+                          ["c3", "outgoing", "gathering", "opus", "2h02m", "-"]])
         lines = r.stdout.splitlines()
         column = lines[0].index("STATE")
         self.assertEqual([line[column:].split()[0] for line in lines[1:]],
                          ["active", "ringing", "gathering"], "columns are not aligned")
+
+    def test_calls_table_shows_a_conference_room(self):
+        room = call_entry()
+        room["room"] = {"room": 1234, "muted": True, "participants": [
+            {"participant_id": 7, "display": "alice", "muted": True},
+            {"participant_id": 8, "display": "bob\x1b[2J", "muted": False},
+            {"participant_id": 9, "muted": False}]}
+        lonely = call_entry("b2")
+        lonely["room"] = {"room": 5, "muted": False, "participants": []}
+        r, _ = self.ctl(answer({"calls": [room, lonely]}), "calls")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertTrue(lines[1].endswith(
+            "1234 (we are muted): alice (muted), bob\\x1b[2J, (no name)"), lines[1])
+        self.assertTrue(lines[2].endswith("5: nobody else"), lines[2])
 
     def test_calls_without_codec_member_and_no_calls(self):
         entry = call_entry()
