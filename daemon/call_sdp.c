@@ -156,7 +156,7 @@ int sottod__build_offer(sottod_call *call, char *buf, size_t buflen, char *err, 
         n = opus ? 1 : 0;
         if (opus)
             prefs[0] = (sotto_sdp_codec_pref){ opus->name, (uint32_t)opus->clock_rate,
-                                               (uint8_t)opus->channels };
+                                               (uint8_t)opus->channels, NULL, NULL };
     }
     if (n <= 0) {
         snprintf(err, errlen, "no usable codec in [codec] order");
