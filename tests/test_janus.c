@@ -149,8 +149,8 @@ static const char *const bad_messages[] = {
     "{\"janus\": \"event\", \"plugindata\": {\"data\": {\"participants\": {}}}}",
     "{\"janus\": \"event\", \"plugindata\": {\"data\": {\"participants\": [1]}}}",
     "{\"janus\": \"event\", \"plugindata\": {\"data\": {\"participants\": [{}]}}}",
-    "{\"janus\": \"event\", \"plugindata\": {\"data\": {\"participants\": [{\"id\": 1, "
-    "\"muted\": 0}]}}}",
+    ("{\"janus\": \"event\", \"plugindata\": {\"data\": {\"participants\": [{\"id\": 1, "
+     "\"muted\": 0}]}}}"),
     "{\"janus\": \"event\", \"plugindata\": {\"data\": {\"leaving\": \"me\"}}}",
     "{\"janus\": \"event\", \"jsep\": \"v=0\"}",
     "{\"janus\": \"event\", \"jsep\": {\"type\": \"answer\"}}",
