@@ -45,6 +45,15 @@ def private_network_prefix():
 EPHEMERAL_SIGNALLING = "\n[network]\nsignal_port = 0\n"
 
 
+def read_log_file(path):
+    """A process's log as text; empty when it cannot be read (yet)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
 class Daemon:
     """One sottod with its own temporary directory, socket and log."""
 
@@ -114,11 +123,7 @@ class Daemon:
                 return False
 
     def read_log(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode(errors="replace")
-        except OSError:
-            return ""
+        return read_log_file(self.log_path)
 
     def stop(self, sig=signal.SIGTERM, timeout=5.0):
         if self.proc and self.proc.poll() is None:

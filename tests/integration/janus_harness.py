@@ -8,7 +8,7 @@ import socket
 import subprocess
 import urllib.request
 
-from daemon_harness import wait_for
+from daemon_harness import read_log_file, wait_for
 
 JANUS = "/usr/bin/janus"
 JANUS_LIB = "/usr/lib/x86_64-linux-gnu/janus"
@@ -126,11 +126,7 @@ class Janus:
         return self
 
     def read_log(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode(errors="replace")
-        except OSError:
-            return ""
+        return read_log_file(self.log_path)
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
