@@ -18,8 +18,8 @@
 #define MAX_REJOINS 30 /* attempts after one loss before giving up */
 
 struct sottod_conference {
-    char url[512];       /* http:// URL of the Janus API */
-    char shown_url[512]; /* as the user wrote it (janus+http://...) */
+    char url[512];       /* http:// or ws:// URL of the Janus API */
+    char shown_url[512]; /* as the user wrote it (janus+ws://...) */
     uint64_t room;
     char pin[128];
     char display[128];
@@ -241,24 +241,30 @@ static int start_membership(sottod_call *call, char *err, size_t errlen)
     return sotto_janus_create(&conf->janus, call->mgr->loop, call->mgr->http, &jp, err, errlen);
 }
 
-/* "janus+http://host:port/path" into conf->url; 0 or a reason in err. */
+/* "janus+http://host:port/path" or "janus+ws://host:port/path" into
+ * conf->url (http:// or ws://); 0 or a reason in err. */
 static int take_url(sottod_conference *conf, const char *url, char *err, size_t errlen)
 {
     static const char http[] = "janus+http://", ws[] = "janus+ws://";
+    int is_ws = strncmp(url, ws, sizeof(ws) - 1) == 0;
+    size_t prefix = is_ws ? sizeof(ws) - 1 : sizeof(http) - 1;
 
-    if (strncmp(url, ws, sizeof(ws) - 1) == 0 || strncmp(url, "janus+wss://", 12) == 0) {
+    if (strncmp(url, "janus+wss://", 12) == 0 || strncmp(url, "janus+https://", 14) == 0) {
         snprintf(err, errlen,
-                 "Janus' WebSocket transport is not supported yet: use its "
-                 "HTTP transport, janus+http://HOST:PORT/janus");
+                 "TLS to Janus is not supported: use janus+ws:// or janus+http:// on a "
+                 "trusted network or through a TLS tunnel");
         return -ENOTSUP;
     }
-    if (strncmp(url, http, sizeof(http) - 1) != 0 || strlen(url) >= sizeof(conf->url) - 1 ||
-        !url[sizeof(http) - 1]) {
-        snprintf(err, errlen, "the room URL must be janus+http://HOST:PORT/PATH");
+    if ((!is_ws && strncmp(url, http, sizeof(http) - 1) != 0) ||
+        strlen(url) >= sizeof(conf->url) - 1 || !url[prefix]) {
+        snprintf(err, errlen,
+                 "the room URL must be janus+ws://HOST:PORT/ or janus+http://HOST:PORT/PATH");
         return -EINVAL;
     }
     snprintf(conf->shown_url, sizeof(conf->shown_url), "%s", url);
-    snprintf(conf->url, sizeof(conf->url), "http://%s", url + sizeof(http) - 1);
+    snprintf(conf->url, sizeof(conf->url), "%s%s", is_ws ? "ws://" : "http://", url + prefix);
+    if (is_ws)
+        return 0; /* Janus' WebSocket transport answers on any path */
     /* The HTTP API lives at /janus unless the URL names another path. */
     if (!strchr(conf->url + 7, '/') || strcmp(strchr(conf->url + 7, '/'), "/") == 0) {
         char *slash = strchr(conf->url + 7, '/');
@@ -310,7 +316,8 @@ static int parse_join(sottod_conference *conf, json_t *args, char *err, size_t e
     char *end = NULL;
 
     if (!url) {
-        snprintf(err, errlen, "\"url\" (janus+http://HOST:PORT/PATH) is required");
+        snprintf(err, errlen,
+                 "\"url\" (janus+ws://HOST:PORT/ or janus+http://HOST:PORT/PATH) is required");
         return -EINVAL;
     }
     if (take_url(conf, url, err, errlen) < 0 ||

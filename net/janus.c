@@ -1,7 +1,11 @@
-/* One AudioBridge room membership over Janus' plain HTTP transport (see
- * net/janus.h): requests are POSTs to /janus, /janus/<session> and
- * /janus/<session>/<handle>; asynchronous results and the room's news come
- * back through one long-polled GET of /janus/<session> at all times. */
+/* One AudioBridge room membership over one of Janus' two transports (see
+ * net/janus.h):
+ *  - plain HTTP: requests are POSTs to /janus, /janus/<session> and
+ *    /janus/<session>/<handle>; asynchronous results and the room's news
+ *    come back through one long-polled GET of /janus/<session> at all times;
+ *  - WebSocket (subprotocol "janus-protocol"): the same JSON on one
+ *    connection, with session_id and handle_id in the body; replies carry
+ *    our transaction and everything else is news. */
 #include "net/err.h"
 #include "net/janus.h"
 
@@ -17,6 +21,8 @@
 #define POLL_TIMEOUT_MS 45000 /* Janus answers a long poll within 30 s */
 #define URL_MAX 600           /* bytes of a request URL, NUL included */
 #define MAX_REQUESTS 8        /* requests of one membership in flight */
+#define WS_TICK_MS 1000       /* WebSocket transport: request deadlines are checked this often */
+#define TXN_MAX 24            /* bytes of one of our transaction ids, NUL included */
 
 typedef enum janus_stage {
     STAGE_CREATING = 0, /* POST /janus {"create"} */
@@ -37,12 +43,16 @@ typedef enum request_purpose {
 typedef struct janus_request {
     sotto_janus *janus; /* owner; NULL when the slot is free */
     request_purpose purpose;
-    sotto_signal_http_request *req; /* in flight */
+    sotto_signal_http_request *req; /* HTTP: in flight */
+    char txn[TXN_MAX];              /* WebSocket: the transaction awaiting its reply */
+    uint64_t deadline;              /* WebSocket: uv_now() by which it must come, ms */
 } janus_request;
 
 struct sotto_janus {
     uv_loop_t *loop;         /* not owned */
     sotto_signal_http *sig;  /* not owned */
+    sotto_signal_ws *ws;     /* the WebSocket transport's connection; NULL for HTTP */
+    uint64_t keepalive_due;  /* WebSocket: uv_now() of the next keepalive, ms */
     char base[URL_MAX - 48]; /* the API URL without a trailing "/" (room for 2 ids) */
     uint64_t room;
     char pin[SOTTO_JANUS_MAX_TEXT];
@@ -133,6 +143,41 @@ static void end(sotto_janus *j, const char *reason, int code, int lost)
     report(j, &ev);
 }
 
+/* WebSocket: the request goes out on the connection (its body already
+ * names the session and handle); the slot waits for its transaction. */
+static int send_ws_request(sotto_janus *j, janus_request *slot, request_purpose purpose, char *text,
+                           char *err, size_t errlen)
+{
+    json_t *parsed = json_loads(text, 0, NULL);
+    const char *txn = json_string_value(json_object_get(parsed, "transaction"));
+    int rc;
+
+    snprintf(slot->txn, sizeof(slot->txn), "%s", txn ? txn : "");
+    json_decref(parsed);
+    rc = sotto_signal_ws_send(j->ws, text, strlen(text));
+    free(text);
+    if (rc < 0) {
+        sotto__net_errf(err, errlen, "cannot send to Janus: %s", strerror(-rc));
+        return rc;
+    }
+    slot->janus = j;
+    slot->purpose = purpose;
+    slot->deadline = uv_now(j->loop) + j->request_timeout_ms;
+    return 0;
+}
+
+/* Names the session (and handle) in the body, as the WebSocket transport
+ * wants; the HTTP transport has them in the URL. */
+static json_t *address_json(const sotto_janus *j, json_t *json, int with_handle)
+{
+    if (!j->ws || !json)
+        return json;
+    json_object_set_new(json, "session_id", json_integer((json_int_t)j->session_id));
+    if (with_handle)
+        json_object_set_new(json, "handle_id", json_integer((json_int_t)j->handle_id));
+    return json;
+}
+
 /* Sends json (a new reference, taken over) to url, or GETs url when json
  * is NULL. 0 or a negative errno with the reason in err. */
 static int send_request(sotto_janus *j, request_purpose purpose, const char *url, json_t *json,
@@ -159,6 +204,8 @@ static int send_request(sotto_janus *j, request_purpose purpose, const char *url
             return -ENOMEM;
         }
     }
+    if (j->ws)
+        return send_ws_request(j, slot, purpose, text, err, errlen);
     memset(&cp, 0, sizeof(cp));
     cp.url = url;
     cp.timeout_ms = purpose == REQ_POLL ? POLL_TIMEOUT_MS : j->request_timeout_ms;
@@ -195,7 +242,7 @@ static void poll_events(sotto_janus *j)
 {
     char url[URL_MAX + 16];
 
-    if (j->stage == STAGE_ENDED)
+    if (j->stage == STAGE_ENDED || j->ws)
         return;
     snprintf(url, sizeof(url), "%s/%" PRIu64 "?maxev=1", j->base, j->session_id);
     send_or_end(j, REQ_POLL, url, NULL);
@@ -212,7 +259,7 @@ static void send_message(sotto_janus *j, json_t *body, const char *offer)
         json_object_set_new(
             msg, "jsep", json_pack("{s:s, s:s, s:b}", "type", "offer", "sdp", offer, "trickle", 0));
     handle_url(j, url, sizeof(url));
-    send_or_end(j, REQ_MESSAGE, url, msg);
+    send_or_end(j, REQ_MESSAGE, url, address_json(j, msg, 1));
 }
 
 static void send_join(sotto_janus *j)
@@ -247,7 +294,29 @@ static void on_keepalive(uv_timer_t *t)
     char url[URL_MAX];
 
     session_url(j, url, sizeof(url));
-    send_or_end(j, REQ_KEEPALIVE, url, request_json(j, "keepalive"));
+    send_or_end(j, REQ_KEEPALIVE, url, address_json(j, request_json(j, "keepalive"), 0));
+}
+
+/* WebSocket transport: one timer sends the keepalives and ends a membership
+ * whose request went unanswered (HTTP requests carry their own timeout). */
+static void on_ws_tick(uv_timer_t *t)
+{
+    sotto_janus *j = t->data;
+    uint64_t now = uv_now(j->loop);
+    char reason[96];
+
+    for (size_t i = 0; i < MAX_REQUESTS; i++) {
+        if (j->requests[i].janus && now >= j->requests[i].deadline) {
+            snprintf(reason, sizeof(reason), "lost the Janus server: no answer within %u ms",
+                     j->request_timeout_ms);
+            end(j, reason, 0, 1);
+            return;
+        }
+    }
+    if (j->session_id && now >= j->keepalive_due) {
+        j->keepalive_due = now + j->keepalive_ms;
+        on_keepalive(t);
+    }
 }
 
 static void error_end(sotto_janus *j, const char *what, const sotto_janus_msg *m, int lost)
@@ -375,11 +444,13 @@ static void on_reply(sotto_janus *j, request_purpose purpose, const sotto_janus_
     if (purpose == REQ_CREATE) {
         j->session_id = m->data_id;
         j->stage = STAGE_ATTACHING;
-        uv_timer_start(&j->keepalive, on_keepalive, j->keepalive_ms, j->keepalive_ms);
+        if (!j->ws)
+            uv_timer_start(&j->keepalive, on_keepalive, j->keepalive_ms, j->keepalive_ms);
+        j->keepalive_due = uv_now(j->loop) + j->keepalive_ms;
         attach = request_json(j, "attach");
         json_object_set_new(attach, "plugin", json_string("janus.plugin.audiobridge"));
         session_url(j, url, sizeof(url));
-        send_or_end(j, REQ_ATTACH, url, attach);
+        send_or_end(j, REQ_ATTACH, url, address_json(j, attach, 0));
         poll_events(j);
     } else if (purpose == REQ_ATTACH) {
         j->handle_id = m->data_id;
@@ -429,6 +500,65 @@ static void on_response(void *opaque, int rc, const sotto_signal_http_response *
     }
 }
 
+static void on_ws_open(void *opaque)
+{
+    (void)opaque; /* the create went into the connection's queue already */
+}
+
+/* A reply frees the slot of its transaction; anything else is news. */
+static void on_ws_message(void *opaque, const char *text, size_t len)
+{
+    sotto_janus *j = opaque;
+    char err[SOTTO_JANUS_MAX_TEXT], reason[SOTTO_JANUS_MAX_TEXT + 64];
+    sotto_janus_msg *m = j->msg;
+
+    if (j->stage == STAGE_ENDED)
+        return;
+    if (sotto_janus_parse(text, len, m, err, sizeof(err)) < 0) {
+        snprintf(reason, sizeof(reason), "malformed message from Janus: %s", err);
+        end(j, reason, 0, 0);
+        return;
+    }
+    if (m->transaction[0] && (m->kind == SOTTO_JANUS_SUCCESS || m->kind == SOTTO_JANUS_ERROR ||
+                              m->kind == SOTTO_JANUS_ACK)) {
+        for (size_t i = 0; i < MAX_REQUESTS; i++) {
+            janus_request *slot = &j->requests[i];
+
+            if (slot->janus && strcmp(slot->txn, m->transaction) == 0) {
+                slot->janus = NULL;
+                on_reply(j, slot->purpose, m);
+                return;
+            }
+        }
+    }
+    on_news(j, m);
+}
+
+static void on_ws_closed(void *opaque, int rc, const char *why)
+{
+    sotto_janus *j = opaque;
+    char reason[SOTTO_JANUS_MAX_TEXT + 64];
+
+    (void)rc;
+    snprintf(reason, sizeof(reason), "lost the Janus server: %s", why ? why : "?");
+    end(j, reason, 0, 1);
+}
+
+static int open_ws(sotto_janus *j, char *err, size_t errlen)
+{
+    sotto_signal_ws_params wp;
+
+    memset(&wp, 0, sizeof(wp));
+    wp.url = j->base;
+    wp.subprotocol = "janus-protocol";
+    wp.max_message = SOTTO_JANUS_MAX_MESSAGE;
+    wp.on_open = on_ws_open;
+    wp.on_message = on_ws_message;
+    wp.on_closed = on_ws_closed;
+    wp.opaque = j;
+    return sotto_signal_ws_open(&j->ws, j->sig, &wp, err, errlen);
+}
+
 static int check_params(const sotto_janus_params *p, char *err, size_t errlen)
 {
     size_t len;
@@ -438,8 +568,9 @@ static int check_params(const sotto_janus_params *p, char *err, size_t errlen)
         return -EINVAL;
     }
     len = strlen(p->url);
-    if (strncmp(p->url, "http://", 7) != 0 || len >= URL_MAX - 48 - 1) {
-        sotto__net_errf(err, errlen, "the Janus URL must be http://host[:port]/path");
+    if ((strncmp(p->url, "http://", 7) != 0 && strncmp(p->url, "ws://", 5) != 0) ||
+        len >= URL_MAX - 48 - 1) {
+        sotto__net_errf(err, errlen, "the Janus URL must be http://host[:port]/path or ws://...");
         return -EINVAL;
     }
     if (p->room == 0 || p->room > SOTTO_JANUS_MAX_ID) {
@@ -482,8 +613,9 @@ int sotto_janus_create(sotto_janus **out_janus, uv_loop_t *loop, sotto_signal_ht
     j->loop = loop;
     j->sig = sig;
     snprintf(j->base, sizeof(j->base), "%s", p->url);
-    while (strlen(j->base) > 7 && j->base[strlen(j->base) - 1] == '/')
-        j->base[strlen(j->base) - 1] = '\0';
+    if (strncmp(j->base, "http://", 7) == 0)
+        while (strlen(j->base) > 7 && j->base[strlen(j->base) - 1] == '/')
+            j->base[strlen(j->base) - 1] = '\0';
     j->room = p->room;
     snprintf(j->pin, sizeof(j->pin), "%s", p->pin ? p->pin : "");
     snprintf(j->display, sizeof(j->display), "%s", p->display ? p->display : "");
@@ -495,11 +627,16 @@ int sotto_janus_create(sotto_janus **out_janus, uv_loop_t *loop, sotto_signal_ht
     j->opaque = p->opaque;
     uv_timer_init(loop, &j->keepalive);
     j->keepalive.data = j;
-    rc = send_request(j, REQ_CREATE, j->base, request_json(j, "create"), err, errlen);
+    rc = strncmp(j->base, "ws://", 5) == 0 ? open_ws(j, err, errlen) : 0;
+    if (rc == 0)
+        rc = send_request(j, REQ_CREATE, j->base, request_json(j, "create"), err, errlen);
     if (rc < 0) {
+        sotto_signal_ws_close(&j->ws);
         uv_close((uv_handle_t *)&j->keepalive, free_object);
         return rc;
     }
+    if (j->ws)
+        uv_timer_start(&j->keepalive, on_ws_tick, WS_TICK_MS, WS_TICK_MS);
     *out_janus = j;
     return 0;
 }
@@ -588,6 +725,28 @@ static void farewell_step(farewell *f)
         free(f);
 }
 
+/* WebSocket: leave, detach and destroy go into the connection's queue, which
+ * is written out as it closes. */
+static void ws_farewell(sotto_janus *j)
+{
+    static const char *const kinds[] = { "message", "detach", "destroy" };
+
+    for (int step = j->handle_id ? 0 : 2; step < 3 && j->session_id; step++) {
+        json_t *msg = json_pack("{s:s, s:s}", "janus", kinds[step], "transaction", "sotto-bye");
+        char *text;
+
+        if (msg && step == 0)
+            json_object_set_new(msg, "body", json_pack("{s:s}", "request", "leave"));
+        msg = address_json(j, msg, step < 2);
+        text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+        json_decref(msg);
+        if (text)
+            sotto_signal_ws_send(j->ws, text, strlen(text));
+        free(text);
+    }
+    sotto_signal_ws_close(&j->ws);
+}
+
 void sotto_janus_destroy(sotto_janus **pj)
 {
     sotto_janus *j;
@@ -599,7 +758,9 @@ void sotto_janus_destroy(sotto_janus **pj)
     *pj = NULL;
     j->stage = STAGE_ENDED;
     cancel_requests(j);
-    if (j->session_id && (f = calloc(1, sizeof(*f))) != NULL) {
+    if (j->ws) {
+        ws_farewell(j);
+    } else if (j->session_id && (f = calloc(1, sizeof(*f))) != NULL) {
         f->sig = j->sig;
         f->timeout_ms = 3000;
         session_url(j, f->session_url, sizeof(f->session_url));

@@ -199,6 +199,7 @@ void sotto_signal_http_destroy(sotto_signal_http **sig)
     *sig = NULL;
     s->closing = 1;
     sotto_http_client_cancel_all(s);
+    sotto_ws_client_cancel_all(s);
     sotto_http_server_orphan_offers(s);
     sotto_lws_holder_release(s->lws);
     if (s->static_fd >= 0)

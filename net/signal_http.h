@@ -200,6 +200,45 @@ int sotto_signal_http_send_json(sotto_signal_http_request **out_req, sotto_signa
  * NULL. */
 void sotto_signal_http_request_cancel(sotto_signal_http_request **req);
 
+/* ---- a WebSocket client connection (text messages), e.g. to Janus ---- */
+
+typedef struct sotto_signal_ws sotto_signal_ws;
+
+typedef void (*sotto_signal_ws_open_cb)(void *opaque);
+/* text is NUL-terminated (len bytes before the NUL); valid during the call. */
+typedef void (*sotto_signal_ws_message_cb)(void *opaque, const char *text, size_t len);
+/* The connection is over (err: -ECONNREFUSED, -ECONNRESET, -EMSGSIZE,
+ * -EPROTO, -EIO, -ECANCELED at the signalling object's destroy); the
+ * object stays valid until sotto_signal_ws_close. */
+typedef void (*sotto_signal_ws_closed_cb)(void *opaque, int err, const char *reason);
+
+typedef struct sotto_signal_ws_params {
+    const char *url;            /* required: ws://host[:port]/path, as the HTTP client's URLs */
+    const char *subprotocol;    /* Sec-WebSocket-Protocol, NULL = none; < 64 bytes */
+    size_t max_message;         /* bytes of one received message; 0 = 65536 */
+    sotto_signal_ws_open_cb on_open;       /* required */
+    sotto_signal_ws_message_cb on_message; /* required */
+    sotto_signal_ws_closed_cb on_closed;   /* required: at most once */
+    void *opaque;               /* passed to the callbacks; not owned */
+} sotto_signal_ws_params;
+
+/* Starts connecting (name lookup, TCP, the WebSocket handshake). Returns 0
+ * and *out_ws; -EINVAL with a reason, -ESHUTDOWN, -ENOMEM, -EIO. A failure
+ * after this returns comes through on_closed. */
+int sotto_signal_ws_open(sotto_signal_ws **out_ws, sotto_signal_http *sig,
+                         const sotto_signal_ws_params *params, char *err, size_t errlen);
+
+/* Queues one text message (copied); it is written once the connection is
+ * open, in order. Returns 0, -EINVAL, -ENOTCONN once over, -EMSGSIZE,
+ * -ENOBUFS when 64 messages wait, -ENOMEM. */
+int sotto_signal_ws_send(sotto_signal_ws *ws, const char *text, size_t len);
+
+/* Ends the connection: no callback from here on. Messages queued on an
+ * open connection are still written (for at most 3 s), then it closes with
+ * status 1000. Safe inside the callbacks. Accepts NULL and *ws == NULL;
+ * sets *ws to NULL. */
+void sotto_signal_ws_close(sotto_signal_ws **ws);
+
 /* The call URL from the offer URL and the Location of its 201: an absolute
  * path keeps the offer URL's scheme, host and port; an absolute http URL
  * is taken as is. Writes a NUL-terminated URL into out (cap bytes).

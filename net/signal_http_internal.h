@@ -11,6 +11,7 @@
 
 #define SOTTO_HTTP_SERVER_PROTOCOL "sotto-signal-http"
 #define SOTTO_HTTP_CLIENT_PROTOCOL "sotto-signal-client"
+#define SOTTO_WS_CLIENT_PROTOCOL "sotto-signal-ws-client"
 #define SOTTO_HTTP_CSP "default-src 'self'; frame-ancestors 'none'"
 #define SOTTO_HTTP_LWS_TIMEOUT_S 10   /* lws' own idle timeouts (headers, connect, reply) */
 
@@ -50,6 +51,7 @@ struct sotto_signal_http {
     void *opaque;                       /* for the callbacks; not owned */
     sotto_signal_http_offer *offers;    /* pending offers, orphaned at destroy */
     sotto_signal_http_request *requests; /* client requests in flight, cancelled at destroy */
+    sotto_signal_ws *websockets;        /* WebSocket clients, cancelled at destroy */
 };
 
 /* The vhost's protocols: the server's, then the client's (signal_http_server.c). */
@@ -63,6 +65,12 @@ void sotto_http_server_orphan_offers(sotto_signal_http *sig);
 int sotto_http_client_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
                                void *in, size_t len);
 void sotto_http_client_cancel_all(sotto_signal_http *sig);
+
+/* The WebSocket client's lws callback, and the end of every connection
+ * with -ECANCELED (signal_ws_client.c). */
+int sotto_ws_client_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                             void *in, size_t len);
+void sotto_ws_client_cancel_all(sotto_signal_http *sig);
 
 /* ---- pure helpers (signal_http_util.c) ---- */
 

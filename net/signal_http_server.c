@@ -540,6 +540,8 @@ static int server_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
         if (lws_get_protocol(wsi)
             && lws_get_protocol(wsi)->callback == sotto_http_client_callback)
             return sotto_http_client_callback(wsi, reason, user, in, len);
+        if (lws_get_protocol(wsi) && lws_get_protocol(wsi)->callback == sotto_ws_client_callback)
+            return sotto_ws_client_callback(wsi, reason, user, in, len);
         if (s && lws_get_protocol(wsi) && lws_get_protocol(wsi)->callback == server_callback)
             session_cleanup(s);
         return 0;
@@ -580,6 +582,7 @@ static int server_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
 const struct lws_protocols sotto_http_protocols[] = {
     {SOTTO_HTTP_SERVER_PROTOCOL, server_callback, sizeof(http_session), 0, 0, NULL, 0},
     {SOTTO_HTTP_CLIENT_PROTOCOL, sotto_http_client_callback, 0, 0, 0, NULL, 0},
+    {SOTTO_WS_CLIENT_PROTOCOL, sotto_ws_client_callback, 0, 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 

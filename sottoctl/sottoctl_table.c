@@ -44,7 +44,7 @@ const ctl_command sottoctl_commands[] = {
     { "hangup", "hangup", CMD_HANGUP, ARG_OPTIONAL, "ID", "id", DEFAULT_TIMEOUT_S, "end a call",
       NULL, NULL },
     { "join", "join", CMD_JOIN, ARG_TWO, "URL", "url", SLOW_TIMEOUT_S,
-      "join a Janus AudioBridge room (janus+http://HOST:PORT/PATH)", "ROOM", "room" },
+      "join a Janus AudioBridge room (janus+ws://HOST:PORT/ or janus+http://...)", "ROOM", "room" },
     { "mute", "mute", CMD_MUTE, ARG_OPTIONAL, "ID", "id", DEFAULT_TIMEOUT_S,
       "stop sending our voice to a conference room", NULL, NULL },
     { "offer", "offer", CMD_OFFER, ARG_NONE, NULL, NULL, SLOW_TIMEOUT_S,

@@ -1,6 +1,6 @@
 """Debian's Janus WebRTC server with a generated configuration: only the
-AudioBridge plugin and the plain HTTP transport, on loopback, free ports, its
-own temporary configuration folder."""
+AudioBridge plugin and the plain HTTP and WebSocket transports, on loopback,
+free ports, its own temporary configuration folder."""
 import json
 import os
 import shutil
@@ -19,7 +19,8 @@ PIN = "4321"
 def have_janus():
     return (os.access(JANUS, os.X_OK)
             and os.path.exists(os.path.join(JANUS_LIB, "plugins", "libjanus_audiobridge.so"))
-            and os.path.exists(os.path.join(JANUS_LIB, "transports", "libjanus_http.so")))
+            and os.path.exists(os.path.join(JANUS_LIB, "transports", "libjanus_http.so"))
+            and os.path.exists(os.path.join(JANUS_LIB, "transports", "libjanus_websockets.so")))
 
 
 def free_port():
@@ -60,6 +61,7 @@ class Janus:
         self.address = "127.0.0.1"
         self.ice_address = ice_address
         self.port = free_port()
+        self.ws_port = free_port()
         self.rtp_first = free_udp_range()
         self.rooms = rooms
         self.sampling_rate = sampling_rate
@@ -72,6 +74,10 @@ class Janus:
         return "janus+http://%s:%d/janus" % (self.address, self.port)
 
     @property
+    def ws_url(self):
+        return "janus+ws://%s:%d/" % (self.address, self.ws_port)
+
+    @property
     def http_url(self):
         return "http://%s:%d/janus" % (self.address, self.port)
 
@@ -79,7 +85,7 @@ class Janus:
         disabled = sorted(f for f in os.listdir(os.path.join(JANUS_LIB, "plugins"))
                           if f.endswith(".so") and "audiobridge" not in f)
         transports = sorted(f for f in os.listdir(os.path.join(JANUS_LIB, "transports"))
-                            if f.endswith(".so") and "http" not in f)
+                            if f.endswith(".so") and "http" not in f and "websockets" not in f)
         with open(os.path.join(self.dir, "janus.jcfg"), "w") as f:
             f.write('general: {\n configs_folder = "%s"\n plugins_folder = "%s/plugins"\n'
                     ' transports_folder = "%s/transports"\n events_folder = "%s/events"\n'
@@ -101,6 +107,10 @@ class Janus:
             f.write('general: {\n json = "plain"\n base_path = "/janus"\n http = true\n'
                     ' port = %d\n ip = "%s"\n https = false\n}\nadmin: {\n admin_http = false\n}\n'
                     % (self.port, self.address))
+        with open(os.path.join(self.dir, "janus.transport.websockets.jcfg"), "w") as f:
+            f.write('general: {\n json = "plain"\n ws = true\n ws_port = %d\n ws_ip = "%s"\n'
+                    ' wss = false\n}\nadmin: {\n admin_ws = false\n admin_wss = false\n}\n'
+                    % (self.ws_port, self.address))
 
     def api(self, body, path=""):
         req = urllib.request.Request(self.http_url + path, data=json.dumps(body).encode(),

@@ -190,8 +190,9 @@ class JanusRoom(unittest.TestCase):
         self.addCleanup(d.stop)
         return d
 
-    def join(self, d, name, room=ROOM, pin=PIN, *extra, check=True):
-        args = ["join", self.janus.url, str(room), "--display", name] + list(extra)
+    def join(self, d, name, room=ROOM, pin=PIN, *extra, check=True, ws=False):
+        url = self.janus.ws_url if ws else self.janus.url
+        args = ["join", url, str(room), "--display", name] + list(extra)
         if pin:
             args += ["--pin", pin]
         r = d.ctl(*args, check=False, timeout=40)
@@ -237,8 +238,9 @@ class JanusRoom(unittest.TestCase):
 
     def test_three_daemons_and_a_browser_hear_each_other_not_themselves(self):
         ds = [self.daemon("p%d" % i, f) for i, f in enumerate(TONES)]
+        # p1 speaks Janus' WebSocket transport, the others its HTTP one.
         for i, d in enumerate(ds):
-            self.join(d, "p%d" % i)
+            self.join(d, "p%d" % i, ws=(i == 1))
         browser = self.open_browser()
         for d in ds:
             self.wait_active(d)
@@ -293,8 +295,14 @@ class JanusRoom(unittest.TestCase):
         r = d.ctl("join", "janus+http://127.0.0.1:1/janus", "abc", check=False)
         self.assertEqual(r.returncode, 1)
         self.assertIn("must be a number", r.stderr)
-        r = d.ctl("join", "janus+ws://127.0.0.1:1/", "1", check=False)
-        self.assertIn("use its HTTP transport", r.stderr)
+        r = d.ctl("join", "janus+wss://127.0.0.1:1/", "1", check=False)
+        self.assertIn("TLS to Janus is not supported", r.stderr)
+        # The same refusals over the WebSocket transport.
+        r = self.join(d, "x", ROOM, "0000", check=False, ws=True)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("wrong PIN", r.stderr)
+        r = self.join(d, "x", 999, None, check=False, ws=True)
+        self.assertIn("no such room", r.stderr)
         # Still serving: the open room takes it at once.
         self.assertEqual(rpc(d, "calls")["calls"], [])
         self.join(d, "x", OPEN_ROOM, None)
@@ -316,6 +324,8 @@ class JanusRoom(unittest.TestCase):
             self.assertIn(expected, r.stderr)
         r = d.ctl("join", "janus+http://127.0.0.1:1/janus", "1", check=False, timeout=30)
         self.assertIn("lost the Janus server", r.stderr)
+        r = d.ctl("join", "janus+ws://127.0.0.1:1/", "1", check=False, timeout=30)
+        self.assertIn("lost the Janus server", r.stderr)
         self.assertEqual(rpc(d, "calls")["calls"], [])
         self.assertEqual(rpc(d, "status")["calls"]["calls"], 0)
 
@@ -323,7 +333,7 @@ class JanusRoom(unittest.TestCase):
         plain = self.daemon("plain", 500.0)
         keen = self.daemon("keen", 800.0)
         self.join(plain, "plain")
-        self.join(keen, "keen", ROOM, PIN, "--rejoin")
+        self.join(keen, "keen", ROOM, PIN, "--rejoin", ws=True)
         self.wait_active(plain)
         self.wait_active(keen)
         self.janus.stop()
