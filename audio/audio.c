@@ -210,6 +210,8 @@ void sotto_audio_get_stats(const sotto_audio *a, sotto_audio_stats *out)
     out->capture_overruns = a->capture_overruns;
     out->playback_underruns = a->playback_underruns;
     out->playback_overruns = a->playback_overruns;
+    out->late_ticks = a->pacer_late_ticks;
+    out->max_late_ms = a->pacer_max_late_ms;
     a->backend->add_stats(a, out);
 }
 
@@ -268,7 +270,18 @@ uint64_t sotto__pacer_take_due(sotto_audio *a, sotto_pacer *pacer)
     uint64_t total = elapsed / (uint64_t)a->params.frame_ms;
     uint64_t due = total > pacer->frames_done ? total - pacer->frames_done : 0;
     uint64_t burst = (uint64_t)(a->params.buffer_ms / a->params.frame_ms);
+    /* How long after the oldest due frame's time this tick runs: a loop
+     * that falls behind (too many calls for the core) shows here first. */
+    uint64_t first_due_ms = (pacer->frames_done + 1) * (uint64_t)a->params.frame_ms;
 
+    if (due > 0 && elapsed > first_due_ms) {
+        uint64_t late = elapsed - first_due_ms;
+
+        if (late >= (uint64_t)a->params.frame_ms)
+            a->pacer_late_ticks++;
+        if (late > a->pacer_max_late_ms)
+            a->pacer_max_late_ms = late > UINT32_MAX ? UINT32_MAX : (uint32_t)late;
+    }
     if (due > burst) {
         a->capture_overruns += (due - burst) * a->frame_samples;
         due = burst;

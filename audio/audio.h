@@ -56,6 +56,9 @@ typedef struct sotto_audio_stats {
     uint64_t playback_underruns;    /* device wanted samples the loop had not supplied */
     uint64_t playback_overruns;     /* sotto_audio_play calls refused: ring full */
     uint64_t device_xruns;          /* overflow/underflow flags reported by the device */
+    uint64_t late_ticks;            /* WAV and null backends: loop ticks that ran a whole
+                                     * frame or more after their frame was due */
+    uint32_t max_late_ms;           /* WAV and null backends: the latest tick, ms */
 } sotto_audio_stats;
 
 typedef struct sotto_audio_device {

@@ -46,6 +46,8 @@ struct sotto_audio {
     uint64_t capture_overruns;          /* samples dropped loop-side (pacer skips) */
     uint64_t playback_underruns;        /* samples padded loop-side (WAV backend) */
     uint64_t playback_overruns;         /* play calls refused with -EAGAIN */
+    uint64_t pacer_late_ticks;          /* pacer ticks that ran a whole frame or more late */
+    uint32_t pacer_max_late_ms;         /* the latest a pacer tick ran, ms */
     int open_handles;                   /* libuv handles not yet closed */
     int closing;                        /* 1 once close (or a failed open) began */
     sotto_audio_closed_cb done;         /* user callback after the last handle; may be NULL */

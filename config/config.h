@@ -91,7 +91,7 @@ typedef struct sotto_config {
         int incoming;                                 /* enum sotto_incoming_policy; default ring */
         int unknown_peer;                             /* enum sotto_unknown_peer_policy; default allow */
         int ring_timeout_s;                           /* seconds, 5..300; default 30 */
-        int max_calls;                                /* 1..16; default 4 */
+        int max_calls;                                /* 1..64; default 4 */
     } call;
     struct {
         char order[SOTTO_CONFIG_NAME_MAX];            /* codec names in preference order, stored lower case and comma-separated without spaces (e.g. "opus,pcmu"): at least one of sotto, opus, pcmu, pcma, each once; default "sotto,opus,pcmu,pcma" */

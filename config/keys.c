@@ -222,8 +222,9 @@ const sotto_config_key sotto_config_keys[] = {
              "reject their calls."),
     RANGE_KEY("call", "ring_timeout_s", call.ring_timeout_s, 5, 300, false,
               "Seconds an incoming call rings before it is given up as unanswered."),
-    RANGE_KEY("call", "max_calls", call.max_calls, 1, 16, false,
-              "Most calls at once; further incoming calls are refused as busy."),
+    RANGE_KEY("call", "max_calls", call.max_calls, 1, 64, false,
+              "Most calls at once; further incoming calls are refused as busy. Every active "
+              "call hears the microphone; their audio is mixed for playout."),
     CHECKED_KEY("codec", "order", codec.order, check_codec_order,
                 NULL, /* the registry's names: codec_order_accepted */
                 "Codecs offered and accepted, most preferred first; names are "

@@ -584,16 +584,30 @@ void sottod_calls_close(sottod_calls *mgr, void (*done)(void *), void *opaque)
 int sottod_calls_audio(sottod_calls *mgr, const int16_t *pcm, size_t samples, int16_t *play)
 {
     sottod_call *c;
+    int active = 0;
 
     if (!mgr || samples > sizeof(mgr->play_buf) / sizeof(mgr->play_buf[0]))
         return 0;
+    /* Every active call hears the microphone; what they play is summed
+     * (clipped), as a phone with two lines open does. */
     for (c = mgr->calls; c; c = c->next) {
-        if (c->state == CALL_ACTIVE && c->media) {
+        if (c->state != CALL_ACTIVE || !c->media)
+            continue;
+        if (!active) {
             sotto_media_tick(c->media, pcm, samples, play, sottod__now_us());
-            return 1;
+        } else {
+            sotto_media_tick(c->media, pcm, samples, mgr->play_buf, sottod__now_us());
+            for (size_t i = 0; i < samples; i++) {
+                int32_t sum = (int32_t)play[i] + mgr->play_buf[i];
+
+                play[i] = (int16_t)(sum > INT16_MAX   ? INT16_MAX
+                                    : sum < INT16_MIN ? INT16_MIN
+                                                      : sum);
+            }
         }
+        active++;
     }
-    return 0;
+    return active > 0;
 }
 
 json_t *sottod_calls_status(const sottod_calls *mgr)

@@ -35,7 +35,8 @@ static json_t *audio_status(const sottod *d)
     if (!d->audio)
         return json_pack("{s:s}", "backend", "none");
     sotto_audio_get_stats(d->audio, &s);
-    return json_pack("{s:s, s:i, s:i, s:i, s:b, s:f, s:I, s:I, s:I, s:I, s:I, s:I}", "backend",
+    return json_pack("{s:s, s:i, s:i, s:i, s:b, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}",
+                     "backend",
                      s.backend, "device_rate", s.device_rate, "rate", SOTTOD_CODEC_RATE, "frame_ms",
                      d->cfg.audio.frame_ms, "loopback", d->cfg.audio.loopback,
                      "input_peak", d->level_report, "frames_captured",
@@ -44,7 +45,8 @@ static json_t *audio_status(const sottod *d)
                      (json_int_t)s.capture_overruns, "playback_underruns",
                      (json_int_t)s.playback_underruns, "playback_overruns",
                      (json_int_t)s.playback_overruns, "device_xruns",
-                     (json_int_t)s.device_xruns);
+                     (json_int_t)s.device_xruns, "late_ticks", (json_int_t)s.late_ticks,
+                     "max_late_ms", (int)s.max_late_ms);
 }
 
 static void cmd_status(sottod *d, json_t *args, sotto_control_reply *reply)

@@ -338,6 +338,47 @@ START_TEST(audio_null_delivers_frames_in_real_time)
 }
 END_TEST
 
+/* A loop that is blocked for 150 ms shows as a late pacer tick: what a
+ * daemon with too many calls for its core reports. */
+static void block_loop(uv_timer_t *timer)
+{
+    ticker *t = timer->data;
+    sotto_audio_stats st;
+
+    if (++t->ticks == 1) {
+        usleep(150 * 1000);
+        uv_timer_start(timer, block_loop, 100, 0);
+        return;
+    }
+    sotto_audio_get_stats(t->audio, &st);
+    ck_assert_uint_ge(st.late_ticks, 1);
+    ck_assert_uint_ge(st.max_late_ms, 100);
+    t->frames = st.frames_captured;
+    uv_close((uv_handle_t *)&t->timer, NULL);
+    sotto_audio_close(t->audio, on_closed, &t->closed);
+}
+
+START_TEST(audio_null_reports_late_ticks_of_a_blocked_loop)
+{
+    uv_loop_t loop;
+    ticker t = { .stop_after = 2 };
+    sotto_audio_params p;
+    char err[128] = "";
+
+    ck_assert_int_eq(uv_loop_init(&loop), 0);
+    sotto_audio_params_default(&p);
+    p.kind = SOTTO_AUDIO_KIND_NULL;
+    p.on_capture = count_capture;
+    p.opaque = &t;
+    ck_assert_msg(sotto_audio_create(&t.audio, &loop, &p, err, sizeof(err)) == 0, "%s", err);
+    uv_timer_init(&loop, &t.timer);
+    t.timer.data = &t;
+    uv_timer_start(&t.timer, block_loop, 50, 0);
+    run_and_close_loop(&loop);
+    ck_assert_int_eq(t.closed, 1);
+}
+END_TEST
+
 START_TEST(audio_rejects_bad_parameters_with_reason)
 {
     uv_loop_t loop;
@@ -736,6 +777,7 @@ static Suite *audio_suite(void)
     tcase_add_test(tc, audio_wav_loopback_keeps_level_and_time_alignment);
     tcase_add_test(tc, audio_wav_without_input_writes_silence_at_output_rate);
     tcase_add_test(tc, audio_null_delivers_frames_in_real_time);
+    tcase_add_test(tc, audio_null_reports_late_ticks_of_a_blocked_loop);
     tcase_add_test(tc, audio_rejects_bad_parameters_with_reason);
     tcase_add_test(tc, audio_portaudio_plays_and_captures_through_alsa);
     tcase_add_test(tc, audio_portaudio_reports_unknown_device);

@@ -102,7 +102,7 @@ START_TEST(webrtc_range_limits_are_inclusive)
                       "[call]\nring_timeout_s = 5\nmax_calls = 1\n"
                       "[codec]\nopus_bitrate = 6000\nptime_ms = 10\n";
     const char *high = "[network]\nsignal_port = 65535\nice_port_min = 65535\n"
-                       "ice_port_max = 65535\n[call]\nring_timeout_s = 300\nmax_calls = 16\n"
+                       "ice_port_max = 65535\n[call]\nring_timeout_s = 300\nmax_calls = 64\n"
                        "[codec]\nopus_bitrate = 510000\nptime_ms = 60\n";
     sotto_config cfg;
     char err[SOTTO_CONFIG_ERROR_MAX];
@@ -118,7 +118,7 @@ START_TEST(webrtc_range_limits_are_inclusive)
     ck_assert_int_eq(cfg.network.signal_port, 65535);
     ck_assert_int_eq(cfg.network.ice_port_max, 65535);
     ck_assert_int_eq(cfg.call.ring_timeout_s, 300);
-    ck_assert_int_eq(cfg.call.max_calls, 16);
+    ck_assert_int_eq(cfg.call.max_calls, 64);
     ck_assert_int_eq(cfg.codec.opus_bitrate, 510000);
     ck_assert_int_eq(cfg.codec.ptime_ms, 60);
     /* 0 means "pick a free port" or "any" where it is allowed. */
@@ -185,8 +185,8 @@ static const struct {
     {"[call]\nunknown_peer = deny\n", "test.conf:2:", "[call] unknown_peer", "bad value \"deny\" (accepted: allow, reject)"},
     {"[call]\nring_timeout_s = 4\n", "test.conf:2:", "[call] ring_timeout_s", "bad value \"4\" (accepted: 5..300)"},
     {"[call]\nring_timeout_s = 301\n", "test.conf:2:", "[call] ring_timeout_s", "\"301\""},
-    {"[call]\nmax_calls = 0\n", "test.conf:2:", "[call] max_calls", "bad value \"0\" (accepted: 1..16)"},
-    {"[call]\nmax_calls = 17\n", "test.conf:2:", "[call] max_calls", "\"17\""},
+    {"[call]\nmax_calls = 0\n", "test.conf:2:", "[call] max_calls", "bad value \"0\" (accepted: 1..64)"},
+    {"[call]\nmax_calls = 65\n", "test.conf:2:", "[call] max_calls", "\"65\""},
     {"[codec]\norder = \"\"\n", "test.conf:2:", "[codec] order", "bad value \"\" (no codec named; "},
     {"[codec]\norder =\n", "test.conf:2:", "[codec] order", "(no codec named; "},
     {"[codec]\norder = opus,,pcmu\n", "test.conf:2:", "[codec] order", "(empty name in the list; "},

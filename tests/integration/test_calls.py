@@ -438,5 +438,41 @@ class HttpCall(unittest.TestCase):
             p.stop()
 
 
+class TwoCallsAtOnce(unittest.TestCase):
+    def test_both_active_calls_hear_the_microphone_and_are_mixed(self):
+        tones = {"hub": 1000.0, "one": 500.0, "two": 700.0}
+        ds = {}
+        try:
+            for name, freq in tones.items():
+                d = Daemon()
+                tone = os.path.join(d.dir, "tone.wav")
+                write_tone(tone, freq, seconds=30)
+                d.config = os.path.join(d.dir, "sotto.conf")
+                text = call_config(d.dir, tone)
+                if name == "hub":
+                    text = text.replace("signal_address =\n",
+                                        "signal_address = 127.0.0.1\nsignal_port = 0\n")
+                    text += "[call]\nincoming = auto\nmax_calls = 2\n"
+                with open(d.config, "w") as fh:
+                    fh.write(text)
+                ds[name] = d.start()
+            port = rpc(ds["hub"], "status")["calls"]["http_port"]
+            for name in ("one", "two"):
+                rpc(ds[name], "call", {"url": "http://127.0.0.1:%d/v1/calls" % port}, timeout=30)
+            self.assertTrue(wait_for(lambda: rpc(ds["hub"], "status")["calls"]["active"] == 2,
+                                     15), ds["hub"].read_log()[-2000:])
+            time.sleep(4)
+            rate, x = read_wav(os.path.join(ds["hub"].dir, "received.wav"))
+            tail = x[-2 * rate:]
+            for name in ("one", "two"):
+                self.assertGreater(tone_power(tail, rate, tones[name]), 0.1,
+                                   "hub does not hear %s" % name)
+                rate_c, y = read_wav(os.path.join(ds[name].dir, "received.wav"))
+                self.assertGreater(tone_power(y[-2 * rate_c:], rate_c, tones["hub"]), 0.5,
+                                   "%s does not hear the hub" % name)
+        finally:
+            for d in ds.values():
+                d.stop()
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
