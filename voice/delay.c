@@ -9,8 +9,9 @@
 
 #include "voice/delay.h"
 
-#define EVERY 25         /* blocks between estimates: 250 ms */
+#define EVERY 10         /* blocks between estimates: 100 ms */
 #define FIRST_EVERY 10   /* the same before the first estimate */
+#define HYSTERESIS 3     /* blocks: the engine copes with 30 ms of drift */
 #define MIN_WINDOW 60    /* blocks before a first estimate: 600 ms */
 #define MIN_CORR 0.5     /* weaker peaks are not trusted */
 #define FLOOR_DB -70.0   /* envelopes clip here: below it is noise */
@@ -76,19 +77,20 @@ static void estimate(sotto__delay *d)
     }
     if (best_lag < 0 || best < MIN_CORR)
         return;
-    /* A lag within a block of the one in force is the same path: keeping it
-     * spares the canceller a re-convergence for nothing. */
-    if (d->blocks >= 0 && abs(best_lag - d->blocks) <= 1) {
+    /* A lag within HYSTERESIS blocks of the one in force is the same path (a
+     * reverberant room blurs the peak): keeping it spares the canceller a
+     * restart for nothing. */
+    if (d->blocks >= 0 && abs(best_lag - d->blocks) <= HYSTERESIS) {
         d->candidate_hits = 0;
         return;
     }
     /* Two agreeing estimates set the first delay, three change it. */
-    if (best_lag == d->candidate && ++d->candidate_hits >= (d->blocks < 0 ? 1 : 2)) {
+    if (abs(best_lag - d->candidate) <= 1 && ++d->candidate_hits >= (d->blocks < 0 ? 1 : 2)) {
         d->blocks = best_lag;
         d->candidate_hits = 0;
         return;
     }
-    if (best_lag != d->candidate)
+    if (abs(best_lag - d->candidate) > 1)
         d->candidate_hits = 0;
     d->candidate = best_lag;
 }

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define SOTTO__DELAY_MAX_BLOCKS 100 /* 1 s at 10 ms */
-#define SOTTO__DELAY_WINDOW 150     /* blocks correlated: 1.5 s */
+#define SOTTO__DELAY_WINDOW 100     /* blocks correlated: 1 s */
 #define SOTTO__DELAY_HISTORY (SOTTO__DELAY_MAX_BLOCKS + SOTTO__DELAY_WINDOW)
 
 typedef struct sotto__delay {

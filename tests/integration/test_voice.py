@@ -80,13 +80,12 @@ def echo_cases(tmp, far, near_speech):
         reconv = ec.reconvergence_s(nin, out, CHANGE, 25.0)
         print("     %s: delay estimate %d ms, CPU %.2f %%" % (path, js["delay_ms"],
                                                              js["cpu_percent"]))
-        check(first >= 25.0, "%s: ERLE after 2 s %.1f dB >= 25" % (path, first), d1 < 250)
-        check(first >= 10.0, "%s: ERLE after 2 s %.1f dB >= 10" % (path, first))
+        check(first >= 25.0, "%s: ERLE after 2 s %.1f dB >= 25" % (path, first))
         check(reconv is not None and reconv <= 2.0,
               "%s: re-converged %s s after the path change (<= 2 s), ERLE then %.1f dB"
               % (path, reconv, second), False)
-        check(second >= 25.0 or reconv is not None,
-              "%s: ERLE 2 s after the change %.1f dB >= 25, or reached later" % (path, second))
+        check(reconv is not None and reconv <= 3.0,
+              "%s: re-converged %s s after the path change (<= 3 s)" % (path, reconv))
         check(js["cpu_percent"] < 5.0, "%s: CPU %.2f %% < 5 %%" % (path, js["cpu_percent"]))
         dt = near + near_speech
         js, nin, out = process(tmp, dt, far)
