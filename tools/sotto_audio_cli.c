@@ -127,6 +127,7 @@ static int flag_option(options *o, const char *name)
     return 0;
 }
 
+/* Returns 0, 1 when --help was printed, or -EINVAL after a message. */
 static int parse_options(int argc, char **argv, options *o)
 {
     memset(o, 0, sizeof(*o));
@@ -134,6 +135,10 @@ static int parse_options(int argc, char **argv, options *o)
     for (int i = 2; i < argc; i++) {
         int rc = flag_option(o, argv[i]);
 
+        if (strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 1;
+        }
         if (rc == 0)
             continue;
         if (i + 1 >= argc) {
@@ -257,8 +262,9 @@ static int process(int argc, char **argv)
     options o;
     int rc;
 
-    if (parse_options(argc, argv, &o) < 0)
-        return 2;
+    rc = parse_options(argc, argv, &o);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
     rc = read_wav(o.near, &near);
     if (rc == 0)
         rc = read_wav(o.far, &far);
