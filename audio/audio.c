@@ -33,6 +33,7 @@ void sotto_audio_params_default(sotto_audio_params *out)
     out->rate = DEFAULT_RATE;
     out->frame_ms = DEFAULT_FRAME_MS;
     out->buffer_ms = DEFAULT_BUFFER_MS;
+    out->echo_gain_db = -6;
 }
 
 const char *sotto_audio_kind_name(sotto_audio_kind kind)

@@ -41,6 +41,10 @@ typedef struct sotto_audio_params {
     const char *input_file;         /* WAV backend: capture source (NULL = silence) */
     const char *output_file;        /* WAV backend: playback sink (NULL = discard) */
     int output_rate;                /* WAV backend: output file rate; 0 = rate */
+    int echo_ms;                    /* WAV backend: played audio comes back into the
+                                     * capture after this delay (a speaker-to-microphone
+                                     * echo, for tests); 0 = none */
+    int echo_gain_db;               /* its level, dB (<= 0); default -6 */
     sotto_audio_capture_cb on_capture;
     sotto_audio_input_end_cb on_input_end;
     sotto_audio_library_line_cb on_library_line; /* NULL: library noise dropped */

@@ -7,12 +7,14 @@
  * capture callback) or silence, counted as an underrun. The output therefore
  * stays sample-aligned with the input, and a loopback shows no extra frame. */
 #include "audio/audio_internal.h"
+#include "audio/echo_path.h"
 #include "audio/err.h"
 #include "audio/resample.h"
 #include "audio/ring.h"
 #include "audio/wav.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +44,7 @@ typedef struct wav_state {
     int16_t *out_buf;               /* resampled playback frame */
     size_t out_cap;                 /* samples out_buf holds */
     sotto_wav_writer *writer;       /* NULL when output is discarded */
+    sotto__echo_path *echo;         /* emulated speaker-to-microphone path; NULL = none */
 } wav_state;
 
 /* Makes staged hold unread samples; returns 0 when the input has run dry. */
@@ -99,6 +102,8 @@ static void capture_one(sotto_audio *a, wav_state *s)
     ends_now = s->phase == INPUT_DONE;
     memset(s->frame + s->frame_fill, 0, (a->frame_samples - s->frame_fill) * sizeof(int16_t));
     s->frame_fill = 0;
+    if (s->echo)
+        sotto__echo_path_mix(s->echo, s->frame, a->frame_samples);
     sotto__audio_deliver(a, s->frame);
     if (ends_now && !a->closing) {
         s->phase = INPUT_ENDED;
@@ -116,6 +121,8 @@ static void playback_one(sotto_audio *a, wav_state *s)
         memset(s->play_frame + got, 0, (a->frame_samples - got) * sizeof(int16_t));
         a->playback_underruns += a->frame_samples - got;
     }
+    if (s->echo)
+        sotto__echo_path_played(s->echo, s->play_frame, a->frame_samples);
     if (!s->writer)
         return;
     if (sotto_resampler_process(s->out_rs, s->play_frame, &in_n, s->out_buf, &out_n) < 0 ||
@@ -148,6 +155,7 @@ static void wav_release(sotto_audio *a)
     sotto_resampler_destroy(&s->in_rs);
     sotto_resampler_destroy(&s->out_rs);
     sotto_ring_destroy(&s->queue);
+    sotto__echo_path_destroy(&s->echo);
     free(s->staged);
     free(s->frame);
     free(s->play_frame);
@@ -221,6 +229,14 @@ static int wav_open(sotto_audio *a, char *err, size_t errlen)
     rc = open_input(a, s, err, errlen);
     if (rc == 0)
         rc = open_output(a, s, err, errlen);
+    if (rc == 0 && a->params.echo_ms > 0) {
+        size_t delay = (size_t)a->params.echo_ms * (size_t)a->params.rate / 1000;
+
+        rc = sotto__echo_path_create(&s->echo, delay, pow(10.0, a->params.echo_gain_db / 20.0),
+                                     a->frame_samples, a->params.rate);
+        if (rc < 0)
+            sotto__audio_errf(err, errlen, "echo path: %s", strerror(-rc));
+    }
     if (rc < 0)
         goto fail;
     rc = sotto__pacer_start(a, &s->pacer, wav_tick);

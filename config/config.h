@@ -20,6 +20,14 @@ typedef enum sotto_audio_backend_kind {
     SOTTO_AUDIO_NULL,
 } sotto_audio_backend_kind;
 
+/* [audio] processing: the capture chain (voice/voice.h) and its engine. */
+typedef enum sotto_audio_processing {
+    SOTTO_PROCESSING_AUTO = 0, /* webrtc on a sound device, off on files and null */
+    SOTTO_PROCESSING_WEBRTC,
+    SOTTO_PROCESSING_SPEEX,
+    SOTTO_PROCESSING_OFF,
+} sotto_audio_processing;
+
 typedef enum sotto_log_level {
     SOTTO_LOG_ERROR = 0,
     SOTTO_LOG_WARNING,
@@ -57,6 +65,18 @@ typedef struct sotto_config {
         char input_file[SOTTO_CONFIG_PATH_MAX];     /* wav backend: read from */
         char output_file[SOTTO_CONFIG_PATH_MAX];    /* wav backend: write to */
         int loopback;                               /* capture fed to playback; default 0 */
+        sotto_audio_processing processing;          /* default auto */
+        int echo_cancel;                            /* default 1 */
+        int echo_suppression;                       /* 0 low, 1 moderate, 2 high; default 0 */
+        int echo_delay_ms;                          /* first guess, 0..1000; default 0 */
+        int noise_suppression;                      /* default 1 */
+        int noise_level;                            /* 0 low .. 3 very-high; default 3 */
+        int gain_control;                           /* default 1 */
+        int gain_target_dbfs;                       /* 0..31; default 3 */
+        int gain_max_db;                            /* 0..90; default 9 */
+        int voice_activity;                         /* default 1 */
+        int wav_echo_ms;                            /* wav backend: emulated echo; 0 = none */
+        int wav_echo_db;                            /* its level, -60..0; default -6 */
     } audio;
     struct {
         char socket[SOTTO_CONFIG_PATH_MAX];   /* "" = default path */

@@ -19,6 +19,8 @@
 _Static_assert(sizeof(sotto_audio_backend_kind) == sizeof(int), "backend enum size");
 _Static_assert(sizeof(sotto_log_level) == sizeof(int), "log level enum size");
 _Static_assert(SOTTO_AUDIO_NULL == 3, "backend_names follows sotto_audio_backend_kind");
+_Static_assert(sizeof(sotto_audio_processing) == sizeof(int), "processing enum size");
+_Static_assert(SOTTO_PROCESSING_OFF == 3, "processing_names follows sotto_audio_processing");
 _Static_assert(SOTTO_LOG_DEBUG == 3, "level_names follows sotto_log_level");
 _Static_assert(SOTTO_INCOMING_REJECT == 2, "incoming_names follows sotto_incoming_policy");
 _Static_assert(SOTTO_UNKNOWN_PEER_REJECT == 1, "unknown_peer_names follows the enum");
@@ -33,6 +35,9 @@ _Static_assert(SOTTO_CONFIG_PATH_MAX >= SOTTO_CONFIG_NAME_MAX, "scratch buffer s
 #define WHY_MAX 160          /* buffer for the reason a string check gives */
 
 static const char *const backend_names[] = {"auto", "portaudio", "wav", "null", NULL};
+static const char *const processing_names[] = {"auto", "webrtc", "speex", "off", NULL};
+static const char *const suppression_names[] = {"low", "moderate", "high", NULL};
+static const char *const noise_level_names[] = {"low", "moderate", "high", "very-high", NULL};
 static const char *const level_names[] = {"error", "warning", "info", "debug", NULL};
 static const char *const incoming_names[] = {"auto", "ring", "reject", NULL};
 static const char *const unknown_peer_names[] = {"allow", "reject", NULL};
@@ -60,6 +65,18 @@ const sotto_config sotto_config_defaults = {
         .frame_ms = 20,
         .buffer_ms = 200,
         .loopback = 0,
+        .processing = SOTTO_PROCESSING_AUTO,
+        .echo_cancel = 1,
+        .echo_suppression = 0,
+        .echo_delay_ms = 0,
+        .noise_suppression = 1,
+        .noise_level = 3,
+        .gain_control = 1,
+        .gain_target_dbfs = 3,
+        .gain_max_db = 9,
+        .voice_activity = 1,
+        .wav_echo_ms = 0,
+        .wav_echo_db = -6,
     },
     .control = {
         .max_clients = 64,
@@ -155,6 +172,37 @@ const sotto_config_key sotto_config_keys[] = {
                "wav backend: WAV file the played audio is written to; empty = discard it."),
     BOOL_KEY("audio", "loopback", audio.loopback,
              "Play captured audio straight back, to check the devices without a call."),
+    ENUM_KEY("audio", "processing", audio.processing, processing_names,
+             "Capture processing (echo cancellation, noise suppression, gain control, voice "
+             "activity): webrtc = the WebRTC audio processing library, speex = speexdsp's, "
+             "off = none; auto = webrtc with a sound device, off with the wav and null "
+             "backends."),
+    BOOL_KEY("audio", "echo_cancel", audio.echo_cancel,
+             "Cancel the echo of what the speaker plays from what the microphone picks up."),
+    ENUM_KEY("audio", "echo_suppression", audio.echo_suppression, suppression_names,
+             "How hard the echo left after cancellation is suppressed: higher removes more "
+             "echo but clips the local talker when both speak at once."),
+    RANGE_KEY("audio", "echo_delay_ms", audio.echo_delay_ms, 0, 1000, false,
+              "First guess of the speaker-to-microphone delay in milliseconds; the delay is "
+              "tracked from there, 0 = no guess."),
+    BOOL_KEY("audio", "noise_suppression", audio.noise_suppression,
+             "Suppress steady background noise (fans, hum, hiss)."),
+    ENUM_KEY("audio", "noise_level", audio.noise_level, noise_level_names,
+             "How hard noise is suppressed."),
+    BOOL_KEY("audio", "gain_control", audio.gain_control,
+             "Automatic gain control: bring quiet and loud talkers to one level."),
+    RANGE_KEY("audio", "gain_target_dbfs", audio.gain_target_dbfs, 0, 31, false,
+              "Speech level the gain control aims for, in dB below full scale."),
+    RANGE_KEY("audio", "gain_max_db", audio.gain_max_db, 0, 90, false,
+              "Most gain in dB the gain control adds to a quiet talker."),
+    BOOL_KEY("audio", "voice_activity", audio.voice_activity,
+             "Detect when the local talker speaks (shown in sottoctl stats)."),
+    RANGE_KEY("audio", "wav_echo_ms", audio.wav_echo_ms, 1, 1000, true,
+              "wav backend: what is played comes back into the captured audio after this "
+              "many milliseconds, an emulated speaker-to-microphone echo for tests; 0 = "
+              "none."),
+    RANGE_KEY("audio", "wav_echo_db", audio.wav_echo_db, -60, 0, false,
+              "wav backend: level of that echo in dB."),
     STRING_KEY("control", "socket", control.socket,
                "Path of the control socket; empty = the daemon's default path."),
     RANGE_KEY("control", "max_clients", control.max_clients, 1, 1024, false,

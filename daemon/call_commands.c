@@ -2,6 +2,7 @@
  * complete, answer, reject, hangup, stats. */
 #include <errno.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -303,6 +304,21 @@ static void media_extras(json_t *media, const sotto_media_stats *s, const sottod
                   (json_int_t)d->reports, "reason", d->reason));
 }
 
+/* The capture chain's figures: they describe the local microphone, the
+ * same for every call, and are shown with each. */
+static json_t *processing_json(const sotto_voice *v)
+{
+    sotto_voice_stats s;
+
+    sotto_voice_get_stats(v, &s);
+    return json_pack("{s:s, s:f, s:i, s:f, s:f, s:f}", "engine", s.engine, "erle_db",
+                     round(s.erle_db * 10) / 10, "echo_delay_ms", s.delay_ms,
+                     "speech_probability", round(s.speech_probability * 100) / 100,
+                     "speech_fraction",
+                     s.blocks ? round(1000.0 * s.speech_blocks / s.blocks) / 1000 : 0.0,
+                     "noise_dbfs", round(s.noise_dbfs * 10) / 10);
+}
+
 static json_t *stats_json(const sottod_call *c)
 {
     sotto_media_stats s;
@@ -317,6 +333,8 @@ static json_t *stats_json(const sottod_call *c)
                                       (json_int_t)ts.dropped_replay, "rtp_sent",
                                       (json_int_t)ts.rtp_sent, "rtp_received",
                                       (json_int_t)ts.rtp_received));
+    if (c->mgr->voice)
+        json_object_set_new(o, "processing", processing_json(c->mgr->voice));
     if (!c->media)
         return o;
     sotto_media_get_stats(c->media, sottod__now_us(), &s);

@@ -85,6 +85,7 @@ struct sottod_call {
 
 struct sottod_calls {
     uv_loop_t *loop;
+    const sotto_voice *voice; /* the daemon's capture chain; not owned, may be NULL */
     const sotto_config *cfg;
     sotto_control *control;
     int rate;

@@ -581,6 +581,12 @@ void sottod_calls_close(sottod_calls *mgr, void (*done)(void *), void *opaque)
     }
 }
 
+void sottod_calls_set_voice(sottod_calls *mgr, const sotto_voice *voice)
+{
+    if (mgr)
+        mgr->voice = voice;
+}
+
 int sottod_calls_audio(sottod_calls *mgr, const int16_t *pcm, size_t samples, int16_t *play)
 {
     sottod_call *c;

@@ -11,6 +11,7 @@
 
 #include "config/config.h"
 #include "daemon/control.h"
+#include "voice/voice.h"
 
 typedef struct sottod_calls sottod_calls;
 
@@ -39,6 +40,10 @@ void sottod_calls_set_control(sottod_calls *calls, sotto_control *control);
 /* One captured frame. Returns 1 and fills play (same length) when a call's
  * media owns the audio, else 0. */
 int sottod_calls_audio(sottod_calls *calls, const int16_t *pcm, size_t samples, int16_t *play);
+
+/* The capture chain whose figures `stats` shows with each call; kept, not
+ * owned (the daemon clears it before destroying it). NULL = none. */
+void sottod_calls_set_voice(sottod_calls *calls, const sotto_voice *voice);
 
 /* Control commands; each returns 1 when it handled cmd. */
 int sottod_calls_command(sottod_calls *calls, const char *cmd, json_t *args,

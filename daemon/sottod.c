@@ -77,11 +77,86 @@ static void on_capture(void *opaque, const int16_t *pcm, size_t samples)
     }
     if (!d->audio)
         return;
-    /* A call owns the audio; without one, loopback is a mic/speaker test. */
-    if (sottod_calls_audio(d->calls, pcm, samples, d->play_buf))
+    if (d->voice && samples <= sizeof(d->capture_buf) / sizeof(d->capture_buf[0])) {
+        memcpy(d->capture_buf, pcm, samples * sizeof(int16_t));
+        if (sotto_voice_near(d->voice, d->capture_buf, samples, NULL) == 0)
+            pcm = d->capture_buf;
+    }
+    /* A call owns the audio; without one, loopback is a mic/speaker test.
+     * The chain is told exactly what is played, silence included, so that
+     * its echo reference keeps time with the capture. */
+    if (sottod_calls_audio(d->calls, pcm, samples, d->play_buf)) {
         sotto_audio_play(d->audio, d->play_buf, samples);
-    else if (d->cfg.audio.loopback)
-        sotto_audio_play(d->audio, pcm, samples);
+    } else if (d->cfg.audio.loopback) {
+        memcpy(d->play_buf, pcm, samples * sizeof(int16_t));
+        sotto_audio_play(d->audio, d->play_buf, samples);
+    } else {
+        memset(d->play_buf, 0, samples * sizeof(int16_t));
+    }
+    if (d->voice)
+        sotto_voice_far(d->voice, d->play_buf, samples);
+}
+
+/* [audio] processing into the chain's settings; returns 0 with *on 0 when
+ * the chain is off. auto: on with a sound device, off with files and the
+ * null device (their audio is clean and tests compare it bit for bit). */
+static void voice_config(const sottod *d, int *on, sotto_voice_config *out)
+{
+    const sotto_config *c = &d->cfg;
+    sotto_audio_stats st;
+
+    sotto_voice_config_default(out);
+    sotto_audio_get_stats(d->audio, &st);
+    switch (c->audio.processing) {
+    case SOTTO_PROCESSING_WEBRTC:
+        *on = 1;
+        break;
+    case SOTTO_PROCESSING_SPEEX:
+        *on = 1;
+        out->engine = SOTTO_VOICE_SPEEX;
+        break;
+    case SOTTO_PROCESSING_OFF:
+        *on = 0;
+        break;
+    case SOTTO_PROCESSING_AUTO:
+    default:
+        *on = st.backend && strcmp(st.backend, "portaudio") == 0;
+        break;
+    }
+    out->rate = SOTTOD_CODEC_RATE;
+    out->echo_cancel = c->audio.echo_cancel;
+    out->echo_suppression = c->audio.echo_suppression;
+    out->delay_ms = c->audio.echo_delay_ms;
+    out->noise_suppression = c->audio.noise_suppression;
+    out->noise_level = c->audio.noise_level;
+    out->gain_control = c->audio.gain_control;
+    out->gain_target_dbfs = c->audio.gain_target_dbfs;
+    out->gain_max_db = c->audio.gain_max_db;
+    out->vad = c->audio.voice_activity;
+}
+
+static void open_voice(sottod *d)
+{
+    sotto_voice_config vc;
+    int on = 0, rc;
+
+    sottod_calls_set_voice(d->calls, NULL);
+    sotto_voice_destroy(&d->voice);
+    voice_config(d, &on, &vc);
+    if (!on) {
+        log_info("audio processing: off");
+        return;
+    }
+    rc = sotto_voice_create(&d->voice, &vc);
+    if (rc < 0) {
+        log_error("audio processing: cannot start %s: %s", sotto_voice_engine_name(vc.engine),
+                  strerror(-rc));
+        return;
+    }
+    sottod_calls_set_voice(d->calls, d->voice);
+    log_info("audio processing: %s (echo %s, noise %s, gain %s)",
+             sotto_voice_engine_name(vc.engine), vc.echo_cancel ? "on" : "off",
+             vc.noise_suppression ? "on" : "off", vc.gain_control ? "on" : "off");
 }
 
 static void on_input_end(void *opaque)
@@ -112,6 +187,8 @@ void sottod_audio_params(const sottod *d, sotto_audio_params *out)
     out->buffer_ms = c->audio.buffer_ms;
     out->input_file = c->audio.input_file[0] ? c->audio.input_file : NULL;
     out->output_file = c->audio.output_file[0] ? c->audio.output_file : NULL;
+    out->echo_ms = c->audio.wav_echo_ms;
+    out->echo_gain_db = c->audio.wav_echo_db;
     out->on_capture = on_capture;
     out->on_input_end = on_input_end;
     out->on_library_line = sottod_log_audio_library;
@@ -134,6 +211,7 @@ static int open_audio(sottod *d)
     sotto_audio_get_stats(d->audio, &stats);
     log_info("audio: %s (%d Hz, %d ms frames)", sotto_audio_description(d->audio),
              stats.device_rate, params.frame_ms);
+    open_voice(d);
     return 0;
 }
 
@@ -224,6 +302,8 @@ static int open_calls(sottod *d)
     p.cfg = &d->cfg;
     p.rate = SOTTOD_CODEC_RATE;
     rc = sottod_calls_create(&d->calls, &p, err, sizeof(err));
+    if (rc == 0)
+        sottod_calls_set_voice(d->calls, d->voice);
     if (rc == -EADDRINUSE)
         log_error("HTTP signalling: %s; [network] signal_port = 0 picks a free port", err);
     else if (rc < 0)
@@ -370,6 +450,7 @@ static void on_shutdown_timer(uv_timer_t *timer)
     d->control = NULL;
     sotto_audio_close(d->audio, NULL, NULL);
     d->audio = NULL;
+    sotto_voice_destroy(&d->voice);
 }
 
 void sottod_shutdown(sottod *d, const char *reason)

@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "daemon/calls.h"
 #include "daemon/control.h"
+#include "voice/voice.h"
 
 /* Hz: audio is exchanged with codecs at this rate (the Sotto codec's). */
 #define SOTTOD_CODEC_RATE 16000
@@ -40,6 +41,8 @@ typedef struct sottod {
     double level_report;
     uint64_t level_window_start;
     int16_t play_buf[2048];      /* one frame of call audio to play */
+    sotto_voice *voice;          /* capture chain; NULL = [audio] processing off */
+    int16_t capture_buf[2048];   /* one captured frame after the chain */
 } sottod;
 
 /* Loads config and opens the socket and audio. Returns 0 or a negative errno

@@ -6,8 +6,9 @@ SOTTO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Debian 12 packages, by what needs them. The demo needs only the build and
 # its speech, call and scoring tools; the tests need the rest too.
 SOTTO_BUILD_PACKAGES=(
-  gcc libc6-dev meson ninja-build pkg-config
+  gcc g++ libc6-dev meson ninja-build pkg-config
   libuv1-dev libjansson-dev libinih-dev portaudio19-dev libspeexdsp-dev
+  libwebrtc-audio-processing-dev
   libsystemd-dev libopus-dev
   libglib2.0-dev libssl-dev libsrtp2-dev zlib1g-dev
   libwebsockets-dev libwebsockets-evlib-uv

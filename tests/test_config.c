@@ -288,7 +288,10 @@ START_TEST(unknown_key_lists_known_keys)
     ck_assert_int_eq(parse_text("[audio]\nbackend = null\nfoo = 1\n", &cfg, err), -EINVAL);
     ck_assert_str_eq(err, "test.conf:3: unknown key \"foo\" in [audio] (known keys: backend, "
                           "capture_device, playback_device, device_rate, frame_ms, buffer_ms, "
-                          "input_file, output_file, loopback)");
+                          "input_file, output_file, loopback, processing, echo_cancel, "
+                          "echo_suppression, echo_delay_ms, noise_suppression, noise_level, "
+                          "gain_control, gain_target_dbfs, gain_max_db, voice_activity, "
+                          "wav_echo_ms, wav_echo_db)");
     /* Keys are case-sensitive, and belong to one section only. */
     ck_assert_int_eq(parse_text("[audio]\nBackend = null\n", &cfg, err), -EINVAL);
     assert_contains(err, "test.conf:2: unknown key \"Backend\" in [audio]");
