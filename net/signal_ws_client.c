@@ -60,10 +60,13 @@ struct sotto_signal_ws {
     void *opaque;
 };
 
+static void ws_unlink(sotto_signal_ws *ws);
+
 static void ws_free(sotto_signal_ws *ws)
 {
     ws_out *o, *next;
 
+    ws_unlink(ws);
     for (o = ws->out_head; o; o = next) {
         next = o->next;
         free(o);

@@ -343,7 +343,8 @@ class JanusRoom(unittest.TestCase):
             self.assertTrue(ended["session_lost"], ended)
             self.assertIn("lost the Janus server", ended["reason"])
             self.assertFalse(ended["rejoining"])
-            self.assertTrue(wait_for(lambda: events(keen, "conference-rejoining"), 15))
+            self.assertTrue(wait_for(lambda: events(keen, "conference-rejoining"), 15),
+                            keen.read_log()[-3000:])
         finally:
             self.janus.start()
         self.assertTrue(wait_for(lambda: len(events(keen, "conference-joined")) >= 2, 30),
