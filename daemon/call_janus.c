@@ -197,6 +197,22 @@ static void on_ended(sottod_call *call, const sotto_janus_event *ev)
     sottod__call_end(call, ev->reason);
 }
 
+/* Janus closing the PeerConnection (a DTLS close or ICE failure) can come
+ * before the session's own end is seen, as when Janus shuts down: that is
+ * the server lost too, and a --rejoin participant comes back. */
+void sottod__janus_media_lost(sottod_call *call, const char *why)
+{
+    sotto_janus_event ev;
+    char reason[256];
+
+    snprintf(reason, sizeof(reason), "lost the Janus server: its media ended (%s)", why);
+    memset(&ev, 0, sizeof(ev));
+    ev.kind = SOTTO_JANUS_EV_ENDED;
+    ev.reason = reason;
+    ev.session_lost = 1;
+    on_ended(call, &ev);
+}
+
 static void on_janus_event(void *opaque, const sotto_janus_event *ev)
 {
     sottod_call *call = opaque;

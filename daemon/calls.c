@@ -248,7 +248,10 @@ static void on_transport_state(void *opaque, sotto_transport_state state, const 
             snprintf(msg, sizeof(msg), "hung up by the peer");
         else
             snprintf(msg, sizeof(msg), "transport failed: %s", reason ? reason : "unknown");
-        sottod__call_end(call, msg);
+        if (call->conference)
+            sottod__janus_media_lost(call, msg);
+        else
+            sottod__call_end(call, msg);
         break;
     case SOTTO_TRANSPORT_NEW:
         break;

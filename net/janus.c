@@ -406,9 +406,11 @@ static void on_news(sotto_janus *j, const sotto_janus_msg *m)
         error_end(j, "the Janus session failed", m, m->error_code == 458);
         break;
     case SOTTO_JANUS_HANGUP:
-        snprintf(reason, sizeof(reason), "Janus hung up the media: %s",
+        /* Janus hangs up the PeerConnection as it shuts down or when ICE or
+         * DTLS fail: the membership has lost its server's media either way. */
+        snprintf(reason, sizeof(reason), "lost the Janus server: it hung up the media (%s)",
                  m->error[0] ? m->error : "no reason given");
-        end(j, reason, 0, 0);
+        end(j, reason, 0, 1);
         break;
     case SOTTO_JANUS_DETACHED:
         end(j, "Janus detached us from the AudioBridge", 0, 0);
