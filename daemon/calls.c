@@ -163,6 +163,16 @@ static void on_media_decision(void *opaque, const sotto_ratectl_decision *d)
     sottod__janus_rate_changed(call, d);
 }
 
+/* What left stayed over the plan: the plan (or an encoder) is wrong. */
+static void on_rate_mismatch(void *opaque, uint32_t planned_bps, uint32_t measured_bps)
+{
+    sottod_call *call = opaque;
+
+    log_warning("call %s: sending %.1f kbit/s on the link against %.1f kbit/s planned "
+                "(over 10%% for 10 s)",
+                call->id, measured_bps / 1000.0, planned_bps / 1000.0);
+}
+
 static void log_first_decision(const sottod_call *call)
 {
     sotto_media_stats st;
@@ -208,6 +218,7 @@ static int start_media(sottod_call *call)
     mp.rtcp_reduced_size = call->rtcp_reduced_size;
     mp.red_pt = call->red_pt;
     mp.on_decision = on_media_decision;
+    mp.on_rate_mismatch = on_rate_mismatch;
     mp.opaque = call;
     rc = sotto_media_create(&call->media, &mp);
     if (rc < 0)
