@@ -462,6 +462,7 @@ void sotto_media_get_stats(const sotto_media *m, uint64_t now_us, sotto_media_st
                             ? (now_us - m->over_plan_since_us) / 1000u
                             : 0;
     out->rate_mismatches = m->rate_mismatches;
+    out->start_dropped_ms = m->start_dropped * 1000u / (uint64_t)m->p.rate;
     out->packets_lost = js.packets_lost;
     expected = js.packets_lost + m->packets_received;
     out->loss_fraction = expected ? (double)js.packets_lost / (double)expected : 0.0;

@@ -93,6 +93,9 @@ struct sotto_media {
     /* wire accounting */
     uint64_t wire_sent, wire_received;
     rate_meter wire_out, wire_in, payload_out, payload_in, link_out;
+    uint64_t send_from_us;       /* real-time start: first tick + start_delay_us */
+    int started;                 /* 0 = before the first tick; 1 = holding; 2 = sending */
+    uint64_t start_dropped;      /* samples at the daemon rate dropped while holding */
     uint64_t over_plan_since_us; /* 0 = sending within the plan */
     int mismatch_told;           /* on_rate_mismatch called for this stretch */
     uint64_t rate_mismatches;

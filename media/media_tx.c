@@ -167,11 +167,37 @@ static size_t payload_samples(const sotto_media *m)
     return periods * m->codec_frame <= MAX_CODEC_FRAME ? periods * m->codec_frame : m->codec_frame;
 }
 
+/* Real-time start: until the link has drained what the handshake left in
+ * its queue, captured audio is dropped (the RTP clock runs on), so that the
+ * first packet carries the current frame instead of audio that would be
+ * played a queue's time late and then have to be caught up. Returns 1
+ * while holding. */
+static int start_held(sotto_media *m, size_t samples, uint64_t now_us)
+{
+    if (m->started == 2)
+        return 0;
+    if (m->started == 0) {
+        m->started = 1;
+        m->send_from_us = now_us + m->p.start_delay_us;
+    }
+    if (now_us >= m->send_from_us) {
+        m->started = 2;
+        return 0;
+    }
+    m->start_dropped += samples;
+    m->timestamp +=
+        (uint32_t)((uint64_t)samples * (uint64_t)m->p.codec->clock_rate / (uint64_t)m->p.rate);
+    return 1;
+}
+
 void sotto__media_encode_and_send(sotto_media *m, const int16_t *pcm, size_t samples,
                                   uint64_t now_us)
 {
     uint8_t payload[MAX_PAYLOAD];
     size_t in, room, len, done = 0, chunk;
+
+    if (start_held(m, samples, now_us))
+        return;
 
     while (done < samples) {
         in = samples - done;
