@@ -911,6 +911,42 @@ START_TEST(media_opus_on_a_slow_link_sends_what_the_controller_planned)
 }
 END_TEST
 
+/* Real-time start: while the link still carries the handshake, captured
+ * audio is dropped, not queued; the first packet then carries the frame
+ * of its own time (its timestamp counts the dropped audio), and nothing
+ * older follows it. */
+START_TEST(media_start_delay_drops_audio_instead_of_queueing_it)
+{
+    static wire w;
+    sotto_media_params mp;
+    sotto_media *m = NULL;
+    sotto_media_stats st;
+    uint64_t phase = 0, now;
+    size_t i;
+
+    memset(&w, 0, sizeof(w));
+    params_for(&mp, sotto_codec_find("PCMU"), 0, 20, &w);
+    mp.start_delay_us = 500000;
+    ck_assert_int_eq(sotto_media_create(&m, &mp), 0);
+    /* The first 25 ticks (500 ms) are held: nothing sent, nothing kept. */
+    now = run_ticks(m, 25, 1000000, &phase);
+    ck_assert_uint_eq(w.count, 0);
+    sotto_media_get_stats(m, now, &st);
+    ck_assert_uint_eq(st.start_dropped_ms, 500);
+    /* Then one packet per tick, each of its own tick's audio: no backlog. */
+    now = run_ticks(m, 10, now, &phase);
+    ck_assert_uint_eq(w.count, 10);
+    ck_assert(parse_rtp(&w.pkts[0]).marker);
+    for (i = 1; i < w.count; i++)
+        ck_assert_uint_eq(parse_rtp(&w.pkts[i]).timestamp - parse_rtp(&w.pkts[i - 1]).timestamp,
+                          160);
+    sotto_media_get_stats(m, now, &st);
+    ck_assert_uint_eq(st.start_dropped_ms, 500);
+    ck_assert_uint_eq(st.packets_sent, 10);
+    sotto_media_destroy(&m);
+}
+END_TEST
+
 /* A codec the registry does not know: the media path packs its fixed
  * frames and plays them back from its description alone. */
 START_TEST(media_dummy_codec_round_trips)
@@ -1067,6 +1103,7 @@ static Suite *media_suite(void)
     tcase_add_test(ctl, media_sotto_switches_to_2_kbit_on_a_slow_lossy_link_and_back);
     tcase_add_test(ctl, media_opus_red_carries_previous_packet);
     tcase_add_test(ctl, media_opus_on_a_slow_link_sends_what_the_controller_planned);
+    tcase_add_test(ctl, media_start_delay_drops_audio_instead_of_queueing_it);
     tcase_add_test(ctl, media_rtcp_reports_and_rtt);
     suite_add_tcase(s, tx);
     suite_add_tcase(s, rx);
