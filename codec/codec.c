@@ -124,6 +124,24 @@ int sotto_codec_set_rate(sotto_codec *c, int bitrate, int expected_loss_pct)
     return c->desc->set_rate(c->state, bitrate, expected_loss_pct);
 }
 
+int sotto_codec_set_constant_rate(sotto_codec *c, int on)
+{
+    if (!c || (on != 0 && on != 1))
+        return -EINVAL;
+    if (!c->desc->set_constant_rate)
+        return -ENOTSUP;
+    return c->desc->set_constant_rate(c->state, on);
+}
+
+int sotto_codec_packet_samples(const sotto_codec_desc *desc, const uint8_t *payload, size_t len)
+{
+    if (!desc || !payload || len == 0 || len > 65535)
+        return -EINVAL;
+    if (!desc->packet_samples)
+        return -ENOTSUP;
+    return desc->packet_samples(payload, len);
+}
+
 size_t sotto_codec_frame_samples(const sotto_codec *c)
 {
     if (!c)

@@ -58,6 +58,8 @@ typedef struct sotto_codec_desc {
                                   * a peer's format is this codec only when it carries
                                   * version_fmtp=version; NULL = one version only */
     const char *version;         /* e.g. "2"; with version_fmtp */
+    int min_bitrate;             /* lowest bit/s set_rate takes (a rate controller's floor);
+                                  * 0 = set_rate's range is the create range */
     int switch_bitrate;          /* framed codecs: a lower bit rate (Sotto 2000) whose frames
                                   * (sotto_codec_framing with it) set_rate may switch a
                                   * running encoder to, the payload header telling the
@@ -86,6 +88,12 @@ typedef struct sotto_codec_desc {
     /* Changes the encoder's bit rate and expected loss while running; NULL
      * when the codec has one fixed rate per instance. */
     int (*set_rate)(void *state, int bitrate, int expected_loss_pct);
+    /* 1: every packet keeps to the set bit rate (no variable-rate peaks);
+     * 0: variable rate. NULL when the codec's rate is constant anyway. */
+    int (*set_constant_rate)(void *state, int on);
+    /* Samples at sample_rate in one RTP payload (Opus: 2.5..120 ms), or a
+     * negative errno for a payload it cannot parse; NULL = one frame. */
+    int (*packet_samples)(const uint8_t *payload, size_t len);
     /* Frame duration (ms) and bytes with params p, for codecs whose frame
      * depends on them; NULL = desc->frame_ms and desc->frame_bytes. */
     int (*framing)(const sotto_codec_params *p, int *out_ms, size_t *out_bytes);
@@ -174,11 +182,22 @@ int sotto_codec_reset(sotto_codec *c);
 int sotto_codec_payload_silent(const sotto_codec_desc *desc, const uint8_t *payload, size_t len);
 
 /* Retunes a running encoder (a rate controller's decision): bitrate in
- * bit/s within the codec's range, expected_loss_pct 0..100 for its FEC.
+ * bit/s within the codec's range (down to desc->min_bitrate), expected_loss_pct 0..100 for its FEC.
  * Sotto takes its mode from the next packet on: 2000 bit/s or less is the
  * 2 kbit/s mode, more the 3.2 kbit/s one. Returns 0, -EINVAL for NULL or
  * values out of range, -ENOTSUP for codecs with a fixed rate (G.711). */
 int sotto_codec_set_rate(sotto_codec *c, int bitrate, int expected_loss_pct);
+
+/* Makes a running encoder keep to its bit rate in every packet (on = 1:
+ * what a rate-limited link needs) or vary it with the signal (on = 0).
+ * Returns 0, -EINVAL, -ENOTSUP for codecs without the choice. */
+int sotto_codec_set_constant_rate(sotto_codec *c, int on);
+
+/* Samples (at desc->sample_rate) one RTP payload of desc's codec holds,
+ * judged without decoding: several frames for an Opus packet of up to
+ * 120 ms. Returns the count, -EINVAL for bad arguments, -EBADMSG for a
+ * payload the codec cannot parse, -ENOTSUP for codecs without the hook. */
+int sotto_codec_packet_samples(const sotto_codec_desc *desc, const uint8_t *payload, size_t len);
 
 /* Writes the SDP a=fmtp parameter string for desc with params p (NULL =
  * defaults) into buf, e.g. "minptime=10;useinbandfec=1" for Opus and ""

@@ -11,7 +11,11 @@
 
 #define OPUS_RATE 48000
 #define OPUS_DEFAULT_BITRATE 24000   /* bit/s: wideband speech with room for FEC */
-#define OPUS_MIN_BITRATE 6000
+#define OPUS_MIN_BITRATE 6000        /* created with: what a configured rate may be */
+/* Retuned to, by a rate controller: libopus keeps to rates this low only
+ * at a constant rate (its variable rate does not go below about 4.2
+ * kbit/s whatever it is asked), where speech stays intelligible. */
+#define OPUS_MIN_RUNNING_BITRATE 2500
 #define OPUS_MAX_BITRATE 510000
 #define OPUS_MAX_FRAME 5760          /* samples: 120 ms, the longest packet */
 #define OPUS_MIN_STEP 120            /* samples: 2.5 ms, the concealment granularity */
@@ -100,12 +104,26 @@ static int opus_codec_set_rate(void *state, int bitrate, int expected_loss_pct)
 {
     opus_state *st = state;
 
-    if (bitrate < OPUS_MIN_BITRATE || bitrate > OPUS_MAX_BITRATE)
+    if (bitrate < OPUS_MIN_RUNNING_BITRATE || bitrate > OPUS_MAX_BITRATE)
         return -EINVAL;
     if (opus_encoder_ctl(st->enc, OPUS_SET_BITRATE(bitrate)) != OPUS_OK ||
         opus_encoder_ctl(st->enc, OPUS_SET_PACKET_LOSS_PERC(expected_loss_pct)) != OPUS_OK)
         return -EIO;
     return 0;
+}
+
+static int opus_codec_set_constant_rate(void *state, int on)
+{
+    opus_state *st = state;
+
+    return opus_encoder_ctl(st->enc, OPUS_SET_VBR(on ? 0 : 1)) == OPUS_OK ? 0 : -EIO;
+}
+
+static int opus_codec_packet_samples(const uint8_t *payload, size_t len)
+{
+    int n = opus_packet_get_nb_samples(payload, (opus_int32)len, OPUS_RATE);
+
+    return n < 0 ? opus_to_errno(n) : n;
 }
 
 static void opus_codec_destroy(void *state)
@@ -210,5 +228,8 @@ const sotto_codec_desc sotto_codec_opus_desc = {
     .reset = opus_codec_reset,
     .fmtp = opus_codec_fmtp,
     .set_rate = opus_codec_set_rate,
+    .set_constant_rate = opus_codec_set_constant_rate,
+    .packet_samples = opus_codec_packet_samples,
+    .min_bitrate = OPUS_MIN_RUNNING_BITRATE,
     .payload_silent = opus_codec_payload_silent,
 };

@@ -287,6 +287,14 @@ static void media_extras(json_t *media, const sotto_media_stats *s, const sottod
                          "compresses", (json_int_t)s->compresses, "srtp_profile",
                          srtp_profile_name(c),
                          "max_ptime_ms", c->max_ptime_ms));
+    /* The controller's plan for the wire beside what left, both counted
+     * down to the link layer's framing. */
+    json_object_update_new(media,
+                           json_pack("{s:f, s:f, s:I, s:I, s:I}", "planned_kbps_sent",
+                                     s->planned_kbps_sent, "link_kbps_sent", s->link_kbps_sent,
+                                     "over_plan_ms", (json_int_t)s->over_plan_ms,
+                                     "rate_mismatches", (json_int_t)s->rate_mismatches,
+                                     "start_dropped_ms", (json_int_t)s->start_dropped_ms));
     /* A framed codec's mode (Sotto: 3.2 or 2 kbit/s), which the controller
      * may switch mid-call on a slow lossy link. */
     if (c->codec && c->codec->switch_bitrate)

@@ -79,6 +79,8 @@ struct sottod_call {
     int open_handles;
     uint64_t created_ms;
     uint64_t secure_ms;
+    uint64_t link_queue_bits;           /* model of our link's queue ([network] link_kbps) */
+    uint64_t link_queue_us;             /* when it was last updated */
     uint64_t first_audio_ms;
     uint64_t last_rx_ms;                /* loop time of the last RTP/RTCP from the peer */
 };

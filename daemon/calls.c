@@ -163,6 +163,16 @@ static void on_media_decision(void *opaque, const sotto_ratectl_decision *d)
     sottod__janus_rate_changed(call, d);
 }
 
+/* What left stayed over the plan: the plan (or an encoder) is wrong. */
+static void on_rate_mismatch(void *opaque, uint32_t planned_bps, uint32_t measured_bps)
+{
+    sottod_call *call = opaque;
+
+    log_warning("call %s: sending %.1f kbit/s on the link against %.1f kbit/s planned "
+                "(over 10%% for 10 s)",
+                call->id, measured_bps / 1000.0, planned_bps / 1000.0);
+}
+
 static void log_first_decision(const sottod_call *call)
 {
     sotto_media_stats st;
@@ -177,6 +187,20 @@ static int send_media(void *opaque, int is_rtcp, const uint8_t *pkt, size_t len)
     sotto_transport *t = opaque;
 
     return is_rtcp ? sotto_transport_send_rtcp(t, pkt, len) : sotto_transport_send_rtp(t, pkt, len);
+}
+
+/* The queue of our side of a slow link ([network] link_kbps): what every
+ * datagram we sent (with IPv4, UDP and link framing) added, less what the
+ * link carried since. At the start of the media it tells how long the
+ * handshake's flights still hold the link. */
+static uint64_t link_queue_bits(sottod_call *call, uint64_t now_us)
+{
+    uint64_t kbps = (uint64_t)call->mgr->cfg->network.link_kbps;
+    uint64_t carried = call->link_queue_us ? (now_us - call->link_queue_us) * kbps / 1000u : 0;
+
+    call->link_queue_bits = carried < call->link_queue_bits ? call->link_queue_bits - carried : 0;
+    call->link_queue_us = now_us;
+    return call->link_queue_bits;
 }
 
 static int start_media(sottod_call *call)
@@ -208,6 +232,10 @@ static int start_media(sottod_call *call)
     mp.rtcp_reduced_size = call->rtcp_reduced_size;
     mp.red_pt = call->red_pt;
     mp.on_decision = on_media_decision;
+    mp.on_rate_mismatch = on_rate_mismatch;
+    if (call->mgr->cfg->network.link_kbps > 0)
+        mp.start_delay_us = link_queue_bits(call, sottod__now_us()) * 1000u /
+                            (uint64_t)call->mgr->cfg->network.link_kbps;
     mp.opaque = call;
     rc = sotto_media_create(&call->media, &mp);
     if (rc < 0)
@@ -279,6 +307,8 @@ static void on_transport_wire(void *opaque, int outbound, const uint8_t *data, s
     sottod_call *call = opaque;
 
     (void)data;
+    if (outbound && call->mgr->cfg->network.link_kbps > 0)
+        call->link_queue_bits = link_queue_bits(call, sottod__now_us()) + (len + 28 + 14) * 8u;
     sotto_media_count_wire(call->media, outbound, len, sottod__now_us());
 }
 
@@ -387,6 +417,7 @@ static int transport_params(sottod_call *call, sotto_transport_params *tp, char 
     tp->ice.stun_max_retransmissions = ICE_STUN_RETRANSMISSIONS;
     /* On a slow link the 32-bit SRTP tag saves 6-12 bytes per packet; the
      * DTLS server picks from its own order, so both ends prefer it. */
+    tp->link_kbps = cfg->network.link_kbps > 0 ? (unsigned)cfg->network.link_kbps : 0;
     if (cfg->network.link_kbps > 0 && cfg->network.link_kbps < 64) {
         tp->profiles[0] = SOTTO_SRTP_AES128_CM_SHA1_32;
         tp->profiles[1] = SOTTO_SRTP_AES128_CM_SHA1_80;

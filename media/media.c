@@ -23,7 +23,7 @@ void sotto__media_meter_add(rate_meter *m, uint64_t now_us, size_t bytes)
 }
 
 /* kbit/s over the completed buckets of the window (the current one is partial). */
-static double meter_kbps(const rate_meter *m, uint64_t now_us)
+double sotto__media_meter_kbps(const rate_meter *m, uint64_t now_us)
 {
     uint64_t current = now_us - now_us % RATE_BUCKET_US;
     uint64_t oldest = current >= (RATE_BUCKETS - 1) * (uint64_t)RATE_BUCKET_US
@@ -51,10 +51,7 @@ static uint32_t random_u32(void)
 }
 
 #define RTP_HEADER 12
-/* What a link layer adds to every packet (Ethernet 14 bytes, PPP 2-8): a
- * rate-limited link counts it, so a packet plan that ignores it overfills
- * an 8 kbit/s link and its queue grows without end. */
-#define LINK_FRAMING 14
+#define FEC_MIN_BITRATE 12000 /* Opus in-band FEC only where speech keeps this much */
 
 /* What the controller may choose from, for this codec and these peers. */
 static void controller_config(const sotto_media *m, sotto_ratectl_config *rc)
@@ -90,7 +87,16 @@ static void controller_config(const sotto_media *m, sotto_ratectl_config *rc)
     rc->ptime_ms = m->frame_ms;
     rc->max_ptime_ms = m->frame_ms;
     if (p->codec->set_rate) {
+        uint32_t max = p->max_ptime_ms > 0 ? (uint32_t)p->max_ptime_ms : m->frame_ms;
+
+        /* Packets of up to 120 ms, encoded whole (media_tx.c). */
+        max = max > MAX_CODEC_FRAME_MS ? MAX_CODEC_FRAME_MS : max;
+        max -= max % m->frame_ms;
+        rc->max_ptime_ms = max > m->frame_ms ? max : m->frame_ms;
         rc->kind = SOTTO_RATECTL_BITRATE;
+        if (p->codec->min_bitrate > 0)
+            rc->min_bitrate = (uint32_t)p->codec->min_bitrate;
+        rc->fec_min_bitrate = p->codec_params.fec ? FEC_MIN_BITRATE : 0;
         rc->max_redundant_frames = p->red_pt >= 0 ? 1 : 0;
         rc->bitrate = p->codec_params.bitrate > 0 ? (uint32_t)p->codec_params.bitrate : 24000;
     } else {
@@ -177,6 +183,7 @@ int sotto_media_create(sotto_media **out, const sotto_media_params *p)
     if (rc < 0)
         goto fail;
     sotto_ratectl_get(m->ratectl, &m->decision);
+    sotto__media_apply_codec_rate(m);
     sotto_jitter_config_default(&jc);
     jc.clock_rate = (uint32_t)p->codec->clock_rate;
     jc.frame_us = m->frame_ms * 1000;
@@ -230,23 +237,53 @@ void sotto_media_destroy(sotto_media **pm)
     *pm = NULL;
 }
 
-/* One frame period of decoded audio into pcm: the payload, else the
- * codec's FEC from the next frame, else its concealment, else silence. */
+/* Decodes payload and puts its first frame period into pcm; the rest of a
+ * packet longer than one period (Opus up to 120 ms) waits in spill for the
+ * periods that follow, which the receive half left empty. */
+static int decode_payload(sotto_media *m, const uint8_t *payload, size_t len, int16_t *pcm)
+{
+    size_t n = 0;
+
+    m->spill_len = m->spill_off = 0;
+    if (sotto_codec_decode(m->codec, payload, len, m->spill, MAX_CODEC_FRAME, &n) < 0 ||
+        n < m->codec_frame || n % m->codec_frame)
+        return -1;
+    memcpy(pcm, m->spill, m->codec_frame * sizeof(int16_t));
+    m->spill_len = n;
+    m->spill_off = m->codec_frame;
+    return 0;
+}
+
+/* The next period of a long packet decoded before; 0 when there is none. */
+static int take_spill(sotto_media *m, int16_t *pcm)
+{
+    if (m->spill_off + m->codec_frame > m->spill_len)
+        return 0;
+    memcpy(pcm, m->spill + m->spill_off, m->codec_frame * sizeof(int16_t));
+    m->spill_off += m->codec_frame;
+    return 1;
+}
+
+/* One frame period of decoded audio into pcm: the payload, else the rest
+ * of the long packet before it, else the codec's FEC from the next frame,
+ * else its concealment, else silence. */
 static void decode_frame(sotto_media *m, const uint8_t *payload, size_t len, const uint8_t *next,
                          size_t next_len, int16_t *pcm)
 {
     size_t n = 0;
 
     if (payload && len) {
-        if (sotto_codec_decode(m->codec, payload, len, pcm, MAX_CODEC_FRAME, &n) == 0 &&
-            n == m->codec_frame)
+        if (decode_payload(m, payload, len, pcm) == 0)
             return;
         m->decode_errors++;
+    } else if (take_spill(m, pcm)) {
+        return;
     } else if (next && next_len && m->p.codec_params.fec &&
                sotto_codec_decode_fec(m->codec, next, next_len, pcm, m->codec_frame, &n) == 0 &&
                n == m->codec_frame) {
         return;
     }
+    m->spill_len = m->spill_off = 0;
     if (sotto_codec_conceal(m->codec, pcm, m->codec_frame, &n) == 0 && n == m->codec_frame)
         return;
     memset(pcm, 0, m->codec_frame * sizeof(int16_t));
@@ -415,10 +452,17 @@ void sotto_media_get_stats(const sotto_media *m, uint64_t now_us, sotto_media_st
     out->payload_bytes_received = m->payload_received;
     out->wire_bytes_sent = m->wire_sent;
     out->wire_bytes_received = m->wire_received;
-    out->payload_kbps_sent = meter_kbps(&m->payload_out, now_us);
-    out->wire_kbps_sent = meter_kbps(&m->wire_out, now_us);
-    out->payload_kbps_received = meter_kbps(&m->payload_in, now_us);
-    out->wire_kbps_received = meter_kbps(&m->wire_in, now_us);
+    out->payload_kbps_sent = sotto__media_meter_kbps(&m->payload_out, now_us);
+    out->wire_kbps_sent = sotto__media_meter_kbps(&m->wire_out, now_us);
+    out->payload_kbps_received = sotto__media_meter_kbps(&m->payload_in, now_us);
+    out->wire_kbps_received = sotto__media_meter_kbps(&m->wire_in, now_us);
+    out->planned_kbps_sent = m->decision.wire_bps / 1000.0;
+    out->link_kbps_sent = sotto__media_meter_kbps(&m->link_out, now_us);
+    out->over_plan_ms = m->over_plan_since_us && now_us > m->over_plan_since_us
+                            ? (now_us - m->over_plan_since_us) / 1000u
+                            : 0;
+    out->rate_mismatches = m->rate_mismatches;
+    out->start_dropped_ms = m->start_dropped * 1000u / (uint64_t)m->p.rate;
     out->packets_lost = js.packets_lost;
     expected = js.packets_lost + m->packets_received;
     out->loss_fraction = expected ? (double)js.packets_lost / (double)expected : 0.0;

@@ -46,7 +46,17 @@ typedef struct sotto_media_params {
     /* Called when the rate controller changes its decision (not at create);
      * may be NULL. */
     void (*on_decision)(void *opaque, const sotto_ratectl_decision *d);
-    void *opaque; /* for on_decision; not owned */
+    /* Real-time start: the link's queue still holds this much (the
+     * handshake's flights, at link_kbps) when the media starts; audio of
+     * the first start_delay_us after the first tick is dropped, not sent
+     * behind it, so that the first packet carries audio of its own time
+     * rather than of the handshake's. 0 = send at once. */
+    uint64_t start_delay_us;
+    /* Called once when what we send (measured down to the link layer over
+     * the last 4 s) has stayed more than 10 % above the controller's plan
+     * for 10 s, and again after it recovered and recurs; may be NULL. */
+    void (*on_rate_mismatch)(void *opaque, uint32_t planned_bps, uint32_t measured_bps);
+    void *opaque; /* for on_decision and on_rate_mismatch; not owned */
 } sotto_media_params;
 
 typedef struct sotto_media_stats {
@@ -77,6 +87,12 @@ typedef struct sotto_media_stats {
     double wire_kbps_sent;
     double payload_kbps_received;
     double wire_kbps_received;
+    double planned_kbps_sent;    /* the controller's plan for the wire, link framing included */
+    double link_kbps_sent;       /* measured like the plan: wire_kbps_sent plus the link
+                                  * layer's framing of every datagram */
+    uint64_t over_plan_ms;       /* how long link_kbps_sent has been over 110 % of the plan */
+    uint64_t rate_mismatches;    /* times that lasted 10 s (each one warned of) */
+    uint64_t start_dropped_ms;   /* audio dropped at the start while the link drained */
     uint64_t packets_lost;       /* by sequence numbers (RFC 3550 A.3) */
     double loss_fraction;        /* lost / expected */
     double jitter_ms;            /* RFC 3550 A.8 interarrival jitter */

@@ -10,14 +10,21 @@
 #include "net/net.h"
 #include "net/rate_control.h"
 
-#define MAX_CODEC_FRAME 5760 /* samples: 120 ms at 48 kHz */
-#define MAX_PAYLOAD 1275     /* bytes: the largest Opus frame */
+#define MAX_CODEC_FRAME 5760   /* samples: 120 ms at 48 kHz */
+#define MAX_CODEC_FRAME_MS 120 /* the longest packet a variable-rate codec sends */
+#define MAX_PAYLOAD 1275       /* bytes: the largest Opus frame */
 #define RATE_BUCKETS 8
-#define RATE_BUCKET_US 500000   /* 8 x 0.5 s: bitrates over the last 4 s */
-#define IPV4_UDP_HEADERS 28     /* bytes the kernel adds to every datagram */
-#define HISTORY_FRAMES 128      /* framed codecs: frames kept for redundancy */
-#define MAX_FRAME_BYTES 16      /* framed codecs: bytes per frame */
-#define MAX_PERIODS_PER_FRAME 2 /* framed codecs: playout periods a low-rate frame spans */
+#define RATE_BUCKET_US 500000 /* 8 x 0.5 s: bitrates over the last 4 s */
+#define IPV4_UDP_HEADERS 28   /* bytes the kernel adds to every datagram */
+/* What a link layer adds to every packet (Ethernet 14 bytes, PPP 2-8): a
+ * rate-limited link counts it, so a packet plan that ignores it overfills
+ * an 8 kbit/s link and its queue grows without end. */
+#define LINK_FRAMING 14
+#define MAX_PERIODS_PER_PACKET 12 /* variable-rate codecs: frames one packet (120 ms) spans */
+#define RATE_MISMATCH_US 10000000 /* over the plan this long is a mismatch */
+#define HISTORY_FRAMES 128        /* framed codecs: frames kept for redundancy */
+#define MAX_FRAME_BYTES 16        /* framed codecs: bytes per frame */
+#define MAX_PERIODS_PER_FRAME 2   /* framed codecs: playout periods a low-rate frame spans */
 
 typedef struct rate_meter {
     uint64_t bucket_start[RATE_BUCKETS]; /* us; which half-second each bucket holds */
@@ -75,6 +82,8 @@ struct sotto_media {
     sotto_tsm *tsm; /* time-scale modification for expand/compress */
     int16_t dec_buf[MAX_CODEC_FRAME];
     int16_t raw_buf[2 * MAX_CODEC_FRAME]; /* decoded before time-scaling: up to two frames */
+    int16_t spill[MAX_CODEC_FRAME];       /* a decoded packet longer than one frame ... */
+    size_t spill_len, spill_off;          /* ... and how much of it has been played */
     /* RTCP */
     uint32_t last_sr_ntp_short; /* middle 32 bits of the peer's last SR; 0 = none */
     uint64_t last_sr_arrival_us;
@@ -83,15 +92,26 @@ struct sotto_media {
     uint64_t rtcp_sent, rtcp_received;
     /* wire accounting */
     uint64_t wire_sent, wire_received;
-    rate_meter wire_out, wire_in, payload_out, payload_in;
+    rate_meter wire_out, wire_in, payload_out, payload_in, link_out;
+    uint64_t send_from_us;       /* real-time start: first tick + start_delay_us */
+    int started;                 /* 0 = before the first tick; 1 = holding; 2 = sending */
+    uint64_t start_dropped;      /* samples at the daemon rate dropped while holding */
+    uint64_t over_plan_since_us; /* 0 = sending within the plan */
+    int mismatch_told;           /* on_rate_mismatch called for this stretch */
+    uint64_t rate_mismatches;
 };
 
 void sotto__media_meter_add(rate_meter *m, uint64_t now_us, size_t bytes);
+double sotto__media_meter_kbps(const rate_meter *m, uint64_t now_us);
 
 /* Send half (media_tx.c). */
 void sotto__media_encode_and_send(sotto_media *m, const int16_t *pcm, size_t samples,
                                   uint64_t now_us);
 /* Puts a changed controller decision into effect and tells the owner. */
 void sotto__media_apply_decision(sotto_media *m);
+/* Gives a variable-rate encoder the decision's bit rate, FEC and rate mode. */
+void sotto__media_apply_codec_rate(sotto_media *m);
+/* Compares what was sent (link_out) with the plan after each datagram. */
+void sotto__media_check_rate(sotto_media *m, uint64_t now_us);
 
 #endif

@@ -1,6 +1,7 @@
 /* The receive half of a call's media: RTP packets split into frames for
  * the jitter buffer (with Sotto's redundant copies offered beside them),
  * RTCP reports fed to the rate controller, and wire accounting. */
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -85,23 +86,42 @@ static void insert_framed(sotto_media *m, const sotto_rtp_packet *rtp, uint64_t 
     m->rx_low_mode = periods > 1;
 }
 
+/* Playout periods one payload of a variable-rate codec fills: an Opus
+ * packet of up to 120 ms spans several of our frames (its first slot holds
+ * the payload, the rest stay empty and play the rest of its decoded
+ * audio); 1 when the codec cannot tell, 0 for a duration we cannot play. */
+static size_t packet_periods(const sotto_media *m, const uint8_t *payload, size_t len)
+{
+    int n = sotto_codec_packet_samples(m->p.codec, payload, len);
+
+    if (n == -ENOTSUP)
+        return 1;
+    if (n <= 0 || (size_t)n % m->codec_frame || (size_t)n / m->codec_frame > MAX_PERIODS_PER_PACKET)
+        return 0;
+    return (size_t)n / m->codec_frame;
+}
+
 static void insert_single(sotto_media *m, const sotto_rtp_packet *rtp, uint64_t now_us)
 {
+    sotto_jitter_frame frames[MAX_PERIODS_PER_PACKET];
     sotto_jitter_packet jp;
-    sotto_jitter_frame frame;
+    size_t periods = packet_periods(m, rtp->payload, rtp->payload_len);
 
-    frame.payload = rtp->payload;
-    frame.len = rtp->payload_len;
+    if (periods == 0) {
+        m->bad_payloads++;
+        return;
+    }
+    frame_slots(rtp->payload, rtp->payload_len, periods, frames);
     /* Silent frames are where the jitter buffer prefers to shrink its delay. */
-    frame.silent = sotto_codec_payload_silent(m->p.codec, rtp->payload, rtp->payload_len);
+    frames[0].silent = sotto_codec_payload_silent(m->p.codec, rtp->payload, rtp->payload_len);
     jp.ssrc = rtp->ssrc;
     jp.seq = rtp->seq;
     jp.timestamp = rtp->timestamp;
     jp.frame_duration = m->ts_step;
-    jp.frames = &frame;
-    jp.frame_count = 1;
+    jp.frames = frames;
+    jp.frame_count = periods;
     sotto_jitter_insert(m->jitter, &jp, now_us);
-    m->rx_ptime_ms = m->frame_ms;
+    m->rx_ptime_ms = (uint32_t)periods * m->frame_ms;
 }
 
 /* RFC 2198: the primary block is played, earlier copies fill losses. */
@@ -121,16 +141,21 @@ static void insert_red(sotto_media *m, const sotto_rtp_packet *rtp, uint64_t now
     if (primary.payload_len)
         insert_single(m, &primary, now_us);
     for (i = 0; i + 1 < count; i++) {
-        sotto_jitter_frame f;
+        sotto_jitter_frame f[MAX_PERIODS_PER_PACKET];
+        size_t periods, k;
 
-        if (blocks[i].payload_type != m->p.payload_type || blocks[i].len == 0 ||
-            blocks[i].ts_offset != m->ts_step)
+        if (blocks[i].payload_type != m->p.payload_type || blocks[i].len == 0)
             continue;
-        f.payload = blocks[i].data;
-        f.len = blocks[i].len;
-        f.silent = 0;
-        sotto_jitter_insert_redundant(m->jitter, rtp->ssrc, rtp->timestamp - blocks[i].ts_offset,
-                                      &f, now_us);
+        /* A copy of an earlier packet of one or more periods, ending where
+         * the primary begins. */
+        periods = packet_periods(m, blocks[i].data, blocks[i].len);
+        if (periods == 0 || blocks[i].ts_offset != periods * m->ts_step)
+            continue;
+        frame_slots(blocks[i].data, blocks[i].len, periods, f);
+        for (k = 0; k < periods; k++)
+            sotto_jitter_insert_redundant(
+                m->jitter, rtp->ssrc,
+                rtp->timestamp - blocks[i].ts_offset + (uint32_t)k * m->ts_step, &f[k], now_us);
     }
     m->rx_redundant_frames = (uint32_t)(count - 1);
 }
@@ -229,6 +254,8 @@ void sotto_media_count_wire(sotto_media *m, int outbound, size_t len, uint64_t n
     if (outbound) {
         m->wire_sent += bytes;
         sotto__media_meter_add(&m->wire_out, now_us, bytes);
+        sotto__media_meter_add(&m->link_out, now_us, bytes + LINK_FRAMING);
+        sotto__media_check_rate(m, now_us);
     } else {
         m->wire_received += bytes;
         sotto__media_meter_add(&m->wire_in, now_us, bytes);

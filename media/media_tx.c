@@ -154,11 +154,50 @@ static void framed_frame(sotto_media *m, const uint8_t *frame, size_t len, uint6
         send_framed_packet(m, now_us);
 }
 
+/* Samples encoded into one payload: one frame for framed and fixed-rate
+ * codecs; for a variable-rate codec (Opus) the whole packet time the
+ * controller chose, up to 120 ms, in one encoder call. */
+static size_t payload_samples(const sotto_media *m)
+{
+    size_t periods;
+
+    if (m->framed || !m->p.codec->set_rate || m->decision.ptime_ms <= m->frame_ms)
+        return m->codec_frame;
+    periods = m->decision.ptime_ms / m->frame_ms;
+    return periods * m->codec_frame <= MAX_CODEC_FRAME ? periods * m->codec_frame : m->codec_frame;
+}
+
+/* Real-time start: until the link has drained what the handshake left in
+ * its queue, captured audio is dropped (the RTP clock runs on), so that the
+ * first packet carries the current frame instead of audio that would be
+ * played a queue's time late and then have to be caught up. Returns 1
+ * while holding. */
+static int start_held(sotto_media *m, size_t samples, uint64_t now_us)
+{
+    if (m->started == 2)
+        return 0;
+    if (m->started == 0) {
+        m->started = 1;
+        m->send_from_us = now_us + m->p.start_delay_us;
+    }
+    if (now_us >= m->send_from_us) {
+        m->started = 2;
+        return 0;
+    }
+    m->start_dropped += samples;
+    m->timestamp +=
+        (uint32_t)((uint64_t)samples * (uint64_t)m->p.codec->clock_rate / (uint64_t)m->p.rate);
+    return 1;
+}
+
 void sotto__media_encode_and_send(sotto_media *m, const int16_t *pcm, size_t samples,
                                   uint64_t now_us)
 {
     uint8_t payload[MAX_PAYLOAD];
-    size_t in, room, len, done = 0;
+    size_t in, room, len, done = 0, chunk;
+
+    if (start_held(m, samples, now_us))
+        return;
 
     while (done < samples) {
         in = samples - done;
@@ -168,21 +207,54 @@ void sotto__media_encode_and_send(sotto_media *m, const int16_t *pcm, size_t sam
             return;
         done += in;
         m->enc_len += room;
-        while (m->enc_len >= m->codec_frame) {
-            if (sotto_codec_encode(m->codec, m->enc_buf, m->codec_frame, payload, sizeof(payload),
-                                   &len) == 0) {
+        while (m->enc_len >= (chunk = payload_samples(m))) {
+            if (sotto_codec_encode(m->codec, m->enc_buf, chunk, payload, sizeof(payload), &len) ==
+                0) {
                 if (m->framed)
                     framed_frame(m, payload, len, now_us);
                 else
                     send_coded(m, payload, len, now_us);
             }
-            m->timestamp += m->ts_step;
-            m->enc_len -= m->codec_frame;
-            memmove(m->enc_buf, m->enc_buf + m->codec_frame, m->enc_len * sizeof(int16_t));
+            m->timestamp += m->ts_step * (uint32_t)(chunk / m->codec_frame);
+            m->enc_len -= chunk;
+            memmove(m->enc_buf, m->enc_buf + chunk, m->enc_len * sizeof(int16_t));
         }
         if (in == 0 && room == 0)
             break;
     }
+}
+
+void sotto__media_apply_codec_rate(sotto_media *m)
+{
+    if (m->framed || !m->p.codec->set_rate || !m->decision.bitrate)
+        return;
+    sotto_codec_set_rate(m->codec, (int)m->decision.bitrate, (int)m->decision.expected_loss_pct);
+    if (m->p.codec->set_constant_rate)
+        sotto_codec_set_constant_rate(m->codec, m->decision.constant_rate);
+}
+
+/* What left (link_out, every datagram with its headers down to the link
+ * layer, over the meter's 4 s) against the plan: more than 10 % above it
+ * for RATE_MISMATCH_US is told to the owner once. Below the plan is no
+ * mismatch: a variable-rate codec spends less on silence. */
+void sotto__media_check_rate(sotto_media *m, uint64_t now_us)
+{
+    double measured = sotto__media_meter_kbps(&m->link_out, now_us) * 1000.0;
+    uint32_t planned = m->decision.wire_bps;
+
+    if (!planned || measured <= planned * 1.1) {
+        m->over_plan_since_us = 0;
+        m->mismatch_told = 0;
+        return;
+    }
+    if (!m->over_plan_since_us)
+        m->over_plan_since_us = now_us ? now_us : 1;
+    if (m->mismatch_told || now_us - m->over_plan_since_us < RATE_MISMATCH_US)
+        return;
+    m->mismatch_told = 1;
+    m->rate_mismatches++;
+    if (m->p.on_rate_mismatch)
+        m->p.on_rate_mismatch(m->p.opaque, planned, (uint32_t)measured);
 }
 
 void sotto__media_apply_decision(sotto_media *m)
@@ -190,9 +262,7 @@ void sotto__media_apply_decision(sotto_media *m)
     int was_low = m->decision.low_mode;
 
     sotto_ratectl_get(m->ratectl, &m->decision);
-    if (!m->framed && m->decision.bitrate)
-        sotto_codec_set_rate(m->codec, (int)m->decision.bitrate,
-                             (int)m->decision.expected_loss_pct);
+    sotto__media_apply_codec_rate(m);
     if (m->framed && m->low_frame_ms && m->decision.low_mode != was_low) {
         /* The codec switches at its next frame boundary; the frames say which. */
         sotto_codec_set_rate(m->codec,

@@ -41,6 +41,8 @@ struct sotto_dtls {
     sotto_srtp_keys keys;              /* held while AWAITING_FINGERPRINT; wiped after */
     unsigned mtu;                      /* bytes per datagram; default 1200 */
     unsigned timeout_ms;               /* handshake deadline; default 20000 */
+    unsigned link_kbps;                /* slowest link on the path; 0 = fast */
+    size_t flight_bytes;               /* sent since the peer's last datagram */
     sotto_dtls_send_cb send;
     sotto_dtls_connected_cb on_connected;
     sotto_dtls_failed_cb on_failed;
@@ -175,6 +177,7 @@ static void flush_output(sotto_dtls *d)
     }
     if (off > start)
         d->send(d->opaque, (const uint8_t *)data + start, off - start);
+    d->flight_bytes += len;
     (void)BIO_reset(d->wbio);
 }
 
@@ -410,6 +413,7 @@ int sotto_dtls_receive(sotto_dtls *d, const uint8_t *data, size_t len)
     }
     /* One datagram at a time: stale bytes must not prefix the next one. */
     (void)BIO_reset(d->rbio);
+    d->flight_bytes = 0; /* the peer answered: what we send next is a new flight */
     if (BIO_write(d->rbio, data, (int)len) != (int)len)
         return -ENOMEM;
     if (d->state == SOTTO_DTLS_HANDSHAKING)
@@ -466,15 +470,38 @@ static int profile_list(const sotto_dtls_params *p, char *buf, size_t size)
 #define RETRANSMIT_FIRST_US 400000u  /* first flight retransmitted after 400 ms */
 #define RETRANSMIT_MAX_US 2000000u    /* backoff ends at 2 s */
 
+#define LINK_HEADERS 48              /* per datagram on a link: IPv4, UDP, link framing */
+
 /* OpenSSL's default backoff (1, 2, 4, 8 s...) fits four tries into a 20 s
  * deadline; on a link losing 15 % in bursts a flight of several datagrams
- * needs more, so retry sooner and cap the backoff (as browsers do). */
+ * needs more, so retry sooner and cap the backoff (as browsers do). On a
+ * slow link a flight (a certificate: about a kilobyte) takes a second or
+ * more to leave, and the answer as long to come back: a retransmission
+ * before that only queues a second copy behind the first, and delays
+ * everything after it (the call's first audio). So every wait is at least
+ * twice the flight's time on the link, on top of the fast-link wait. */
 static unsigned int retransmit_backoff(SSL *ssl, unsigned int previous_us)
 {
+    const sotto_dtls *d = SSL_get_app_data(ssl);
     unsigned int next = previous_us ? previous_us * 2 : RETRANSMIT_FIRST_US;
+    unsigned int most = RETRANSMIT_MAX_US;
 
-    (void)ssl;
-    return next > RETRANSMIT_MAX_US ? RETRANSMIT_MAX_US : next;
+    if (d && d->link_kbps) {
+        /* The flight: sent already, or still in the write buffer when
+         * OpenSSL starts the timer before we pass the flight on. */
+        size_t bytes = d->flight_bytes + BIO_ctrl_pending(d->wbio);
+        size_t datagrams = bytes / d->mtu + 1;
+        uint64_t bits = (uint64_t)(bytes + datagrams * LINK_HEADERS) * 8u;
+        uint64_t floor_us = RETRANSMIT_FIRST_US + 2u * bits * 1000u / d->link_kbps;
+
+        if (floor_us > 30000000u)
+            floor_us = 30000000u;
+        if (next < floor_us)
+            next = (unsigned int)floor_us;
+        if (most < floor_us)
+            most = (unsigned int)floor_us;
+    }
+    return next > most ? most : next;
 }
 
 static int make_ssl(sotto_dtls *d, const sotto_dtls_params *p, const char *profiles, char *err,
@@ -583,6 +610,7 @@ int sotto_dtls_create(sotto_dtls **out_dtls, uv_loop_t *loop, const sotto_dtls_p
     d->role = params->role;
     d->mtu = params->mtu;
     d->timeout_ms = params->handshake_timeout_ms;
+    d->link_kbps = params->link_kbps;
     d->send = params->send;
     d->on_connected = params->on_connected;
     d->on_failed = params->on_failed;

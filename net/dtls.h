@@ -58,6 +58,10 @@ typedef struct sotto_dtls_params {
     size_t profile_count;                 /* 0 = AEAD_AES_128_GCM, AES128_CM_SHA1_80, _32 */
     unsigned mtu;                         /* bytes per datagram; default 1200 */
     unsigned handshake_timeout_ms;        /* default 20000 */
+    unsigned link_kbps;                   /* rate of the slowest link on the path, kbit/s;
+                                           * 0 = fast (default). A flight is retransmitted
+                                           * only after it could have left and an answer
+                                           * come back over such a link */
     sotto_dtls_send_cb send;              /* required */
     sotto_dtls_connected_cb on_connected; /* required */
     sotto_dtls_failed_cb on_failed;       /* required */

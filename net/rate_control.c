@@ -41,6 +41,7 @@ void sotto_ratectl_config_default(sotto_ratectl_config *out)
     out->max_redundant_frames = 8;
     out->bitrate = 24000;
     out->min_bitrate = 6000;
+    out->good_bitrate = 12000;
     out->hold_up_ms = 2000;
     out->hold_down_ms = 10000;
 }
@@ -66,6 +67,9 @@ static int config_valid(const sotto_ratectl_config *c)
                  c->low_frame_bytes >= 1 && c->low_frame_bytes <= 1275)) &&
                c->max_ptime_ms % c->frame_ms == 0 && c->max_ptime_ms <= 1000 &&
                c->max_redundant_frames <= 63;
+    if (c->kind == SOTTO_RATECTL_BITRATE &&
+        (c->max_ptime_ms < c->ptime_ms || c->max_ptime_ms > 120 || c->max_ptime_ms % c->frame_ms))
+        return 0;
     return c->bitrate > 0 && c->max_redundant_frames <= 2 &&
            (c->kind == SOTTO_RATECTL_FIXED ||
             (c->min_bitrate > 0 && c->min_bitrate <= c->bitrate));
@@ -191,44 +195,91 @@ static void choose_framed_mode(const sotto_ratectl *c, uint32_t level, sotto_rat
     }
 }
 
-/* Variable-rate codecs: the configured rate, or what the cap leaves after
- * the headers and any redundant copies (RED), never below the codec's
- * floor. */
+/* The packet times a variable-rate codec takes: the durations of one Opus
+ * packet of 10 ms or more (RFC 6716: up to 120 ms). */
+static const uint32_t bitrate_ptimes[] = {10, 20, 40, 60, 80, 100, 120};
+
+/* Payload bit/s per copy left by cap at ptime with copies RED copies (a
+ * 4-byte block header each and a 1-byte primary header); 0 when the
+ * headers alone fill it. *headers_out gets the headers' bit/s. */
+static uint32_t bitrate_room(const sotto_ratectl *c, uint32_t cap, uint32_t ptime,
+                             uint32_t copies, uint32_t *headers_out)
+{
+    uint32_t overhead = c->cfg.packet_overhead_bytes + (copies ? 1 + 4 * copies : 0);
+    uint32_t headers = sotto_ratectl_wire_bps(ptime, 0, overhead);
+
+    *headers_out = headers;
+    return cap > headers ? (cap - headers) / (1 + copies) : 0;
+}
+
+static int bitrate_ptime_allowed(const sotto_ratectl_config *k, uint32_t ptime)
+{
+    return ptime >= k->ptime_ms && ptime <= k->max_ptime_ms && ptime % k->frame_ms == 0;
+}
+
+/* Variable-rate codecs. Without a cap: the configured rate at the preferred
+ * packet time, with the copies loss asks for. Under a cap: as many of those
+ * copies as still leave a good rate, at the shortest packet time that
+ * leaves it (headers shrink as packets grow); where none does, no copies at
+ * the longest packet time with what the cap leaves, never below the codec's
+ * floor. The rate is then constant: variable-rate peaks would overfill the
+ * link. */
 static void choose_bitrate(const sotto_ratectl *c, uint32_t level, sotto_ratectl_decision *d)
 {
     const sotto_ratectl_config *k = &c->cfg;
-    uint32_t copies = k->kind != SOTTO_RATECTL_BITRATE ? 0
-                      : level < k->max_redundant_frames ? level : k->max_redundant_frames;
-    uint32_t cap = cap_bps(c), overhead, headers, rate, loss_pct;
+    uint32_t want = k->kind != SOTTO_RATECTL_BITRATE ? 0
+                    : level < k->max_redundant_frames ? level : k->max_redundant_frames;
+    uint32_t cap = cap_bps(c), good = k->good_bitrate < k->bitrate ? k->good_bitrate : k->bitrate;
+    uint32_t copies = want + 1, ptime = k->ptime_ms, headers = 0, rate = k->bitrate, loss_pct, i;
+    int found = 0;
 
-    /* A copy is worth sending only while the codec's floor still fits. */
-    for (;; copies--) {
-        /* RED adds a 4-byte block header per copy and a 1-byte primary header. */
-        overhead = k->packet_overhead_bytes + (copies ? 1 + 4 * copies : 0);
-        headers = sotto_ratectl_wire_bps(k->ptime_ms, 0, overhead);
-        if (!copies || !cap ||
-            (cap > headers && (cap - headers) / (1 + copies) >= k->min_bitrate))
-            break;
+    if (!cap || k->kind == SOTTO_RATECTL_FIXED) {
+        copies = want;
+        bitrate_room(c, 0, ptime, copies, &headers);
+        found = 1;
     }
-    rate = k->bitrate;
+    while (!found && copies-- > 0) {
+        for (i = 0; i < sizeof(bitrate_ptimes) / sizeof(bitrate_ptimes[0]); i++) {
+            uint32_t room;
 
-    if (cap && (cap <= headers || (cap - headers) / (1 + copies) < rate))
-        rate = cap > headers ? (cap - headers) / (1 + copies) : 0;
+            if (!bitrate_ptime_allowed(k, bitrate_ptimes[i]))
+                continue;
+            room = bitrate_room(c, cap, bitrate_ptimes[i], copies, &headers);
+            /* A copy is worth sending only while a good rate remains. */
+            if (room >= good) {
+                ptime = bitrate_ptimes[i];
+                rate = room < k->bitrate ? room : k->bitrate;
+                found = 1;
+                break;
+            }
+        }
+    }
+    if (!found) {
+        copies = 0;
+        for (i = 0; i < sizeof(bitrate_ptimes) / sizeof(bitrate_ptimes[0]); i++)
+            if (bitrate_ptime_allowed(k, bitrate_ptimes[i]))
+                ptime = bitrate_ptimes[i];
+        rate = bitrate_room(c, cap, ptime, 0, &headers);
+        if (rate > k->bitrate)
+            rate = k->bitrate;
+    }
     if (k->kind == SOTTO_RATECTL_BITRATE && rate < k->min_bitrate)
         rate = k->min_bitrate;
-    if (k->kind == SOTTO_RATECTL_FIXED)
-        rate = k->bitrate;
-    d->ptime_ms = k->ptime_ms;
+    d->ptime_ms = ptime;
     d->bitrate = rate;
     d->redundant_frames = copies;
     d->redundancy_packets = copies;
     d->wire_bps = rate * (1 + copies) + headers;
+    d->constant_rate = k->kind == SOTTO_RATECTL_BITRATE && cap != 0;
     /* Whole steps of 5 %, and a step down only once loss is a full step
      * below the value in force: loss wobbling around a step's edge does not
      * retune the FEC back and forth. */
     loss_pct = (uint32_t)(floor(d->loss * 100.0 / 5.0 + 0.5) * 5.0);
     if (loss_pct < c->cur.expected_loss_pct && d->loss * 100.0 > c->cur.expected_loss_pct - 7.5)
         loss_pct = c->cur.expected_loss_pct;
+    /* In-band FEC takes its bits from the speech: only where a rate is left. */
+    if (rate < k->fec_min_bitrate)
+        loss_pct = 0;
     d->expected_loss_pct = loss_pct > MAX_EXPECTED_LOSS ? MAX_EXPECTED_LOSS : loss_pct;
 }
 
@@ -254,8 +305,12 @@ static void describe(const sotto_ratectl *c, const sotto_ratectl_decision *d, ch
                  d->loss * 100.0, cap, d->ptime_ms, d->redundant_frames, d->wire_bps / 1000.0,
                  d->low_mode ? ", low-rate mode" : "");
     else
-        snprintf(buf, len, "loss %.1f%%, %s: %.1f kbit/s payload, FEC for %u%% loss",
-                 d->loss * 100.0, cap, d->bitrate / 1000.0, d->expected_loss_pct);
+        snprintf(buf, len,
+                 "loss %.1f%%, %s: %u ms packets, %.1f kbit/s payload%s, %u copies, FEC for "
+                 "%u%% loss, %.1f kbit/s",
+                 d->loss * 100.0, cap, d->ptime_ms, d->bitrate / 1000.0,
+                 d->constant_rate ? " constant" : "", d->redundant_frames, d->expected_loss_pct,
+                 d->wire_bps / 1000.0);
 }
 
 int sotto_ratectl_create(sotto_ratectl **out, const sotto_ratectl_config *cfg)
@@ -307,7 +362,7 @@ static int decision_differs(const sotto_ratectl_decision *a, const sotto_ratectl
 {
     return a->ptime_ms != b->ptime_ms || a->redundant_frames != b->redundant_frames ||
            a->bitrate != b->bitrate || a->expected_loss_pct != b->expected_loss_pct ||
-           a->low_mode != b->low_mode;
+           a->low_mode != b->low_mode || a->constant_rate != b->constant_rate;
 }
 
 /* More protection or less rate on the wire: the safe direction. */

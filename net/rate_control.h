@@ -15,6 +15,11 @@
  * every change is spaced from the one before; each change carries a
  * reason for the log.
  *
+ * For a variable-rate codec (Opus) the controller also chooses the packet
+ * time: under a cap, the shortest that leaves the payload a good rate,
+ * else the longest (Opus takes up to 120 ms), and asks for a constant rate
+ * so that what goes on the wire is what was planned.
+ *
  * Why a low-rate mode: on a capped link with loss, a framed codec with a
  * cheaper mode (Sotto's 2 kbit/s) buys redundancy that its normal mode
  * cannot fit; the switch has its own hysteresis (choose_framed_mode).
@@ -39,9 +44,11 @@ typedef struct sotto_ratectl_config {
     sotto_ratectl_kind kind;        /* default FRAMED */
     uint32_t frame_ms;              /* codec frame, 10..120 ms; default 20 */
     uint32_t frame_bytes;           /* FRAMED: bytes per frame, 1..1275; default 8 */
-    uint32_t ptime_ms;              /* preferred packet time (a multiple of frame_ms, and
-                                     * the only one for BITRATE/FIXED); default 20 */
-    uint32_t max_ptime_ms;          /* FRAMED: longest packet time; default 120 */
+    uint32_t ptime_ms;              /* preferred (shortest) packet time, a multiple of
+                                     * frame_ms (the only one for FIXED); default 20 */
+    uint32_t max_ptime_ms;          /* FRAMED, BITRATE: longest packet time; default 120.
+                                     * BITRATE chooses among 10, 20, 40, 60, 80, 100 and
+                                     * 120 ms (the durations of one Opus packet) */
     uint32_t link_kbps;             /* cap per direction on the wire, all headers; 0 = none */
     uint32_t packet_overhead_bytes; /* per packet: IPv4+UDP+RTP+SRTP tag+payload header;
                                      * default 45 */
@@ -51,6 +58,12 @@ typedef struct sotto_ratectl_config {
     uint32_t bitrate;               /* BITRATE: configured payload bit/s (FIXED: the
                                      * codec's); default 24000 */
     uint32_t min_bitrate;           /* BITRATE: lowest payload bit/s; default 6000 */
+    uint32_t good_bitrate;          /* BITRATE under a cap: the shortest packet time whose
+                                     * payload gets at least this (or bitrate, if lower)
+                                     * is chosen, else the longest; default 12000 */
+    uint32_t fec_min_bitrate;       /* BITRATE: below this payload rate the codec's in-band
+                                     * FEC is given 0 % expected loss (it would take the
+                                     * bits speech needs); default 0 = always */
     uint32_t hold_up_ms;            /* least time between changes towards more protection
                                      * or less rate; default 2000 */
     uint32_t hold_down_ms;          /* least time before relaxing; default 10000 */
@@ -76,6 +89,8 @@ typedef struct sotto_ratectl_decision {
     uint32_t redundancy_packets;  /* how many earlier packets those cover */
     uint32_t bitrate;             /* BITRATE: payload bit/s; others: the payload rate */
     uint32_t expected_loss_pct;   /* BITRATE: for the FEC; 0..30 */
+    int constant_rate;            /* BITRATE: 1 = under a cap: the encoder must keep to
+                                   * bitrate in every packet (no variable-rate peaks) */
     uint32_t wire_bps;            /* predicted rate on the wire with every header */
     uint32_t cap_bps;             /* the cap in force (link and REMB); 0 = none */
     double loss;                  /* smoothed loss the choice is based on, 0..1 */
@@ -83,7 +98,7 @@ typedef struct sotto_ratectl_decision {
                                    * low_frame_bytes): redundant_frames counts those */
     uint64_t changes;             /* decisions changed since create */
     uint64_t reports;             /* feedback reports taken */
-    char reason[112];             /* why the last change was made ("initial" at first) */
+    char reason[160];             /* why the last change was made ("initial" at first) */
 } sotto_ratectl_decision;
 
 /* Allocates a controller and makes its first decision from cfg alone.

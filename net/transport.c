@@ -35,6 +35,7 @@ struct sotto_transport {
     size_t profile_count;                /* 0 = DTLS defaults */
     unsigned dtls_mtu;                   /* bytes; default 1200 */
     unsigned dtls_timeout_ms;            /* default 20000 */
+    unsigned link_kbps;                  /* for DTLS retransmission timing; 0 = fast */
     int depth;                           /* user callbacks on the stack */
     int closing;                         /* destroy was called: no more callbacks */
     char fingerprint[sizeof(SOTTO_DTLS_FINGERPRINT_PREFIX) + SOTTO_FINGERPRINT_TEXT];
@@ -332,6 +333,7 @@ int sotto_transport_create(sotto_transport **out_t, uv_loop_t *loop,
     t->profile_count = params->profile_count;
     t->dtls_mtu = params->dtls_mtu;
     t->dtls_timeout_ms = params->dtls_timeout_ms;
+    t->link_kbps = params->link_kbps;
     t->on_candidate = params->on_candidate;
     t->on_state = params->on_state;
     t->on_packet = params->on_packet;
@@ -425,6 +427,7 @@ static int make_dtls(sotto_transport *t, const char *fingerprint)
         dp.mtu = t->dtls_mtu;
     if (t->dtls_timeout_ms)
         dp.handshake_timeout_ms = t->dtls_timeout_ms;
+    dp.link_kbps = t->link_kbps;
     dp.send = dtls_send;
     dp.on_connected = dtls_connected;
     dp.on_failed = dtls_failed;

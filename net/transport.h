@@ -61,6 +61,8 @@ typedef struct sotto_transport_params {
     size_t profile_count;                 /* 0 = AEAD_AES_128_GCM, AES128_CM_SHA1_80, _32 */
     unsigned dtls_mtu;                    /* bytes; default 1200 */
     unsigned dtls_timeout_ms;             /* handshake deadline after ICE connects; default 20000 */
+    unsigned link_kbps;                   /* slowest link on the path (DTLS retransmission
+                                           * timing); 0 = fast (default) */
     sotto_transport_candidate_cb on_candidate; /* required */
     sotto_transport_state_cb on_state;    /* required */
     sotto_transport_packet_cb on_packet;  /* required */

@@ -829,6 +829,124 @@ START_TEST(media_opus_red_carries_previous_packet)
 }
 END_TEST
 
+static uint32_t mismatch_planned, mismatch_measured;
+static int mismatches;
+
+static void note_mismatch(void *opaque, uint32_t planned_bps, uint32_t measured_bps)
+{
+    (void)opaque;
+    mismatch_planned = planned_bps;
+    mismatch_measured = measured_bps;
+    mismatches++;
+}
+
+/* Opus on an 8 kbit/s link: the controller's 120 ms packets, each with
+ * the bytes its constant rate plans (the rate is applied to the running
+ * encoder from the start), decoded whole by a receiver whose frame is
+ * 20 ms; the datagrams counted on the way out match the plan, and a
+ * sender going over it for 10 s is told once. */
+START_TEST(media_opus_on_a_slow_link_sends_what_the_controller_planned)
+{
+    static wire w, back;
+    static size_t order[MAX_CAUGHT];
+    sotto_media_params mp;
+    sotto_media *tx = NULL, *rx = NULL;
+    sotto_media_stats st;
+    uint64_t phase = 0, now = 1000000;
+    size_t n, i, bytes;
+
+    memset(&w, 0, sizeof(w));
+    params_for(&mp, sotto_codec_find("opus"), 111, 20, &w);
+    mp.max_ptime_ms = 120;
+    mp.link_kbps = 8;
+    mp.red_pt = 63;
+    mp.on_rate_mismatch = note_mismatch;
+    ck_assert_int_eq(sotto_media_create(&tx, &mp), 0);
+    params_for(&mp, sotto_codec_find("opus"), 111, 20, &back);
+    mp.max_ptime_ms = 120;
+    ck_assert_int_eq(sotto_media_create(&rx, &mp), 0);
+    mismatches = 0;
+    now = run_ticks(tx, 300, now, &phase);
+    sotto_media_get_stats(tx, now, &st);
+    ck_assert_int_eq(st.ptime_ms, 120);
+    ck_assert_int_eq(st.controller.constant_rate, 1);
+    ck_assert_uint_le(st.controller.wire_bps, 7200);
+    n = rtp_count(&w, order);
+    ck_assert_uint_ge(n, 49);
+    ck_assert_uint_le(n, 50);
+    bytes = st.controller.bitrate * 120 / 8000;
+    for (i = 0; i < n; i++) {
+        sotto_rtp_packet p = parse_rtp(&w.pkts[order[i]]);
+
+        ck_assert_uint_eq(p.payload_type, 111);
+        ck_assert_int_eq(sotto_codec_packet_samples(mp.codec, p.payload, p.payload_len), 5760);
+        ck_assert_uint_le(p.payload_len, bytes + 1);
+        ck_assert_uint_ge(p.payload_len + 2, bytes);
+        if (i)
+            ck_assert_uint_eq(p.timestamp - parse_rtp(&w.pkts[order[i - 1]]).timestamp, 5760);
+    }
+    /* The wire as the transport counts it (SRTP adds the tag): as planned. */
+    for (i = 0; i < n; i++)
+        sotto_media_count_wire(tx, 1, w.pkts[order[i]].len + 10, 1000000 + i * 120000);
+    sotto_media_get_stats(tx, 1000000 + n * 120000, &st);
+    ck_assert_double_le(fabs(st.link_kbps_sent - st.planned_kbps_sent), 0.1 * st.planned_kbps_sent);
+    ck_assert_uint_eq(st.over_plan_ms, 0);
+    ck_assert_int_eq(mismatches, 0);
+    deliver(rx, &w, order, n, now, 120000);
+    sotto_media_get_stats(rx, now + 10000000, &st);
+    ck_assert_int_eq(st.remote_ptime_ms, 120);
+    ck_assert_uint_eq(st.bad_payloads, 0);
+    ck_assert_uint_eq(st.decode_errors, 0);
+    ck_assert_uint_ge(st.frames_played, n * 6);
+    /* Twice the plan for 12 s: one warning. */
+    for (i = 0; i < 100; i++)
+        sotto_media_count_wire(tx, 1, 2 * (w.pkts[order[0]].len + 10) + 42, 20000000 + i * 120000);
+    ck_assert_int_eq(mismatches, 1);
+    ck_assert_uint_gt(mismatch_measured, mismatch_planned * 11 / 10);
+    sotto_media_get_stats(tx, 20000000 + 100 * 120000, &st);
+    ck_assert_uint_ge(st.over_plan_ms, 10000);
+    ck_assert_uint_eq(st.rate_mismatches, 1);
+    sotto_media_destroy(&tx);
+    sotto_media_destroy(&rx);
+}
+END_TEST
+
+/* Real-time start: while the link still carries the handshake, captured
+ * audio is dropped, not queued; the first packet then carries the frame
+ * of its own time (its timestamp counts the dropped audio), and nothing
+ * older follows it. */
+START_TEST(media_start_delay_drops_audio_instead_of_queueing_it)
+{
+    static wire w;
+    sotto_media_params mp;
+    sotto_media *m = NULL;
+    sotto_media_stats st;
+    uint64_t phase = 0, now;
+    size_t i;
+
+    memset(&w, 0, sizeof(w));
+    params_for(&mp, sotto_codec_find("PCMU"), 0, 20, &w);
+    mp.start_delay_us = 500000;
+    ck_assert_int_eq(sotto_media_create(&m, &mp), 0);
+    /* The first 25 ticks (500 ms) are held: nothing sent, nothing kept. */
+    now = run_ticks(m, 25, 1000000, &phase);
+    ck_assert_uint_eq(w.count, 0);
+    sotto_media_get_stats(m, now, &st);
+    ck_assert_uint_eq(st.start_dropped_ms, 500);
+    /* Then one packet per tick, each of its own tick's audio: no backlog. */
+    now = run_ticks(m, 10, now, &phase);
+    ck_assert_uint_eq(w.count, 10);
+    ck_assert(parse_rtp(&w.pkts[0]).marker);
+    for (i = 1; i < w.count; i++)
+        ck_assert_uint_eq(parse_rtp(&w.pkts[i]).timestamp - parse_rtp(&w.pkts[i - 1]).timestamp,
+                          160);
+    sotto_media_get_stats(m, now, &st);
+    ck_assert_uint_eq(st.start_dropped_ms, 500);
+    ck_assert_uint_eq(st.packets_sent, 10);
+    sotto_media_destroy(&m);
+}
+END_TEST
+
 /* A codec the registry does not know: the media path packs its fixed
  * frames and plays them back from its description alone. */
 START_TEST(media_dummy_codec_round_trips)
@@ -984,6 +1102,8 @@ static Suite *media_suite(void)
     tcase_add_test(ctl, media_redundant_copies_recover_lost_frames);
     tcase_add_test(ctl, media_sotto_switches_to_2_kbit_on_a_slow_lossy_link_and_back);
     tcase_add_test(ctl, media_opus_red_carries_previous_packet);
+    tcase_add_test(ctl, media_opus_on_a_slow_link_sends_what_the_controller_planned);
+    tcase_add_test(ctl, media_start_delay_drops_audio_instead_of_queueing_it);
     tcase_add_test(ctl, media_rtcp_reports_and_rtt);
     suite_add_tcase(s, tx);
     suite_add_tcase(s, rx);

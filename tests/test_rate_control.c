@@ -251,6 +251,7 @@ START_TEST(ratectl_bitrate_codec_fits_cap_above_floor)
     cfg.kind = SOTTO_RATECTL_BITRATE;
     cfg.ptime_ms = 60;
     cfg.frame_ms = 60;
+    cfg.max_ptime_ms = 60; /* the packet time fixed: the rate alone fits the cap */
     cfg.packet_overhead_bytes = 44;
     cfg.max_redundant_frames = 0;
     cfg.link_kbps = 16;
@@ -285,6 +286,8 @@ START_TEST(ratectl_bitrate_codec_adds_red_copies_within_cap)
     cfg.kind = SOTTO_RATECTL_BITRATE;
     cfg.ptime_ms = 20;
     cfg.frame_ms = 20;
+    cfg.max_ptime_ms = 20;
+    cfg.good_bitrate = 8000;
     cfg.packet_overhead_bytes = 44;
     cfg.max_redundant_frames = 1;
     cfg.bitrate = 16000;
@@ -309,6 +312,102 @@ START_TEST(ratectl_bitrate_codec_adds_red_copies_within_cap)
     ck_assert_uint_eq(get(c).expected_loss_pct, 10);
     sotto_ratectl_destroy(&c);
     cfg.max_redundant_frames = 3;
+    ck_assert_int_eq(sotto_ratectl_create(&c, &cfg), -EINVAL);
+}
+END_TEST
+
+/* Opus as the media path configures it: every header to the link layer
+ * (Ethernet 14 + IPv4/UDP 28 + RTP 12 + SRTP tag 10), packets of 20 to
+ * 120 ms, RED with one copy, FEC where 12 kbit/s remain. */
+static sotto_ratectl_config opus_config(uint32_t link_kbps)
+{
+    sotto_ratectl_config cfg;
+
+    sotto_ratectl_config_default(&cfg);
+    cfg.kind = SOTTO_RATECTL_BITRATE;
+    cfg.frame_ms = 20;
+    cfg.ptime_ms = 20;
+    cfg.max_ptime_ms = 120;
+    cfg.packet_overhead_bytes = 64;
+    cfg.max_redundant_frames = 1;
+    cfg.bitrate = 24000;
+    cfg.min_bitrate = 2500;
+    cfg.fec_min_bitrate = 12000;
+    cfg.link_kbps = link_kbps;
+    return cfg;
+}
+
+/* An 8 kbit/s link: headers of 20 ms packets alone (25.6 kbit/s) would
+ * overfill it, so 120 ms packets with what is left, at a constant rate;
+ * loss gets neither a copy nor FEC, which would not fit. */
+START_TEST(ratectl_opus_on_an_8_kbit_link_sends_120_ms_packets_within_it)
+{
+    sotto_ratectl_config cfg = opus_config(8);
+    sotto_ratectl *c = NULL;
+    sotto_ratectl_decision d;
+
+    ck_assert_int_eq(sotto_ratectl_create(&c, &cfg), 0);
+    d = get(c);
+    ck_assert_uint_eq(d.ptime_ms, 120);
+    ck_assert_uint_eq(d.bitrate, 7200 - 64 * 8 * 1000 / 120);
+    ck_assert_uint_le(d.wire_bps, 7200);
+    ck_assert_uint_eq(d.wire_bps, d.bitrate + 64 * 8 * 1000 / 120);
+    ck_assert_int_eq(d.constant_rate, 1);
+    ck_assert_uint_eq(d.redundant_frames, 0);
+    report(c, 0.10, 5 * S);
+    report(c, 0.10, 10 * S);
+    d = get(c);
+    ck_assert_uint_eq(d.redundant_frames, 0);
+    ck_assert_uint_eq(d.expected_loss_pct, 0);
+    ck_assert_uint_le(d.wire_bps, 7200);
+    ck_assert(strstr(d.reason, "120 ms packets") != NULL);
+    sotto_ratectl_destroy(&c);
+}
+END_TEST
+
+/* A 40 kbit/s link: the shortest packets that leave 12 kbit/s (40 ms);
+ * with loss one RED copy at the packet time that still leaves 12 kbit/s
+ * to each copy (60 ms), FEC tuned since the rate allows it. */
+START_TEST(ratectl_opus_on_a_40_kbit_link_takes_the_shortest_good_packets)
+{
+    sotto_ratectl_config cfg = opus_config(40);
+    sotto_ratectl *c = NULL;
+    sotto_ratectl_decision d;
+
+    ck_assert_int_eq(sotto_ratectl_create(&c, &cfg), 0);
+    d = get(c);
+    ck_assert_uint_eq(d.ptime_ms, 40);
+    ck_assert_uint_eq(d.bitrate, 36000 - 64 * 8 * 25);
+    ck_assert_uint_le(d.wire_bps, 36000);
+    ck_assert_int_eq(report(c, 0.08, 5 * S), 1);
+    d = get(c);
+    ck_assert_uint_eq(d.redundant_frames, 1);
+    ck_assert_uint_eq(d.ptime_ms, 60);
+    ck_assert_uint_eq(d.bitrate, (36000 - (64 + 5) * 8 * 1000 / 60) / 2);
+    ck_assert_uint_le(d.wire_bps, 36000);
+    ck_assert_uint_eq(d.expected_loss_pct, 10);
+    sotto_ratectl_destroy(&c);
+}
+END_TEST
+
+/* Without a cap nothing changes: 20 ms at the configured variable rate. */
+START_TEST(ratectl_opus_without_a_cap_keeps_20_ms_variable_rate)
+{
+    sotto_ratectl_config cfg = opus_config(0);
+    sotto_ratectl *c = NULL;
+    sotto_ratectl_decision d;
+
+    ck_assert_int_eq(sotto_ratectl_create(&c, &cfg), 0);
+    d = get(c);
+    ck_assert_uint_eq(d.ptime_ms, 20);
+    ck_assert_uint_eq(d.bitrate, 24000);
+    ck_assert_int_eq(d.constant_rate, 0);
+    ck_assert_uint_eq(d.wire_bps, 24000 + 64 * 8 * 50);
+    sotto_ratectl_destroy(&c);
+    /* A longest packet time above 120 ms or off the frame is refused. */
+    cfg.max_ptime_ms = 140;
+    ck_assert_int_eq(sotto_ratectl_create(&c, &cfg), -EINVAL);
+    cfg.max_ptime_ms = 10;
     ck_assert_int_eq(sotto_ratectl_create(&c, &cfg), -EINVAL);
 }
 END_TEST
@@ -352,6 +451,9 @@ static Suite *ratectl_suite(void)
     tcase_add_test(tc, ratectl_remb_lowers_the_cap);
     tcase_add_test(tc, ratectl_bitrate_codec_fits_cap_above_floor);
     tcase_add_test(tc, ratectl_bitrate_codec_adds_red_copies_within_cap);
+    tcase_add_test(tc, ratectl_opus_on_an_8_kbit_link_sends_120_ms_packets_within_it);
+    tcase_add_test(tc, ratectl_opus_on_a_40_kbit_link_takes_the_shortest_good_packets);
+    tcase_add_test(tc, ratectl_opus_without_a_cap_keeps_20_ms_variable_rate);
     tcase_add_test(tc, ratectl_rejects_bad_config_and_feedback);
     tcase_add_test(tc, ratectl_slow_lossy_link_switches_to_the_low_mode_with_hysteresis);
     tcase_add_test(tc, ratectl_low_mode_only_where_it_buys_protection);

@@ -375,6 +375,43 @@ class SlowLinkCall(unittest.TestCase):
             self.assertIsNotNone(seg, "nothing arrived at " + d.dir)
             self.assertGreater(tone_power(seg, rate, freq), 0.8)
 
+    def test_opus_on_an_8_kbit_link_keeps_to_the_plan(self):
+        # Opus too: the controller's 120 ms packets at a constant rate the
+        # running encoder was given, and what leaves (every header down to
+        # the link layer) beside the plan, within 10 %.
+        p = Pair(order="opus", freqs=(180.0, 260.0), network_extra="link_kbps = 8\n")
+        try:
+            p.connect_by_token()
+            time.sleep(8)
+            for d in (p.a, p.b):
+                s = rpc(d, "stats")["calls"][0]
+                m = s["media"]
+                self.assertEqual(s["codec"], "opus")
+                self.assertEqual(m["ptime_ms"], 120)
+                self.assertEqual(m["remote_ptime_ms"], 120)
+                c = m["controller"]
+                self.assertEqual(c["cap_bps"], 7200)
+                self.assertLessEqual(c["wire_bps"], 7200)
+                # Constant rate: every packet has the bytes the plan gives it.
+                self.assertAlmostEqual(m["payload_bytes_sent"] / m["packets_sent"],
+                                       c["bitrate"] * 0.12 / 8, delta=1.5)
+                self.assertLess(m["wire_kbps_sent"], 8.0)
+                self.assertAlmostEqual(m["link_kbps_sent"], m["planned_kbps_sent"],
+                                       delta=0.1 * m["planned_kbps_sent"])
+                self.assertEqual(m["rate_mismatches"], 0)
+                self.assertEqual(m["bad_payloads"], 0)
+                self.assertGreater(m["packets_received"], 40)
+            log = p.a.read_log()
+            self.assertIn("cap 7.2 kbit/s: 120 ms packets", log)
+            self.assertIn("payload constant", log)
+        finally:
+            self.assertEqual(p.stop(), (0, 0))
+        # Audio arrived both ways. (Not its tone: libopus at a constant 3.3
+        # kbit/s keeps a 180 Hz tone, 0.7 of the power, but not a 260 Hz one.)
+        for d in (p.a, p.b):
+            rate, seg = received_segment(d, 1.0)
+            self.assertIsNotNone(seg, "nothing arrived at " + d.dir)
+
 
 class HttpCall(unittest.TestCase):
     def test_call_over_http_and_hangup_by_delete(self):
