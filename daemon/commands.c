@@ -54,7 +54,7 @@ static void cmd_status(sottod *d, json_t *args, sotto_control_reply *reply)
     (void)args;
     sotto_control_get_stats(d->control, &cs);
     reply->result = json_pack(
-        "{s:s, s:i, s:I, s:f, s:s?, s:s, s:s, s:o, s:o, s:{s:i, s:i, s:I, s:I, s:I}}", "version",
+        "{s:s, s:i, s:I, s:f, s:s?, s:s, s:s, s:o, s:o, s:{s:i, s:i, s:I, s:I, s:I, s:I}}", "version",
         SOTTO_VERSION, "protocol", SOTTO_CONTROL_PROTOCOL, "pid", (json_int_t)getpid(),
         "uptime_s", (double)(uv_now(d->loop) - d->start_ms) / 1000.0, "config_file",
         d->options.config_path, "socket", d->socket_path, "log_level",
@@ -62,7 +62,8 @@ static void cmd_status(sottod *d, json_t *args, sotto_control_reply *reply)
         sottod_calls_status(d->calls),
         "control", "clients", cs.clients, "max_clients", d->cfg.control.max_clients,
         "dropped_clients", (json_int_t)cs.dropped_clients, "refused_clients",
-        (json_int_t)cs.refused_clients, "bad_requests", (json_int_t)cs.bad_requests);
+        (json_int_t)cs.refused_clients, "idle_clients", (json_int_t)cs.idle_clients,
+        "bad_requests", (json_int_t)cs.bad_requests);
 }
 
 static void cmd_devices(sottod *d, json_t *args, sotto_control_reply *reply)
