@@ -523,6 +523,18 @@ int sotto_ice_can_send(const sotto_ice *ice)
     return ice && (ice->state == SOTTO_ICE_CONNECTED || ice->state == SOTTO_ICE_READY);
 }
 
+/* What arrives on a closing agent's sockets goes nowhere. */
+static void drop_recv(NiceAgent *agent, guint stream_id, guint component_id, guint len,
+                      gchar *buf, gpointer data)
+{
+    (void)agent;
+    (void)stream_id;
+    (void)component_id;
+    (void)len;
+    (void)buf;
+    (void)data;
+}
+
 /* An agent releasing its TURN allocations after sotto_ice_close. Two
  * owners: the close task's callback and the cap; the last one frees it. */
 typedef struct ice_closing {
@@ -581,8 +593,12 @@ void sotto_ice_close(sotto_ice **ice, sotto_ice_closed_cb done, void *opaque)
         for (size_t i = 0; i < sizeof(x->signal_ids) / sizeof(x->signal_ids[0]); i++)
             if (x->signal_ids[i])
                 g_signal_handler_disconnect(x->agent, x->signal_ids[i]);
+        /* Detaching the receive callback (NULL) would stop the agent
+         * reading its sockets, and so the TURN server's answers to the
+         * releases below: each would wait out its retransmissions. */
         if (x->stream_id)
-            nice_agent_attach_recv(x->agent, x->stream_id, ICE_COMPONENT, NULL, NULL, NULL);
+            nice_agent_attach_recv(x->agent, x->stream_id, ICE_COMPONENT, x->ctx, drop_recv,
+                                   NULL);
     }
     if (!c) {
         if (x->agent)
