@@ -83,6 +83,7 @@ typedef struct sotto_config {
         int max_clients;                       /* 1..1024; default 64 */
         int max_line;                          /* bytes, 256..1048576; default 65536 */
         int max_queue;                         /* bytes per client, 4096..67108864; default 1048576 */
+        int idle_timeout;                      /* s, 0 (never) or 1..86400; default 30 */
     } control;
     struct {
         sotto_log_level level;                 /* default info */

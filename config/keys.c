@@ -82,6 +82,7 @@ const sotto_config sotto_config_defaults = {
         .max_clients = 64,
         .max_line = 65536,
         .max_queue = 1048576,
+        .idle_timeout = 30,
     },
     .log = {
         .level = SOTTO_LOG_INFO,
@@ -214,6 +215,10 @@ const sotto_config_key sotto_config_keys[] = {
     RANGE_KEY("control", "max_queue", control.max_queue, 4096, 67108864, false,
               "Most bytes queued for one client; bounds the memory a slow client can "
               "hold."),
+    RANGE_KEY("control", "idle_timeout", control.idle_timeout, 1, 86400, true,
+              "Seconds a client may stay connected without sending a request before it is "
+              "closed, unless it follows events or awaits an answer; idle clients would "
+              "otherwise hold every max_clients slot. 0 = never."),
     ENUM_KEY("log", "level", log.level, level_names,
              "Least severe messages logged: error reports only failures, debug is "
              "verbose."),

@@ -1,6 +1,9 @@
 /* Control commands of protocol version 1 (sotto-control(7)). Each builds
  * its result from the daemon's state; none blocks the loop. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +52,57 @@ static json_t *audio_status(const sottod *d)
                      "max_late_ms", (int)s.max_late_ms);
 }
 
+/* What the process holds, from /proc/self, so that a leak of descriptors
+ * or memory shows over a long run: open fds (those of the listing itself
+ * not counted), how many are sockets, resident memory. -1 for what cannot
+ * be read. */
+static json_t *process_status(void)
+{
+    long long fds = -1, sockets = -1, rss_kib = -1;
+    char link[64], text[128];
+    struct dirent *e;
+    DIR *dir = opendir("/proc/self/fd");
+    int fd;
+
+    if (dir) {
+        fds = sockets = 0;
+        while ((e = readdir(dir)) != NULL) {
+            char path[PATH_MAX];
+            ssize_t n;
+
+            if (e->d_name[0] == '.' || strtoll(e->d_name, NULL, 10) == dirfd(dir))
+                continue;
+            fds++;
+            snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+            n = readlink(path, link, sizeof(link) - 1);
+            if (n > 0 && strncmp(link, "socket:", 7) == 0)
+                sockets++;
+        }
+        closedir(dir);
+    }
+    fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, text, sizeof(text) - 1);
+        char *end;
+
+        close(fd);
+        if (n > 0) {
+            const char *second;
+
+            text[n] = '\0';
+            second = strchr(text, ' ');
+            if (second) {
+                unsigned long long pages = strtoull(second + 1, &end, 10);
+
+                if (end != second + 1)
+                    rss_kib = (long long)(pages * (unsigned long long)sysconf(_SC_PAGESIZE) / 1024);
+            }
+        }
+    }
+    return json_pack("{s:I, s:I, s:I}", "fds", (json_int_t)fds, "sockets", (json_int_t)sockets,
+                     "rss_kib", (json_int_t)rss_kib);
+}
+
 static void cmd_status(sottod *d, json_t *args, sotto_control_reply *reply)
 {
     sotto_control_stats cs;
@@ -56,15 +110,16 @@ static void cmd_status(sottod *d, json_t *args, sotto_control_reply *reply)
     (void)args;
     sotto_control_get_stats(d->control, &cs);
     reply->result = json_pack(
-        "{s:s, s:i, s:I, s:f, s:s?, s:s, s:s, s:o, s:o, s:{s:i, s:i, s:I, s:I, s:I}}", "version",
+        "{s:s, s:i, s:I, s:f, s:s?, s:s, s:s, s:o, s:o, s:o, s:{s:i, s:i, s:I, s:I, s:I, s:I}}", "version",
         SOTTO_VERSION, "protocol", SOTTO_CONTROL_PROTOCOL, "pid", (json_int_t)getpid(),
         "uptime_s", (double)(uv_now(d->loop) - d->start_ms) / 1000.0, "config_file",
         d->options.config_path, "socket", d->socket_path, "log_level",
         sotto_config_log_level_name(sotto_log_get_level()), "audio", audio_status(d), "calls",
-        sottod_calls_status(d->calls),
+        sottod_calls_status(d->calls), "process", process_status(),
         "control", "clients", cs.clients, "max_clients", d->cfg.control.max_clients,
         "dropped_clients", (json_int_t)cs.dropped_clients, "refused_clients",
-        (json_int_t)cs.refused_clients, "bad_requests", (json_int_t)cs.bad_requests);
+        (json_int_t)cs.refused_clients, "idle_clients", (json_int_t)cs.idle_clients,
+        "bad_requests", (json_int_t)cs.bad_requests);
 }
 
 static void cmd_devices(sottod *d, json_t *args, sotto_control_reply *reply)

@@ -12,6 +12,7 @@
 #include "daemon/json_round.h"
 
 #define READ_CHUNK 16384
+#define IDLE_SWEEP_MS 500  /* how often idle clients are looked for */
 
 struct sotto_control_deferred {
     sotto_control_client *client;    /* NULL once the client has gone */
@@ -25,6 +26,7 @@ struct sotto_control_client {
     sotto_control *ctl;
     sotto_control_client *next;
     sotto__line_framer framer;       /* partial request line */
+    uint64_t last_active;            /* uv_now() ms of the connection or last bytes read */
     int subscribed;
     int closing;
     char read_buf[READ_CHUNK];
@@ -32,11 +34,12 @@ struct sotto_control_client {
 
 struct sotto_control {
     uv_pipe_t server;
+    uv_timer_t idle_timer;           /* closes idle clients, every IDLE_SWEEP_MS */
     uv_loop_t *loop;
     char *path;
     int owns_path;
     int closing;
-    int open_handles;                /* server + clients not yet closed */
+    int open_handles;                /* server, idle timer + clients not yet closed */
     sotto_control_limits limits;
     char *version;
     int protocol;
@@ -62,6 +65,7 @@ void sotto_control_limits_default(sotto_control_limits *out)
     out->max_clients = 64;
     out->max_line = 65536;
     out->max_queue = 1048576;
+    out->idle_timeout_ms = 30000;
 }
 
 static void maybe_finish(sotto_control *ctl)
@@ -158,15 +162,21 @@ static void client_send(sotto_control_client *c, json_t *msg)
     }
 }
 
-static void send_error(sotto_control_client *c, json_t *id, const char *code, const char *message)
+static void send_failure(sotto_control_client *c, json_t *id, const char *code,
+                         const char *message)
 {
     json_t *msg = json_pack("{s:s, s:O?, s:b, s:{s:s, s:s}}", "type", "response", "id", id,
                             "ok", 0, "error", "code", code, "message", message);
 
-    c->ctl->stats.bad_requests++;
     if (msg)
         client_send(c, msg);
     json_decref(msg);
+}
+
+static void send_error(sotto_control_client *c, json_t *id, const char *code, const char *message)
+{
+    c->ctl->stats.bad_requests++;
+    send_failure(c, id, code, message);
 }
 
 static int on_line(void *opaque, const char *line, size_t len, int too_long)
@@ -230,6 +240,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
         client_close(c);
         return;
     }
+    c->last_active = uv_now(c->ctl->loop);
     /* New limits from a reload apply from the next line on. */
     if (c->framer.len == 0)
         c->framer.max_line = c->ctl->limits.max_line;
@@ -258,6 +269,7 @@ static void on_connection(uv_stream_t *server, int status)
     if (!c)
         return;
     c->ctl = ctl;
+    c->last_active = uv_now(ctl->loop);
     sotto__framer_init(&c->framer, ctl->limits.max_line);
     uv_pipe_init(ctl->loop, &c->pipe, 0);
     c->pipe.data = c;
@@ -280,12 +292,37 @@ static void on_connection(uv_stream_t *server, int status)
     uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
 }
 
-static void on_server_closed(uv_handle_t *handle)
+static void on_own_handle_closed(uv_handle_t *handle)
 {
     sotto_control *ctl = handle->data;
 
     ctl->open_handles--;
     maybe_finish(ctl);
+}
+
+/* A connection that neither asks anything nor listens to events only holds
+ * one of the max_clients slots; enough of them would lock every other
+ * client out. Subscribers and clients waiting for a deferred answer are
+ * busy by definition and are kept. */
+static void on_idle_sweep(uv_timer_t *timer)
+{
+    sotto_control *ctl = timer->data;
+    uint64_t now = uv_now(ctl->loop), limit = ctl->limits.idle_timeout_ms;
+    sotto_control_client *c, *next;
+    char message[128];
+
+    if (limit == 0)
+        return;
+    for (c = ctl->clients; c; c = next) {
+        next = c->next;
+        if (c->subscribed || c->pending || now - c->last_active < limit)
+            continue;
+        snprintf(message, sizeof(message), "no request for %llu ms; connection closed",
+                 (unsigned long long)limit);
+        ctl->stats.idle_clients++;
+        send_failure(c, NULL, "idle", message);
+        client_close(c);
+    }
 }
 
 int sotto_control_create(sotto_control **out, uv_loop_t *loop,
@@ -321,7 +358,11 @@ int sotto_control_create(sotto_control **out, uv_loop_t *loop,
     }
     uv_pipe_init(loop, &ctl->server, 0);
     ctl->server.data = ctl;
-    ctl->open_handles = 1;
+    uv_timer_init(loop, &ctl->idle_timer);
+    ctl->idle_timer.data = ctl;
+    ctl->open_handles = 2;
+    uv_timer_start(&ctl->idle_timer, on_idle_sweep, IDLE_SWEEP_MS, IDLE_SWEEP_MS);
+    uv_unref((uv_handle_t *)&ctl->idle_timer);
     rc = uv_pipe_open(&ctl->server, fd);
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&ctl->server, 64, on_connection);
@@ -465,5 +506,6 @@ void sotto_control_close(sotto_control *ctl, sotto_control_closed_cb done, void 
     ctl->done_opaque = opaque;
     while (ctl->clients)
         client_close(ctl->clients);
-    uv_close((uv_handle_t *)&ctl->server, on_server_closed);
+    uv_close((uv_handle_t *)&ctl->idle_timer, on_own_handle_closed);
+    uv_close((uv_handle_t *)&ctl->server, on_own_handle_closed);
 }

@@ -36,6 +36,8 @@ typedef struct sotto_control_limits {
     int max_clients;          /* connections, default 64 */
     size_t max_line;          /* bytes per request line, default 65536 */
     size_t max_queue;         /* unsent bytes per client before it is dropped, default 1 MiB */
+    uint64_t idle_timeout_ms; /* ms without a request before a client that is not subscribed
+                                 and awaits no answer is closed; 0 = never, default 30000 */
 } sotto_control_limits;
 
 typedef struct sotto_control_params {
@@ -53,6 +55,7 @@ typedef struct sotto_control_stats {
     uint64_t accepted;        /* connections ever accepted */
     uint64_t dropped_clients; /* disconnected for exceeding max_queue */
     uint64_t refused_clients; /* refused for exceeding max_clients */
+    uint64_t idle_clients;    /* closed for idling past idle_timeout_ms */
     uint64_t bad_requests;    /* lines answered with an error code */
 } sotto_control_stats;
 

@@ -38,24 +38,68 @@ static int fill_address(struct sockaddr_un *addr, const char *path)
     return 0;
 }
 
-/* Creates the socket's directory (one level) private to us when missing. */
+/* The directory holding the socket decides who can replace it: anyone who
+ * may write there can move our socket aside and listen in its place, reading
+ * every request (tokens included) and forging replies. So it must be a real
+ * directory (not a symlink: O_NOFOLLOW) owned by us, or by root, which is
+ * trusted anyway (systemd's RuntimeDirectory, /run/sotto), and writable by
+ * nobody else. The checks run on the opened directory (fstat), so what is
+ * checked is what was opened. */
+static int check_dir(const char *dir, char *err, size_t errlen)
+{
+    struct stat st;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int rc = 0;
+
+    if (fd < 0) {
+        rc = -errno;
+        if (errno == ELOOP || errno == ENOTDIR)
+            snprintf(err, errlen, "socket directory %s is not a directory (a symlink?); "
+                     "refusing it", dir);
+        else
+            snprintf(err, errlen, "cannot open socket directory %s: %s", dir, strerror(errno));
+        return rc;
+    }
+    if (fstat(fd, &st) != 0) {
+        rc = -errno;
+        snprintf(err, errlen, "cannot stat socket directory %s: %s", dir, strerror(errno));
+    } else if (st.st_uid != geteuid() && st.st_uid != 0) {
+        snprintf(err, errlen, "socket directory %s is owned by uid %u, not by us (uid %u) "
+                 "or root; refusing it (remove it, or choose another socket path)", dir,
+                 (unsigned)st.st_uid, (unsigned)geteuid());
+        rc = -EPERM;
+    } else if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+        snprintf(err, errlen, "socket directory %s is writable by group or others (mode %04o); "
+                 "refusing it (chmod go-w it, or choose another socket path)", dir,
+                 (unsigned)(st.st_mode & 07777));
+        rc = -EPERM;
+    }
+    close(fd);
+    return rc;
+}
+
+/* Creates the socket's directory (one level) private to us when missing,
+ * then checks it whether new or not. */
 static int ensure_parent(const char *path, char *err, size_t errlen)
 {
     char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
     const char *slash = strrchr(path, '/');
     size_t len;
 
-    if (!slash || slash == path)
-        return 0;
+    if (!slash)
+        return check_dir(".", err, errlen);
+    if (slash == path)
+        return check_dir("/", err, errlen);
     len = (size_t)(slash - path);
     if (len >= sizeof(dir))
         return -ENAMETOOLONG;
     memcpy(dir, path, len);
     dir[len] = '\0';
-    if (mkdir(dir, 0700) == 0 || errno == EEXIST)
-        return 0;
-    snprintf(err, errlen, "cannot create directory %s: %s", dir, strerror(errno));
-    return -errno;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create directory %s: %s", dir, strerror(errno));
+        return -errno;
+    }
+    return check_dir(dir, err, errlen);
 }
 
 /* A socket file that refuses connections belongs to a daemon that died

@@ -6,7 +6,10 @@
 #include <stddef.h>
 
 /* Returns a listening, non-blocking, close-on-exec socket fd bound to path
- * (mode 0600), or a negative errno with a reason in err. */
+ * (mode 0600), or a negative errno with a reason in err. The directory of
+ * path is created 0700 when missing; one that is a symlink, owned by
+ * another user than us or root, or writable by group or others is refused
+ * with -EPERM (-ELOOP, -ENOTDIR for a symlink). */
 int sotto__control_listen(const char *path, int backlog, char *err, size_t errlen);
 
 /* The default socket path: $XDG_RUNTIME_DIR/sotto/sottod.sock, else

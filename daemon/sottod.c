@@ -246,6 +246,7 @@ static void control_limits(const sotto_config *cfg, sotto_control_limits *out)
     out->max_clients = cfg->control.max_clients;
     out->max_line = (size_t)cfg->control.max_line;
     out->max_queue = (size_t)cfg->control.max_queue;
+    out->idle_timeout_ms = (uint64_t)cfg->control.idle_timeout * 1000;
 }
 
 static int choose_socket_path(sottod *d)

@@ -15,7 +15,8 @@
 #define ICE_COMPONENT 1   /* rtcp-mux: RTP and RTCP share component 1 */
 
 struct sotto_ice {
-    NiceAgent *agent;            /* owned */
+    NiceAgent *agent;            /* owned; freed once its TURN allocations are released */
+    GMainContext *ctx;           /* the agent's (the glue's); not owned */
     guint stream_id;
     sotto_ice_state state;       /* last state reported; starts NEW */
     int gathering_started;       /* sotto_ice_gather called */
@@ -243,6 +244,7 @@ int sotto_ice_create(sotto_ice **out_ice, sotto_glib_uv *glue, const sotto_ice_p
     ice->opaque = params->opaque;
     if (params->config.consent_freshness)
         options |= NICE_AGENT_OPTION_CONSENT_FRESHNESS;
+    ice->ctx = ctx;
     ice->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, options);
     if (!ice->agent) {
         rc = -ENOMEM;
@@ -521,21 +523,109 @@ int sotto_ice_can_send(const sotto_ice *ice)
     return ice && (ice->state == SOTTO_ICE_CONNECTED || ice->state == SOTTO_ICE_READY);
 }
 
-void sotto_ice_destroy(sotto_ice **ice)
+/* What arrives on a closing agent's sockets goes nowhere. */
+static void drop_recv(NiceAgent *agent, guint stream_id, guint component_id, guint len,
+                      gchar *buf, gpointer data)
 {
+    (void)agent;
+    (void)stream_id;
+    (void)component_id;
+    (void)len;
+    (void)buf;
+    (void)data;
+}
+
+/* An agent releasing its TURN allocations after sotto_ice_close. Two
+ * owners: the close task's callback and the cap; the last one frees it. */
+typedef struct ice_closing {
+    NiceAgent *agent;            /* the reference sotto_ice held */
+    sotto_ice_closed_cb done;    /* called once; may be NULL */
+    void *opaque;
+    int finished;                /* done called, agent reference dropped */
+    int refs;                    /* of the task callback and the cap */
+} ice_closing;
+
+static void closing_finish(ice_closing *c)
+{
+    if (c->finished)
+        return;
+    c->finished = 1;
+    g_object_unref(c->agent);
+    if (c->done)
+        c->done(c->opaque);
+}
+
+static void closing_unref(ice_closing *c)
+{
+    if (--c->refs == 0)
+        free(c);
+}
+
+static void on_agent_closed(GObject *agent, GAsyncResult *result, gpointer data)
+{
+    (void)agent;
+    (void)result;
+    closing_finish(data);
+    closing_unref(data);
+}
+
+/* A TURN server that does not answer would hold the agent for libnice's
+ * whole retransmission schedule (some 25 s); past the cap the agent is
+ * let go (the close task keeps its own reference until it ends). */
+static gboolean on_close_cap(gpointer data)
+{
+    closing_finish(data);
+    return G_SOURCE_REMOVE;
+}
+
+void sotto_ice_close(sotto_ice **ice, sotto_ice_closed_cb done, void *opaque)
+{
+    ice_closing *c;
+    GSource *cap;
     sotto_ice *x;
 
     if (!ice || !*ice)
         return;
     x = *ice;
     *ice = NULL;
+    c = x->agent ? calloc(1, sizeof(*c)) : NULL;
     if (x->agent) {
         for (size_t i = 0; i < sizeof(x->signal_ids) / sizeof(x->signal_ids[0]); i++)
             if (x->signal_ids[i])
                 g_signal_handler_disconnect(x->agent, x->signal_ids[i]);
+        /* Detaching the receive callback (NULL) would stop the agent
+         * reading its sockets, and so the TURN server's answers to the
+         * releases below: each would wait out its retransmissions. */
         if (x->stream_id)
-            nice_agent_attach_recv(x->agent, x->stream_id, ICE_COMPONENT, NULL, NULL, NULL);
-        g_object_unref(x->agent);
+            nice_agent_attach_recv(x->agent, x->stream_id, ICE_COMPONENT, x->ctx, drop_recv,
+                                   NULL);
     }
+    if (!c) {
+        if (x->agent)
+            g_object_unref(x->agent);
+        free(x);
+        if (done)
+            done(opaque);
+        return;
+    }
+    c->agent = x->agent;
+    c->done = done;
+    c->opaque = opaque;
+    c->refs = 2;
+    /* Releases the TURN allocations (Refresh with lifetime 0, RFC 8656
+     * section 7) before the agent goes. GTask calls back on the context
+     * that is thread-default when the task starts: the agent's own. */
+    g_main_context_push_thread_default(x->ctx);
+    nice_agent_close_async(x->agent, on_agent_closed, c);
+    g_main_context_pop_thread_default(x->ctx);
+    cap = g_timeout_source_new(SOTTO_ICE_CLOSE_CAP_MS);
+    g_source_set_callback(cap, on_close_cap, c, (GDestroyNotify)closing_unref);
+    g_source_attach(cap, x->ctx);
+    g_source_unref(cap);
     free(x);
+}
+
+void sotto_ice_destroy(sotto_ice **ice)
+{
+    sotto_ice_close(ice, NULL, NULL);
 }

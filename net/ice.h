@@ -153,10 +153,23 @@ int sotto_ice_can_send(const sotto_ice *ice);
 /* "new", "gathering", "checking", "connected", "ready", "failed"; static. */
 const char *sotto_ice_state_name(sotto_ice_state state);
 
-/* Stops the agent and frees it; no callback is called after this returns.
+/* Called once the agent is gone after sotto_ice_close, from a dispatch of
+ * the glue's context (or at once when there was nothing to release). */
+typedef void (*sotto_ice_closed_cb)(void *opaque);
+
+#define SOTTO_ICE_CLOSE_CAP_MS 2000  /* longest wait for the TURN server at close */
+
+/* Stops the agent: no callback of params is called after this returns.
  * Must not be called from inside one of this agent's callbacks (defer it
- * to the loop). TURN allocations are not released on the server; they time
- * out there. Accepts NULL and *ice == NULL; sets *ice to NULL. */
+ * to the loop). Its TURN allocations are released on the server (Refresh
+ * with lifetime 0); the libnice agent lives on the glue's context until
+ * the server answered or SOTTO_ICE_CLOSE_CAP_MS passed, then done(opaque)
+ * is called (done may be NULL): keep the glue until then. Accepts NULL and
+ * *ice == NULL; sets *ice to NULL. */
+void sotto_ice_close(sotto_ice **ice, sotto_ice_closed_cb done, void *opaque);
+
+/* sotto_ice_close without a callback; the glue must still outlive the
+ * release, or the allocations time out on the server instead. */
 void sotto_ice_destroy(sotto_ice **ice);
 
 #endif

@@ -23,6 +23,7 @@
 #define BODY_TIMEOUT_S 10             /* to receive a request body */
 #define SEND_TIMEOUT_S 30             /* to send a reply */
 #define CALLS_PATH "/v1/calls"
+#define MAX_BODY_COMPLETIONS 8        /* BODY_COMPLETION callbacks of one request */
 
 enum http_method {
     METHOD_OTHER = 0,
@@ -61,6 +62,7 @@ typedef struct http_session {
     uint64_t file_sent;                 /* bytes of the file sent */
     int close_after;                    /* drop the connection after this reply */
     int head_request;                   /* HEAD: every reply goes without its body */
+    int body_completed;                 /* BODY_COMPLETION callbacks of this request */
 } http_session;
 
 struct sotto_signal_http_offer {
@@ -448,6 +450,7 @@ static int on_request(struct lws *wsi, sotto_signal_http *sig, http_session *s, 
     unsigned refuse;
 
     session_cleanup(s);
+    s->body_completed = 0;
     s->head_request = m == METHOD_HEAD;
     refuse = body_framing(wsi, sig, &body_len);
     if (refuse)
@@ -565,7 +568,12 @@ static int server_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
     case LWS_CALLBACK_HTTP_BODY:
         return s ? on_body(s, in, len) : -1;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        if (!s)
+        /* libwebsockets 4.1 repeats this while the reply to a request whose
+         * body arrived is not out yet; with some stray bytes after the body
+         * it repeats forever, never serving WRITEABLE (found by
+         * fuzz_signal_http): the connection would spin. Past a few
+         * repeats the connection is closed instead. */
+        if (!s || ++s->body_completed > MAX_BODY_COMPLETIONS)
             return -1;
         if (!sig)
             return s->state == SESSION_READING_OFFER ? -1 : 0;

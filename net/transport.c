@@ -299,14 +299,26 @@ static void free_transport(uv_handle_t *h)
     free(h->data);
 }
 
+static void release_glue(void *glue)
+{
+    sotto_glib_uv *g = glue;
+
+    sotto_glib_uv_destroy(&g);
+}
+
 static void teardown(sotto_transport *t)
 {
     if (t->state == SOTTO_TRANSPORT_SECURE)
         sotto_dtls_close_notify(t->dtls);
     sotto_dtls_destroy(&t->dtls);
     sotto_srtp_destroy(&t->srtp);
-    sotto_ice_destroy(&t->ice);
-    sotto_glib_uv_destroy(&t->glue);
+    /* The glue drives the agent's release of its TURN allocations, so it
+     * goes when that is done. */
+    if (t->ice)
+        sotto_ice_close(&t->ice, release_glue, t->glue);
+    else
+        sotto_glib_uv_destroy(&t->glue);
+    t->glue = NULL;
     uv_close((uv_handle_t *)&t->reaper, free_transport);
 }
 

@@ -668,6 +668,10 @@ static int run(const ctl_args *args, const char *socket_path)
     rc = sottoctl_conn_open(&conn, socket_path, &interrupt, &deadline, err, sizeof err);
     if (rc == -ETIMEDOUT || rc == -EINTR || rc == -ENOMEM)
         return comm_failure(rc, err, "connecting to sottod", args);
+    if (rc == -EPERM) {
+        fail_message("not talking to %s: %s", socket_path, err);
+        return EXIT_NO_CONNECT;
+    }
     if (rc != 0) {
         fail_message("cannot connect to %s: is sottod running? (%s)", socket_path, err);
         return EXIT_NO_CONNECT;

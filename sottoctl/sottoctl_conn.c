@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -169,6 +170,55 @@ static int connect_socket(sottoctl_conn *conn, const struct sockaddr_un *addr,
     }
 }
 
+/* True when the directory above the socket's directory is root's alone
+ * (as /run is for /run/sotto): then only root can have made the socket's
+ * directory and handed it to the service account. */
+static bool placed_by_root(const char *path)
+{
+    char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    struct stat st;
+    char *slash;
+
+    snprintf(dir, sizeof dir, "%s", path);
+    for (int level = 0; level < 2; level++) {
+        slash = strrchr(dir, '/');
+        if (!slash)
+            return false;
+        *slash = '\0';
+    }
+    if (dir[0] == '\0')
+        snprintf(dir, sizeof dir, "/");
+    return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
+           !(st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* Whoever listens on the socket reads our requests (tokens included) and
+ * writes the answers we print, so it must be us or root (a socket unit's
+ * listener is systemd's, uid 0). Root may also talk to a service account's
+ * daemon whose directory root made (see placed_by_root). The kernel's
+ * SO_PEERCRED names the listener, whatever the file's owner claims. */
+static int check_peer(int fd, const char *path, char *err, size_t err_size)
+{
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    uid_t self = geteuid();
+
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+        int rc = -errno;
+
+        set_error(err, err_size, "cannot learn who listens on the socket: %s", strerror(-rc));
+        return rc;
+    }
+    if (cred.uid == self || cred.uid == 0)
+        return 0;
+    if (self == 0 && placed_by_root(path))
+        return 0;
+    set_error(err, err_size,
+              "the socket is served by uid %u (pid %ld), not by uid %u or root; refusing to "
+              "talk to it", (unsigned)cred.uid, (long)cred.pid, (unsigned)self);
+    return -EPERM;
+}
+
 int sottoctl_conn_open(sottoctl_conn **out_conn, const char *path,
                        const sottoctl_interrupt *interrupt,
                        const sottoctl_deadline *deadline,
@@ -211,6 +261,9 @@ int sottoctl_conn_open(sottoctl_conn **out_conn, const char *path,
         set_error(err, err_size, "%s", strerror(-rc));
         goto fail;
     }
+    rc = check_peer(conn->fd, path, err, err_size);
+    if (rc != 0)
+        goto fail;
     *out_conn = conn;
     return 0;
 

@@ -48,7 +48,9 @@ int sottoctl_deadline_init(sottoctl_deadline *out_deadline, double seconds);
 
 /* Connects to the Unix stream socket at path before the deadline.
  * interrupt may be NULL; when given, it (and what it points to) must outlive
- * the connection. On success *out_conn is a new connection that the caller
+ * the connection. The listener must run as our effective uid or root (or,
+ * for root, as the account root gave the socket's directory to); another
+ * gives -EPERM. On success *out_conn is a new connection that the caller
  * releases with sottoctl_conn_destroy. */
 int sottoctl_conn_open(sottoctl_conn **out_conn, const char *path,
                        const sottoctl_interrupt *interrupt,

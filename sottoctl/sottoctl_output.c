@@ -189,7 +189,8 @@ static const struct key_unit {
     const char *token;
     const char *shown;
 } key_units[] = {
-    {"bps", "bit/s"}, {"fraction", NULL}, {"hz", "Hz"}, {"kbps", "kbit/s"}, {"ms", "ms"},
+    {"bps", "bit/s"}, {"fraction", NULL}, {"hz", "Hz"}, {"kbps", "kbit/s"}, {"kib", "KiB"},
+    {"ms", "ms"},
     {"pct", "%"},     {"s", "s"},
 };
 

@@ -284,6 +284,91 @@ START_TEST(http_unknown_path_404_and_wrong_method_405)
 }
 END_TEST
 
+/* Requests refused before their body is read, each followed on the same
+ * connection by another request: the body must be consumed, not taken for
+ * the next request, and the server must neither spin nor stall. */
+static void client_refused_bodies(fixture *fx)
+{
+    static const char not_found[] =
+        "POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+        "GET /nope2 HTTP/1.1\r\nHost: x\r\n\r\n";
+    static const char bad_type[] =
+        "POST /v1/calls HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+        "Content-Length: 4\r\n\r\nv=0\n"
+        "DELETE /v1/calls/call-1 HTTP/1.1\r\nHost: x\r\n\r\n";
+    static const char put_head[] =
+        "PUT /v1/calls/x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n";
+    char offer[1024];
+    int fd;
+
+    fd = exchange(fx->port, not_found, sizeof(not_found) - 1, &fx->res[0], 0);
+    if (fd >= 0) {
+        read_response(fd, &fx->res[1], 0);
+        close(fd);
+    }
+    fd = exchange(fx->port, bad_type, sizeof(bad_type) - 1, &fx->res[2], 0);
+    if (fd >= 0) {
+        read_response(fd, &fx->res[3], 0);
+        /* The body's bytes split from its head still do not leak into the
+         * next request. */
+        post_offer_request(offer, sizeof(offer), "", OFFER);
+        send_all(fd, put_head, sizeof(put_head) - 1);
+        usleep(50000);
+        send_all(fd, "abc", 3);
+        read_response(fd, &fx->res[4], 0);
+        send_all(fd, offer, strlen(offer));
+        read_response(fd, &fx->res[5], 0);
+        close(fd);
+    }
+}
+
+/* The input fuzz_signal_http found: a 404, then a POST whose 21-byte body
+ * is followed by stray bytes. libwebsockets used to spin in
+ * BODY_COMPLETION; the server now closes that connection. */
+static void client_body_completion_spin(fixture *fx)
+{
+    static const char input[] =
+        "DELETE /v3/calls/call-1 HTTP/1.1\r\nHost: x\r\n\r\n"
+        "OPTIONS /v2/callsPOST /v1/calls HTTst: x\r\nContent-Type: application/sdp\r\n"
+        "Content-Length: 21\r\n\r\nv=0=o-\n\r 1 1 IN %P4 \r\nS /x\r\n\r\n";
+    int fd = exchange(fx->port, input, sizeof(input) - 1, &fx->res[6], 0);
+
+    if (fd >= 0) {
+        fx->flags[0] = peer_closed(fd);
+        close(fd);
+    }
+    exchange_close(fx->port, "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", &fx->res[7]);
+}
+
+START_TEST(http_stray_bytes_after_a_body_close_the_connection)
+{
+    fixture *fx = fixture_new(NULL, NULL);
+
+    run_client(fx, client_body_completion_spin);
+    ck_assert_int_eq(fx->res[6].status, 404);
+    ck_assert_int_eq(fx->flags[0], 1);
+    ck_assert_int_eq(fx->res[7].status, 404);
+    fixture_free(fx);
+}
+END_TEST
+
+START_TEST(http_refused_body_is_consumed_before_the_next_request)
+{
+    fixture *fx = fixture_new(NULL, NULL);
+
+    run_client(fx, client_refused_bodies);
+    ck_assert_int_eq(fx->res[0].status, 404);
+    ck_assert_int_eq(fx->res[1].status, 404);
+    ck_assert_int_eq(fx->res[2].status, 415);
+    ck_assert_int_eq(fx->res[3].status, 200);
+    ck_assert_int_eq(fx->res[4].status, 405);
+    ck_assert_int_eq(fx->res[5].status, 201);
+    ck_assert_int_eq(fx->hangups, 1);
+    ck_assert_int_eq(fx->offers, 1);
+    fixture_free(fx);
+}
+END_TEST
+
 static void client_static(fixture *fx)
 {
     exchange_close(fx->port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", &fx->res[0]);
@@ -672,6 +757,8 @@ static Suite *signal_http_suite(void)
     tcase_add_test(server, http_wrong_content_type_415);
     tcase_add_test(server, http_bad_body_framing_refused);
     tcase_add_test(server, http_unknown_path_404_and_wrong_method_405);
+    tcase_add_test(server, http_refused_body_is_consumed_before_the_next_request);
+    tcase_add_test(server, http_stray_bytes_after_a_body_close_the_connection);
     tcase_add_test(server, http_static_file_served_with_security_headers);
     tcase_add_test(server, http_static_refuses_traversal_and_symlinks);
     tcase_add_test(server, http_garbage_and_oversized_headers_refused_server_survives);
