@@ -400,6 +400,60 @@ START_TEST(media_silence_suppression_needs_cn_and_follows_voice_activity)
 }
 END_TEST
 
+/* Opus with the peer's usedtx=1: the encoder's DTX frames (1-2 bytes)
+ * are not sent, so a silence costs a packet every 400 ms or so instead of
+ * fifty a second; speech after it starts with the marker bit. */
+START_TEST(media_opus_dtx_sends_little_in_silence)
+{
+    static wire w;
+    sotto_media_params mp;
+    sotto_media *m = NULL;
+    sotto_media_stats st;
+    int16_t pcm[TICK], play[TICK];
+    uint64_t now = 1000000, phase = 0;
+    uint32_t rng = 7;
+    size_t before, settled = 0, bytes = 0, marker_at = 0;
+
+    memset(&w, 0, sizeof(w));
+    params_for(&mp, sotto_codec_find("opus"), 111, 20, &w);
+    mp.codec_params.dtx = 1;
+    mp.silence_suppression = 1;
+    mp.cn_pt = 107; /* DTX wins over CN for Opus */
+    ck_assert_int_eq(sotto_media_create(&m, &mp), 0);
+    now = run_ticks(m, 50, now, &phase);
+    before = w.count;
+    for (int i = 0; i < 250; i++, now += 20000) {
+        if (i == 100)
+            settled = w.count; /* the encoder takes about a second to call it noise */
+        low_noise(pcm, TICK, 32.8, &rng);
+        sotto_media_tick(m, pcm, TICK, play, now);
+    }
+    for (size_t i = before; i < w.count; i++) {
+        ck_assert_uint_eq(parse_rtp(&w.pkts[i]).payload_type, 111);
+        if (i >= settled)
+            bytes += w.pkts[i].len + 10 + 28; /* SRTP tag, IPv4 + UDP */
+    }
+    sotto_media_get_stats(m, now, &st);
+    printf("opus dtx: %zu packets in the last 3 s of 5 s of -60 dBFS noise, %.0f bit/s on "
+           "the wire (RTP)\n",
+           w.count - settled, (double)bytes * 8.0 / 3.0);
+    /* One packet per 400 ms or so, each of the codec's normal size. */
+    ck_assert_uint_le(w.count - settled, 10);
+    ck_assert_uint_ge(w.count - settled, 5);
+    ck_assert_uint_ge(st.silence_ms_sent, 3000);
+    ck_assert_uint_eq(st.cn_packets_sent, 0);
+    before = w.count;
+    run_ticks(m, 10, now, &phase);
+    ck_assert_uint_ge(w.count, before + 9);
+    for (size_t i = before; i < w.count; i++)
+        if (parse_rtp(&w.pkts[i]).marker)
+            marker_at++;
+    ck_assert_uint_eq(marker_at, 1);
+    ck_assert_int_eq(parse_rtp(&w.pkts[before]).marker, 1);
+    sotto_media_destroy(&m);
+}
+END_TEST
+
 START_TEST(media_pcmu_sends_one_packet_per_ptime)
 {
     static wire w;
@@ -1131,6 +1185,7 @@ static Suite *media_suite(void)
     tcase_set_timeout(ctl, 120);
     tcase_add_test(tx, media_pcmu_sends_one_packet_per_ptime);
     tcase_add_test(tx, media_silence_goes_as_comfort_noise);
+    tcase_add_test(tx, media_opus_dtx_sends_little_in_silence);
     tcase_add_test(tx, media_silence_suppression_needs_cn_and_follows_voice_activity);
     tcase_add_test(tx, media_refused_send_is_not_counted);
     tcase_add_test(tx, media_create_rejects_bad_params);
