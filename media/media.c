@@ -268,7 +268,8 @@ static size_t playout_frame(sotto_media *m, uint64_t now_us, int16_t *pcm)
     switch (jo.action) {
     case SOTTO_JITTER_PLAY:
         sotto__media_cn_played(m);
-        decode_frame(m, jo.payload, jo.payload_len, NULL, 0, m->raw_buf);
+        if (jo.payload_len || !sotto__media_cn_fill(m, m->raw_buf, n, 1))
+            decode_frame(m, jo.payload, jo.payload_len, NULL, 0, m->raw_buf);
         rc = sotto_tsm_play(m->tsm, m->raw_buf, n, pcm, n);
         break;
     case SOTTO_JITTER_CONCEAL:
@@ -294,7 +295,7 @@ static size_t playout_frame(sotto_media *m, uint64_t now_us, int16_t *pcm)
         break;
     case SOTTO_JITTER_PREBUFFER:
     default:
-        if (!sotto__media_cn_fill(m, pcm, n))
+        if (!sotto__media_cn_fill(m, pcm, n, 0))
             memset(pcm, 0, n * sizeof(int16_t));
         sotto_tsm_reset(m->tsm);
         return n;

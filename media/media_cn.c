@@ -124,11 +124,13 @@ int sotto__media_cn_marker(sotto_media *m)
     return marker;
 }
 
-void sotto__media_cn_rx(sotto_media *m, const uint8_t *payload, size_t len)
+void sotto__media_cn_rx(sotto_media *m, const sotto_rtp_packet *rtp, uint64_t now_us)
 {
+    sotto_jitter_frame gap = { NULL, 0, 1 };
+    sotto_jitter_packet jp;
     sotto_cn cn;
 
-    if (sotto_cn_parse(payload, len, &cn) < 0) {
+    if (sotto_cn_parse(rtp->payload, rtp->payload_len, &cn) < 0) {
         m->bad_payloads++;
         return;
     }
@@ -138,6 +140,18 @@ void sotto__media_cn_rx(sotto_media *m, const uint8_t *payload, size_t len)
         m->cn.active = 1;
         m->cn.reset_done = 0;
     }
+    if (m->cn.reset_done)
+        return;
+    /* While the buffer still plays the talkspurt, the CN takes its place in
+     * the sequence as an empty frame (played as comfort noise), so that a
+     * talkspurt resuming before the buffer runs dry shows no lost packet. */
+    jp.ssrc = rtp->ssrc;
+    jp.seq = rtp->seq;
+    jp.timestamp = rtp->timestamp;
+    jp.frame_duration = m->ts_step;
+    jp.frames = &gap;
+    jp.frame_count = 1;
+    sotto_jitter_insert(m->jitter, &jp, now_us);
 }
 
 void sotto__media_cn_rx_media(sotto_media *m)
@@ -158,13 +172,13 @@ void sotto__media_cn_before_pull(sotto_media *m)
     m->cn.reset_done = 1;
 }
 
-int sotto__media_cn_fill(sotto_media *m, int16_t *pcm, size_t n)
+int sotto__media_cn_fill(sotto_media *m, int16_t *pcm, size_t n, int gap)
 {
     /* Uniform noise of variance a^2/3, low-passed by y += (x - y) / 2,
      * which keeps a third of its power: a = rms * 3. */
     double a = sotto_cn_rms_of_level(m->cn.level) * 3.0;
 
-    if (!m->cn.active || !m->cn.reset_done)
+    if (!m->cn.active || (!m->cn.reset_done && !gap))
         return 0;
     if (!m->cn.rng)
         m->cn.rng = m->ssrc | 1u;

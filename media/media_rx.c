@@ -214,7 +214,7 @@ void sotto_media_receive(sotto_media *m, const uint8_t *pkt, size_t len, int is_
     m->payload_received += rtp.payload_len;
     sotto__media_meter_add(&m->payload_in, now_us, rtp.payload_len);
     if ((int)rtp.payload_type == m->p.cn_pt && rtp.payload_type != m->p.payload_type) {
-        sotto__media_cn_rx(m, rtp.payload, rtp.payload_len);
+        sotto__media_cn_rx(m, &rtp, now_us);
         return;
     }
     sotto__media_cn_rx_media(m);
