@@ -75,6 +75,7 @@ typedef struct sotto_config {
         int gain_target_dbfs;                       /* 0..31; default 3 */
         int gain_max_db;                            /* 0..90; default 9 */
         int voice_activity;                         /* default 1 */
+        int silence_suppression;                    /* default 1 */
         int wav_echo_ms;                            /* wav backend: emulated echo; 0 = none */
         int wav_echo_db;                            /* its level, -60..0; default -6 */
     } audio;

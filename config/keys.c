@@ -75,6 +75,7 @@ const sotto_config sotto_config_defaults = {
         .gain_target_dbfs = 3,
         .gain_max_db = 9,
         .voice_activity = 1,
+        .silence_suppression = 1,
         .wav_echo_ms = 0,
         .wav_echo_db = -6,
     },
@@ -198,6 +199,10 @@ const sotto_config_key sotto_config_keys[] = {
               "Most gain in dB the gain control adds to a quiet talker."),
     BOOL_KEY("audio", "voice_activity", audio.voice_activity,
              "Detect when the local talker speaks (shown in sottoctl stats)."),
+    BOOL_KEY("audio", "silence_suppression", audio.silence_suppression,
+             "While the local talker is silent, send only RFC 3389 comfort noise packets (when "
+             "the peer offered CN at the codec's clock) or Opus DTX (when it asked for "
+             "usedtx=1), a few bytes every 2 s instead of a full stream."),
     RANGE_KEY("audio", "wav_echo_ms", audio.wav_echo_ms, 1, 1000, true,
               "wav backend: what is played comes back into the captured audio after this "
               "many milliseconds, an emulated speaker-to-microphone echo for tests; 0 = "

@@ -56,7 +56,7 @@ typedef struct sotto_config_key {
 
 /* Entries in sotto_config_keys (checked against the table at compile time);
  * a constant so per-key arrays need no allocation. */
-#define SOTTO_CONFIG_KEY_COUNT 52
+#define SOTTO_CONFIG_KEY_COUNT 53
 
 extern const sotto_config_section sotto_config_sections[];
 extern const size_t sotto_config_section_count;

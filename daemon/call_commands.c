@@ -295,6 +295,13 @@ static void media_extras(json_t *media, const sotto_media_stats *s, const sottod
                                      "over_plan_ms", (json_int_t)s->over_plan_ms,
                                      "rate_mismatches", (json_int_t)s->rate_mismatches,
                                      "start_dropped_ms", (json_int_t)s->start_dropped_ms));
+    /* Silence suppression: RFC 3389 comfort noise or Opus DTX. */
+    json_object_update_new(
+        media, json_pack("{s:i, s:b, s:I, s:I, s:I, s:I}", "cn_payload_type", c->cn_pt,
+                         "dtx", c->media_dtx, "cn_packets_sent", (json_int_t)s->cn_packets_sent,
+                         "cn_packets_received", (json_int_t)s->cn_packets_received,
+                         "silence_ms_sent", (json_int_t)s->silence_ms_sent, "comfort_noise_ms",
+                         (json_int_t)s->comfort_noise_ms));
     /* A framed codec's mode (Sotto: 3.2 or 2 kbit/s), which the controller
      * may switch mid-call on a slow lossy link. */
     if (c->codec && c->codec->switch_bitrate)

@@ -59,6 +59,10 @@ struct sottod_call {
     int inband_redundancy;                   /* Sotto payload header (fmtp redundancy=1) both ways */
     int low_rate_mode;                       /* the controller's mode last logged (Sotto 2 kbit/s) */
     int rtcp_reduced_size;              /* the peer announced a=rtcp-rsize */
+    int cn_pt;                          /* RFC 3389 CN at the codec's clock both ends take;
+                                         * -1 = none */
+    int peer_dtx;                       /* 1 = the peer's fmtp has usedtx=1 (Opus DTX) */
+    int media_dtx;                      /* 1 = we send with Opus DTX */
     int red_pt;                         /* RFC 2198 RED for the codec both ends take; -1 = none */
     char candidates[CALL_MAX_CANDIDATES][CALL_CANDIDATE_LEN]; /* ours */
     size_t candidate_count;
@@ -88,6 +92,7 @@ struct sottod_call {
 struct sottod_calls {
     uv_loop_t *loop;
     const sotto_voice *voice; /* the daemon's capture chain; not owned, may be NULL */
+    uint64_t speech_blocks;   /* the chain's speech block count at the last frame */
     const sotto_config *cfg;
     sotto_control *control;
     int rate;

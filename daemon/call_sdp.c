@@ -96,7 +96,44 @@ static int local_credentials(sottod_call *call, char *ufrag, size_t ulen, char *
     return sotto_transport_local_ice_credentials(call->transport, ufrag, ulen, pwd, plen);
 }
 
-#define OFFER_MAX_FORMATS 16
+#define OFFER_MAX_FORMATS 24
+
+/* RFC 3389 comfort noise at one RTP clock: the static type at 8 kHz, the
+ * types browsers have used for the others. */
+static int cn_pt_for(uint32_t clock)
+{
+    switch (clock) {
+    case 8000:
+        return SOTTO_SDP_CN_STATIC_PT;
+    case 16000:
+        return 105;
+    case 32000:
+        return 106;
+    case 48000:
+        return 107;
+    default:
+        return -1;
+    }
+}
+
+/* CN at each distinct clock of the offered codecs, after them (we play
+ * comfort noise whatever [audio] silence_suppression says about sending). */
+static size_t offer_cn(const sotto_codec_desc *const *codecs, size_t n, sotto_sdp_format *out)
+{
+    size_t count = 0;
+
+    for (size_t k = 0; k < n; k++) {
+        uint32_t clock = (uint32_t)codecs[k]->clock_rate;
+        int pt = cn_pt_for(clock), seen = 0;
+
+        for (size_t j = 0; j < k; j++)
+            seen |= (uint32_t)codecs[j]->clock_rate == clock;
+        if (pt < 0 || seen)
+            continue;
+        out[count++] = (sotto_sdp_format){ (uint8_t)pt, SOTTO_SDP_CN_NAME, clock, 0, "" };
+    }
+    return count;
+}
 
 /* Our formats in the configured order, each codec's RED after them all
  * (as browsers order it). fmtp holds the text the formats point to. */
@@ -131,7 +168,7 @@ static size_t offer_formats(const sotto_config *cfg, const sotto_sdp_codec_pref 
                                 (uint8_t)c->channels, fmtp[count] };
         count++;
     }
-    return count;
+    return count + offer_cn(codecs, i, out + count);
 }
 
 int sottod__build_offer(sottod_call *call, char *buf, size_t buflen, char *err, size_t errlen)
@@ -250,6 +287,10 @@ int sottod__build_answer(sottod_call *call, char *buf, size_t buflen, char *err,
             (uint32_t)call->mgr->cfg->codec.max_ptime_ms;
         if (call->red_pt >= 0)
             add_red_answer(&answer->media[call->choice.media_index], call);
+        if (call->cn_pt >= 0)
+            sotto_sdp_media_add_format(&answer->media[call->choice.media_index],
+                                       (uint8_t)call->cn_pt, SOTTO_SDP_CN_NAME,
+                                       call->choice.clock_hz, 0, "");
     }
     if (rc == 0) {
         rc = sotto_sdp_write(answer, buf, buflen, &len);
@@ -283,6 +324,21 @@ static int fmtp_has_redundancy(const sotto_codec_desc *codec, const char *fmtp)
            strcmp(value, "1") == 0;
 }
 
+/* Silence: RFC 3389 CN when the peer takes it at the codec's clock, and
+ * Opus DTX when its fmtp asks for usedtx=1. */
+static void cn_terms(sottod_call *call, const sotto_sdp_media *m)
+{
+    char value[8];
+
+    call->cn_pt = -1;
+    if (sotto_sdp_find_cn(m, call->choice.clock_hz, &call->cn_pt) < 0)
+        call->cn_pt = -1;
+    call->peer_dtx = (call->codec->caps & SOTTO_CODEC_CAP_DTX) &&
+                     sotto_sdp_fmtp_get(sotto_sdp_media_fmtp(m, call->choice.pt), "usedtx", value,
+                                        sizeof(value)) == 0 &&
+                     strcmp(value, "1") == 0;
+}
+
 /* What the packetiser may do with this peer: in-band redundancy (Sotto)
  * when both ends announce it, RED when the codec takes it, and the longest
  * packet both accept. Our own fmtp for an in-band redundancy codec
@@ -307,6 +363,7 @@ static void packet_terms(sottod_call *call, const sotto_sdp_media *m, int is_off
     if ((call->codec->caps & SOTTO_CODEC_CAP_RED) &&
         sotto_sdp_find_red(m, call->choice.pt, &call->red_pt) < 0)
         call->red_pt = -1;
+    cn_terms(call, m);
     call->inband_redundancy =
         fmtp_has_redundancy(call->codec, sotto_sdp_media_fmtp(m, call->choice.pt));
     if (is_offer && (call->codec->caps & SOTTO_CODEC_CAP_INBAND_REDUNDANCY)) {

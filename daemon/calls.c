@@ -231,6 +231,11 @@ static int start_media(sottod_call *call)
     mp.srtp_tag_bytes = (int)sotto_srtp_profile_tag_bytes(sotto_transport_profile(call->transport));
     mp.rtcp_reduced_size = call->rtcp_reduced_size;
     mp.red_pt = call->red_pt;
+    mp.cn_pt = call->cn_pt;
+    mp.silence_suppression = call->mgr->cfg->audio.silence_suppression;
+    /* Opus DTX where the peer asked for it; it replaces CN for Opus. */
+    call->media_dtx = mp.silence_suppression && call->peer_dtx;
+    mp.codec_params.dtx = call->media_dtx;
     mp.on_decision = on_media_decision;
     mp.on_rate_mismatch = on_rate_mismatch;
     if (call->mgr->cfg->network.link_kbps > 0)
@@ -621,10 +626,26 @@ void sottod_calls_set_voice(sottod_calls *mgr, const sotto_voice *voice)
         mgr->voice = voice;
 }
 
+/* What the capture chain's voice activity said of the frame just
+ * processed (a new speech block since the last frame): 1 or 0; -1 when
+ * there is no chain or it does not detect voice. */
+static int capture_speech(sottod_calls *mgr)
+{
+    sotto_voice_stats vs;
+    int speech;
+
+    if (!mgr || !mgr->voice || !mgr->cfg->audio.voice_activity)
+        return -1;
+    sotto_voice_get_stats(mgr->voice, &vs);
+    speech = vs.speech_blocks != mgr->speech_blocks;
+    mgr->speech_blocks = vs.speech_blocks;
+    return speech;
+}
+
 int sottod_calls_audio(sottod_calls *mgr, const int16_t *pcm, size_t samples, int16_t *play)
 {
     sottod_call *c;
-    int active = 0;
+    int active = 0, speech = capture_speech(mgr);
 
     if (!mgr || samples > sizeof(mgr->play_buf) / sizeof(mgr->play_buf[0]))
         return 0;
@@ -633,6 +654,7 @@ int sottod_calls_audio(sottod_calls *mgr, const int16_t *pcm, size_t samples, in
     for (c = mgr->calls; c; c = c->next) {
         if (c->state != CALL_ACTIVE || !c->media)
             continue;
+        sotto_media_set_speech(c->media, speech);
         if (!active) {
             sotto_media_tick(c->media, pcm, samples, play, sottod__now_us());
         } else {

@@ -211,6 +211,7 @@ int sotto_media_create(sotto_media **out, const sotto_media_params *p)
     m->seq = (uint16_t)random_u32();
     m->timestamp = random_u32();
     m->rtt_ms = -1;
+    m->cn.speech_hint = -1;
     m->remote_loss = -1;
     sotto_rtp_jitter_init(&m->rx_jitter);
     *out = m;
@@ -298,11 +299,14 @@ static size_t playout_frame(sotto_media *m, uint64_t now_us, int16_t *pcm)
     sotto_jitter_out jo;
     int rc = 0;
 
+    sotto__media_cn_before_pull(m);
     if (sotto_jitter_pull(m->jitter, now_us, &jo) < 0)
         jo.action = SOTTO_JITTER_PREBUFFER;
     switch (jo.action) {
     case SOTTO_JITTER_PLAY:
-        decode_frame(m, jo.payload, jo.payload_len, NULL, 0, m->raw_buf);
+        sotto__media_cn_played(m);
+        if (jo.payload_len || !sotto__media_cn_fill(m, m->raw_buf, n, 1))
+            decode_frame(m, jo.payload, jo.payload_len, NULL, 0, m->raw_buf);
         rc = sotto_tsm_play(m->tsm, m->raw_buf, n, pcm, n);
         break;
     case SOTTO_JITTER_CONCEAL:
@@ -319,6 +323,7 @@ static size_t playout_frame(sotto_media *m, uint64_t now_us, int16_t *pcm)
         }
         break;
     case SOTTO_JITTER_COMPRESS:
+        sotto__media_cn_played(m);
         /* Two frames in one period: decode both (the decoder's state stays
          * continuous) and remove whole pitch periods. */
         decode_frame(m, jo.payload, jo.payload_len, NULL, 0, m->raw_buf);
@@ -327,7 +332,8 @@ static size_t playout_frame(sotto_media *m, uint64_t now_us, int16_t *pcm)
         break;
     case SOTTO_JITTER_PREBUFFER:
     default:
-        memset(pcm, 0, n * sizeof(int16_t));
+        if (!sotto__media_cn_fill(m, pcm, n, 0))
+            memset(pcm, 0, n * sizeof(int16_t));
         sotto_tsm_reset(m->tsm);
         return n;
     }
@@ -479,4 +485,8 @@ void sotto_media_get_stats(const sotto_media *m, uint64_t now_us, sotto_media_st
     out->rtcp_sent = m->rtcp_sent;
     out->rtcp_received = m->rtcp_received;
     out->decode_errors = m->decode_errors;
+    out->cn_packets_sent = m->cn.packets_sent;
+    out->cn_packets_received = m->cn.packets_received;
+    out->silence_ms_sent = m->cn.silence_ms_sent;
+    out->comfort_noise_ms = m->cn.noise_ms;
 }

@@ -41,7 +41,12 @@ typedef struct sotto_media_params {
     int srtp_tag_bytes;    /* SRTP authentication tag per packet: 4, 10 or 16;
                                       * 0 = unknown (10 assumed) */
     int rtcp_reduced_size; /* 1 = the peer takes RFC 5506 reduced-size RTCP */
-    int red_pt;            /* RFC 2198 RED payload type negotiated for the codec
+    /* RFC 3389 comfort noise payload type negotiated at the codec's clock;
+     * -1 = none. silence_suppression 1: send only CN while the talker is
+     * silent (needs cn_pt), or with codec_params.dtx the codec's DTX. */
+    int cn_pt;
+    int silence_suppression;
+    int red_pt; /* RFC 2198 RED payload type negotiated for the codec
                                       * (Opus: red/48000/2 "111/111"); -1 = none */
     /* Called when the rate controller changes its decision (not at create);
      * may be NULL. */
@@ -106,6 +111,10 @@ typedef struct sotto_media_stats {
     uint64_t rtcp_sent;
     uint64_t rtcp_received;
     uint64_t decode_errors;
+    uint64_t cn_packets_sent; /* RFC 3389 comfort noise packets */
+    uint64_t cn_packets_received;
+    uint64_t silence_ms_sent;  /* audio not sent because the talker was silent */
+    uint64_t comfort_noise_ms; /* comfort noise played for the peer's silences */
 } sotto_media_stats;
 
 int sotto_media_create(sotto_media **out, const sotto_media_params *p);
@@ -132,6 +141,11 @@ int sotto_media_send_rtcp(sotto_media *m, int bye, uint64_t now_us);
  * both senders: 5 % of the session's rate shared, never under 5 s,
  * randomised by 0.5-1.5 so that peers do not synchronise). */
 uint32_t sotto_media_rtcp_interval_ms(const sotto_media *m);
+
+/* What voice activity says of the next captured frame: 1 speech, 0 not,
+ * -1 no detector (then the capture level decides, for silence
+ * suppression). */
+void sotto_media_set_speech(sotto_media *m, int speech);
 
 void sotto_media_get_stats(const sotto_media *m, uint64_t now_us, sotto_media_stats *out);
 

@@ -31,6 +31,26 @@ typedef struct rate_meter {
     uint64_t bytes[RATE_BUCKETS];
 } rate_meter;
 
+/* Silence suppression and comfort noise (media_cn.c). */
+typedef struct cn_state {
+    /* sending */
+    int speech_hint;     /* from the owner's voice activity: 1, 0, -1 = none */
+    int suppress;        /* 1 = in silence: the codec's packets are not sent */
+    int marker;          /* 1 = the next media packet starts a talkspurt */
+    uint32_t silent_ms;  /* length of the current run without speech */
+    uint64_t last_cn_us; /* when the last CN packet went */
+    uint8_t last_level;  /* what it said */
+    double noise_power;  /* smoothed power of the silence, sample units squared */
+    uint64_t packets_sent, silence_ms_sent;
+    /* receiving */
+    int active;     /* 1 = the peer said silence: play comfort noise */
+    int reset_done; /* 1 = the jitter buffer ran dry into the silence and restarted */
+    uint8_t level;  /* the peer's last level, -dBov */
+    uint32_t rng;   /* noise generator */
+    double lp;      /* noise shaping filter state */
+    uint64_t packets_received, noise_ms;
+} cn_state;
+
 struct sotto_media {
     sotto_media_params p;
     char cname[64];
@@ -99,6 +119,7 @@ struct sotto_media {
     uint64_t over_plan_since_us; /* 0 = sending within the plan */
     int mismatch_told;           /* on_rate_mismatch called for this stretch */
     uint64_t rate_mismatches;
+    cn_state cn;
 };
 
 void sotto__media_meter_add(rate_meter *m, uint64_t now_us, size_t bytes);
@@ -107,6 +128,29 @@ double sotto__media_meter_kbps(const rate_meter *m, uint64_t now_us);
 /* Send half (media_tx.c). */
 void sotto__media_encode_and_send(sotto_media *m, const int16_t *pcm, size_t samples,
                                   uint64_t now_us);
+/* Comfort noise (media_cn.c). Before each captured period is encoded:
+ * decides speech or silence, sends CN when due, returns 1 when the
+ * period's packets are not to be sent. */
+int sotto__media_cn_tx(sotto_media *m, const int16_t *pcm, size_t samples, uint64_t now_us);
+/* Opus DTX: 1 when an encoded packet of len bytes is a DTX frame not to be sent. */
+int sotto__media_cn_dtx_skip(sotto_media *m, size_t len);
+/* The marker bit for the next media packet (1 at the start of a talkspurt). */
+int sotto__media_cn_marker(sotto_media *m);
+/* A received CN packet. */
+void sotto__media_cn_rx(sotto_media *m, const sotto_rtp_packet *rtp, uint64_t now_us);
+/* A media packet arrived: talk resumes unless the silence already began to play. */
+void sotto__media_cn_rx_media(sotto_media *m);
+/* Before a playout pull: once the buffer has run dry into a silence the
+ * peer announced, restarts it so that the silence is neither loss nor
+ * delay. */
+void sotto__media_cn_before_pull(sotto_media *m);
+/* Fills pcm (n samples at the codec's rate) with comfort noise and returns
+ * 1 while in an announced silence (gap 1: for the empty frame a CN packet
+ * left in the buffer); 0 otherwise. */
+int sotto__media_cn_fill(sotto_media *m, int16_t *pcm, size_t n, int gap);
+/* A frame was played: an announced silence is over. */
+void sotto__media_cn_played(sotto_media *m);
+
 /* Puts a changed controller decision into effect and tells the owner. */
 void sotto__media_apply_decision(sotto_media *m);
 /* Gives a variable-rate encoder the decision's bit rate, FEC and rate mode. */

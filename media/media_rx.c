@@ -223,7 +223,8 @@ void sotto_media_receive(sotto_media *m, const uint8_t *pkt, size_t len, int is_
         return;
     }
     if (sotto_rtp_parse(pkt, len, &rtp) < 0 ||
-        (rtp.payload_type != m->p.payload_type && (int)rtp.payload_type != m->p.red_pt))
+        (rtp.payload_type != m->p.payload_type && (int)rtp.payload_type != m->p.red_pt &&
+         (int)rtp.payload_type != m->p.cn_pt))
         return;
     if (!m->have_remote || rtp.ssrc != m->remote_ssrc) {
         m->have_remote = 1;
@@ -237,6 +238,11 @@ void sotto_media_receive(sotto_media *m, const uint8_t *pkt, size_t len, int is_
     m->packets_received++;
     m->payload_received += rtp.payload_len;
     sotto__media_meter_add(&m->payload_in, now_us, rtp.payload_len);
+    if ((int)rtp.payload_type == m->p.cn_pt && rtp.payload_type != m->p.payload_type) {
+        sotto__media_cn_rx(m, &rtp, now_us);
+        return;
+    }
+    sotto__media_cn_rx_media(m);
     if (m->framed)
         insert_framed(m, &rtp, now_us);
     else if ((int)rtp.payload_type == m->p.red_pt)

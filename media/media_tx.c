@@ -21,7 +21,7 @@ static void send_payload_as(sotto_media *m, uint8_t pt, const uint8_t *payload, 
     pkt.seq = m->seq;
     pkt.timestamp = timestamp;
     pkt.ssrc = m->ssrc;
-    pkt.marker = m->packets_sent == 0;
+    pkt.marker = sotto__media_cn_marker(m) || m->packets_sent == 0;
     pkt.payload = payload;
     pkt.payload_len = len;
     if (sotto_rtp_pack(&pkt, buf, sizeof(buf) - 16, &out_len) < 0)
@@ -195,9 +195,11 @@ void sotto__media_encode_and_send(sotto_media *m, const int16_t *pcm, size_t sam
 {
     uint8_t payload[MAX_PAYLOAD];
     size_t in, room, len, done = 0, chunk;
+    int quiet;
 
     if (start_held(m, samples, now_us))
         return;
+    quiet = sotto__media_cn_tx(m, pcm, samples, now_us);
 
     while (done < samples) {
         in = samples - done;
@@ -209,10 +211,11 @@ void sotto__media_encode_and_send(sotto_media *m, const int16_t *pcm, size_t sam
         m->enc_len += room;
         while (m->enc_len >= (chunk = payload_samples(m))) {
             if (sotto_codec_encode(m->codec, m->enc_buf, chunk, payload, sizeof(payload), &len) ==
-                0) {
+                    0 &&
+                !quiet) {
                 if (m->framed)
                     framed_frame(m, payload, len, now_us);
-                else
+                else if (!sotto__media_cn_dtx_skip(m, len))
                     send_coded(m, payload, len, now_us);
             }
             m->timestamp += m->ts_step * (uint32_t)(chunk / m->codec_frame);

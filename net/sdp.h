@@ -346,6 +346,19 @@ int sotto_sdp_media_add_format(sotto_sdp_media *m, uint8_t pt, const char *name,
 int sotto_sdp_media_add_red(sotto_sdp_media *m, int red_pt, int primary_pt, uint32_t clock,
                             uint8_t channels);
 
+/* The RFC 3389 comfort noise encoding name, and its static payload type
+ * (CN/8000, RFC 3551). */
+#define SOTTO_SDP_CN_NAME "CN"
+#define SOTTO_SDP_CN_STATIC_PT 13
+
+/* Finds, in a remote m-section, comfort noise at clock_hz (the main
+ * codec's RTP clock): a payload type listed on the m-line whose rtpmap is
+ * "CN" (any case) at that clock and mono, or the static type 13 without an
+ * rtpmap when clock_hz is 8000. The first match in m-line order wins.
+ * Returns 0 and sets *out_cn_pt, -ENOENT when there is none, -EINVAL for
+ * NULL or clock_hz 0. */
+int sotto_sdp_find_cn(const sotto_sdp_media *m, uint32_t clock_hz, int *out_cn_pt);
+
 /* Whether m has "a=rtcp-fb:<pt> <value>" or "a=rtcp-fb:* <value>", value
  * compared whole and ignoring case: "goog-remb", "transport-cc", "nack".
  * m and value are not retained. Returns 0 when it has, -ENOENT when not,

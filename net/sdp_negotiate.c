@@ -123,6 +123,23 @@ int sotto_sdp_find_red(const sotto_sdp_media *m, int primary_pt, int *out_red_pt
     return -ENOENT;
 }
 
+int sotto_sdp_find_cn(const sotto_sdp_media *m, uint32_t clock_hz, int *out_cn_pt)
+{
+    if (!m || !out_cn_pt || clock_hz == 0)
+        return -EINVAL;
+    for (size_t i = 0; i < clamp(m->pt_count, SOTTO_SDP_MAX_PT); i++) {
+        const sotto_sdp_rtpmap *r = lookup_rtpmap(m, m->pts[i]);
+
+        if (r ? name_is(r->name, sizeof(r->name), SOTTO_SDP_CN_NAME) && r->clock_hz == clock_hz &&
+                    r->channels <= 1
+              : m->pts[i] == SOTTO_SDP_CN_STATIC_PT && clock_hz == 8000) {
+            *out_cn_pt = m->pts[i];
+            return 0;
+        }
+    }
+    return -ENOENT;
+}
+
 int sotto_sdp_has_rtcp_fb(const sotto_sdp_media *m, int pt, const char *value)
 {
     if (!m || !value || !value[0] || pt < 0 || pt > 127)

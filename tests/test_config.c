@@ -291,7 +291,7 @@ START_TEST(unknown_key_lists_known_keys)
                           "input_file, output_file, loopback, processing, echo_cancel, "
                           "echo_suppression, echo_delay_ms, noise_suppression, noise_level, "
                           "gain_control, gain_target_dbfs, gain_max_db, voice_activity, "
-                          "wav_echo_ms, wav_echo_db)");
+                          "silence_suppression, wav_echo_ms, wav_echo_db)");
     /* Keys are case-sensitive, and belong to one section only. */
     ck_assert_int_eq(parse_text("[audio]\nBackend = null\n", &cfg, err), -EINVAL);
     assert_contains(err, "test.conf:2: unknown key \"Backend\" in [audio]");

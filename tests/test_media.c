@@ -152,6 +152,7 @@ static void params_for(sotto_media_params *mp, const sotto_codec_desc *codec, ui
     mp->max_ptime_ms = ptime_ms;
     mp->srtp_tag_bytes = 10;
     mp->red_pt = -1;
+    mp->cn_pt = -1;
 }
 
 /* A 440 Hz tone at -12 dBFS, continuous across ticks. */
@@ -237,6 +238,221 @@ static size_t rtp_count(const wire *w, size_t *order)
             order[n++] = i;
     return n;
 }
+
+/* Noise of about rms at every sample (uniform, deterministic). */
+static void low_noise(int16_t *pcm, size_t n, double rms, uint32_t *rng)
+{
+    for (size_t i = 0; i < n; i++) {
+        *rng = *rng * 1664525u + 1013904223u;
+        pcm[i] = (int16_t)(((double)(*rng >> 8) / 16777216.0 * 2.0 - 1.0) * rms * 1.732);
+    }
+}
+
+static double rms_of(const int16_t *pcm, size_t n)
+{
+    double sum = 0;
+
+    for (size_t i = 0; i < n; i++)
+        sum += (double)pcm[i] * pcm[i];
+    return sqrt(sum / (double)n);
+}
+
+/* One second of tone, three of -60 dBFS noise, one of tone, packets
+ * delivered as they go: the silence goes as a few CN packets, the
+ * listener plays noise near that level (not zeros, not loss), and the
+ * talkspurt after it starts with the marker bit. */
+START_TEST(media_silence_goes_as_comfort_noise)
+{
+    static wire w, back;
+    sotto_media_params mp, rp;
+    sotto_media *tx = NULL, *rx = NULL;
+    sotto_media_stats ts, rs;
+    int16_t pcm[TICK], play[TICK];
+    uint64_t phase = 0, now = 1000000;
+    uint32_t rng = 1;
+    size_t delivered = 0, silent_rtp = 0, cn_seen = 0, marker_after = 0;
+    double play_rms_sum = 0;
+    int play_rms_n = 0, min_level = 200, max_level = -1;
+
+    memset(&w, 0, sizeof(w));
+    params_for(&mp, sotto_codec_find("PCMU"), 0, 20, &w);
+    mp.cn_pt = 13;
+    mp.silence_suppression = 1;
+    memset(&back, 0, sizeof(back));
+    params_for(&rp, sotto_codec_find("PCMU"), 0, 20, &back);
+    rp.cn_pt = 13;
+    ck_assert_int_eq(sotto_media_create(&tx, &mp), 0);
+    ck_assert_int_eq(sotto_media_create(&rx, &rp), 0);
+    for (int i = 0; i < 250; i++, now += 20000) {
+        int silent = i >= 50 && i < 200;
+
+        if (silent)
+            low_noise(pcm, TICK, 32.8, &rng);
+        else
+            tone(pcm, TICK, &phase);
+        sotto_media_tick(tx, pcm, TICK, play, now);
+        for (; delivered < w.count; delivered++) {
+            const caught *c = &w.pkts[delivered];
+
+            if (!c->is_rtcp) {
+                sotto_rtp_packet p = parse_rtp(c);
+
+                if (i >= 62 && silent)
+                    silent_rtp++;
+                if (p.payload_type == 13) {
+                    cn_seen++;
+                    ck_assert_uint_eq(p.payload_len, 1);
+                    min_level = p.payload[0] < min_level ? p.payload[0] : min_level;
+                    max_level = p.payload[0] > max_level ? p.payload[0] : max_level;
+                    ck_assert_int_eq(p.marker, 0);
+                } else if (i >= 200 && !marker_after) {
+                    ck_assert_int_eq(p.marker, 1);
+                    marker_after = 1;
+                } else if (i > 0) {
+                    ck_assert_msg(p.marker == 0, "marker at tick %d", i);
+                }
+            }
+            sotto_media_receive(rx, c->data, c->len, c->is_rtcp, now);
+        }
+        back.count = 0;
+        sotto_media_tick(rx, pcm, TICK, play, now);
+        if (i >= 80 && i < 200) {
+            play_rms_sum += rms_of(play, TICK);
+            play_rms_n++;
+        }
+    }
+    sotto_media_get_stats(tx, now, &ts);
+    sotto_media_get_stats(rx, now, &rs);
+    /* 3 s of silence less the 200 ms hangover: a CN at its start and one
+     * every 2 s, each a single level byte near 60 (-dBov). */
+    ck_assert_uint_ge(cn_seen, 1);
+    ck_assert_uint_le(cn_seen, 4);
+    ck_assert_uint_eq(ts.cn_packets_sent, cn_seen);
+    ck_assert_uint_le(silent_rtp, 3);
+    ck_assert_int_ge(min_level, 57);
+    ck_assert_int_le(max_level, 63);
+    ck_assert_uint_ge(ts.silence_ms_sent, 2700);
+    ck_assert_uint_le(ts.silence_ms_sent, 2900);
+    ck_assert_int_eq(marker_after, 1);
+    /* The listener: noise at about the sender's level, no loss. */
+    ck_assert_uint_eq(rs.cn_packets_received, cn_seen);
+    ck_assert_uint_ge(rs.comfort_noise_ms, 2000);
+    ck_assert_uint_eq(rs.packets_lost, 0);
+    ck_assert_uint_le(rs.concealed_ms, 40);
+    ck_assert_uint_le(rs.jitter_buffer_ms, 100);
+    ck_assert_msg(play_rms_sum / play_rms_n > 20 && play_rms_sum / play_rms_n < 55,
+                  "listener's silence rms %.1f", play_rms_sum / play_rms_n);
+    sotto_media_destroy(&tx);
+    sotto_media_destroy(&rx);
+}
+END_TEST
+
+/* Without negotiated CN, or with the setting off, silence is sent as
+ * audio; voice activity, when given, decides over the level. */
+START_TEST(media_silence_suppression_needs_cn_and_follows_voice_activity)
+{
+    static wire w;
+    sotto_media_params mp;
+    sotto_media *m = NULL;
+    sotto_media_stats st;
+    int16_t pcm[TICK] = { 0 }, play[TICK];
+    uint64_t now = 1000000, phase = 0;
+
+    memset(&w, 0, sizeof(w));
+    params_for(&mp, sotto_codec_find("PCMU"), 0, 20, &w);
+    mp.cn_pt = -1;
+    mp.silence_suppression = 1;
+    ck_assert_int_eq(sotto_media_create(&m, &mp), 0);
+    for (int i = 0; i < 50; i++, now += 20000)
+        sotto_media_tick(m, pcm, TICK, play, now);
+    sotto_media_get_stats(m, now, &st);
+    ck_assert_uint_eq(st.packets_sent, 50);
+    ck_assert_uint_eq(st.cn_packets_sent, 0);
+    sotto_media_destroy(&m);
+
+    memset(&w, 0, sizeof(w));
+    mp.cn_pt = 13;
+    mp.silence_suppression = 0;
+    ck_assert_int_eq(sotto_media_create(&m, &mp), 0);
+    for (int i = 0; i < 50; i++, now += 20000)
+        sotto_media_tick(m, pcm, TICK, play, now);
+    sotto_media_get_stats(m, now, &st);
+    ck_assert_uint_eq(st.packets_sent, 50);
+    sotto_media_destroy(&m);
+
+    /* A tone the detector calls silence is suppressed; zeros it calls
+     * speech are sent. */
+    memset(&w, 0, sizeof(w));
+    mp.silence_suppression = 1;
+    ck_assert_int_eq(sotto_media_create(&m, &mp), 0);
+    sotto_media_set_speech(m, 0);
+    now = run_ticks(m, 50, now, &phase);
+    sotto_media_get_stats(m, now, &st);
+    ck_assert_uint_eq(st.packets_sent, 9 + st.cn_packets_sent); /* 180 ms hangover sent */
+    ck_assert_uint_eq(st.cn_packets_sent, 1);
+    sotto_media_set_speech(m, 1);
+    for (int i = 0; i < 50; i++, now += 20000)
+        sotto_media_tick(m, pcm, TICK, play, now);
+    sotto_media_get_stats(m, now, &st);
+    ck_assert_uint_eq(st.packets_sent, 60);
+    sotto_media_set_speech(NULL, 1);
+    sotto_media_destroy(&m);
+}
+END_TEST
+
+/* Opus with the peer's usedtx=1: the encoder's DTX frames (1-2 bytes)
+ * are not sent, so a silence costs a packet every 400 ms or so instead of
+ * fifty a second; speech after it starts with the marker bit. */
+START_TEST(media_opus_dtx_sends_little_in_silence)
+{
+    static wire w;
+    sotto_media_params mp;
+    sotto_media *m = NULL;
+    sotto_media_stats st;
+    int16_t pcm[TICK], play[TICK];
+    uint64_t now = 1000000, phase = 0;
+    uint32_t rng = 7;
+    size_t before, settled = 0, bytes = 0, marker_at = 0;
+
+    memset(&w, 0, sizeof(w));
+    params_for(&mp, sotto_codec_find("opus"), 111, 20, &w);
+    mp.codec_params.dtx = 1;
+    mp.silence_suppression = 1;
+    mp.cn_pt = 107; /* DTX wins over CN for Opus */
+    ck_assert_int_eq(sotto_media_create(&m, &mp), 0);
+    now = run_ticks(m, 50, now, &phase);
+    before = w.count;
+    for (int i = 0; i < 250; i++, now += 20000) {
+        if (i == 100)
+            settled = w.count; /* the encoder takes about a second to call it noise */
+        low_noise(pcm, TICK, 32.8, &rng);
+        sotto_media_tick(m, pcm, TICK, play, now);
+    }
+    for (size_t i = before; i < w.count; i++) {
+        ck_assert_uint_eq(parse_rtp(&w.pkts[i]).payload_type, 111);
+        if (i >= settled)
+            bytes += w.pkts[i].len + 10 + 28; /* SRTP tag, IPv4 + UDP */
+    }
+    sotto_media_get_stats(m, now, &st);
+    printf("opus dtx: %zu packets in the last 3 s of 5 s of -60 dBFS noise, %.0f bit/s on "
+           "the wire (RTP)\n",
+           w.count - settled, (double)bytes * 8.0 / 3.0);
+    /* One packet per 400 ms or so, each of the codec's normal size. */
+    ck_assert_uint_le(w.count - settled, 10);
+    ck_assert_uint_ge(w.count - settled, 5);
+    ck_assert_uint_ge(st.silence_ms_sent, 3000);
+    ck_assert_uint_eq(st.cn_packets_sent, 0);
+    before = w.count;
+    run_ticks(m, 10, now, &phase);
+    ck_assert_uint_ge(w.count, before + 9);
+    for (size_t i = before; i < w.count; i++)
+        if (parse_rtp(&w.pkts[i]).marker)
+            marker_at++;
+    ck_assert_uint_eq(marker_at, 1);
+    ck_assert_int_eq(parse_rtp(&w.pkts[before]).marker, 1);
+    sotto_media_destroy(&m);
+}
+END_TEST
 
 START_TEST(media_pcmu_sends_one_packet_per_ptime)
 {
@@ -1086,6 +1302,9 @@ static Suite *media_suite(void)
     tcase_set_timeout(rx, 60);
     tcase_set_timeout(ctl, 120);
     tcase_add_test(tx, media_pcmu_sends_one_packet_per_ptime);
+    tcase_add_test(tx, media_silence_goes_as_comfort_noise);
+    tcase_add_test(tx, media_opus_dtx_sends_little_in_silence);
+    tcase_add_test(tx, media_silence_suppression_needs_cn_and_follows_voice_activity);
     tcase_add_test(tx, media_refused_send_is_not_counted);
     tcase_add_test(tx, media_create_rejects_bad_params);
     tcase_add_test(tx, media_sotto_packs_frames_per_ptime);

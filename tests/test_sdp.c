@@ -1076,6 +1076,90 @@ START_TEST(find_red_in_chromium_offer)
 }
 END_TEST
 
+/* ---- comfort noise (RFC 3389) ---- */
+
+START_TEST(find_cn_in_chromium_offer)
+{
+    sotto_sdp *offer = parse_sample("chromium-offer.sdp");
+    int cn = -1;
+
+    ck_assert_int_eq(sotto_sdp_find_cn(&offer->media[0], 8000, &cn), 0);
+    ck_assert_int_eq(cn, 13);
+    cn = -1;
+    /* Opus runs at 48 kHz: the browser's CN/8000 does not go with it. */
+    ck_assert_int_eq(sotto_sdp_find_cn(&offer->media[0], 48000, &cn), -ENOENT);
+    ck_assert_int_eq(sotto_sdp_find_cn(&offer->media[0], 16000, &cn), -ENOENT);
+    ck_assert_int_eq(cn, -1);
+    free(offer);
+}
+END_TEST
+
+/* One offer with sotto 96 at 16 kHz and the given CN lines. */
+static int find_cn_with(const char *mline_pts, const char *lines, uint32_t clock, int *out_cn)
+{
+    char text[1024];
+    sotto_sdp *s = new_sdp();
+    char err[256] = "";
+    int rc;
+
+    snprintf(text, sizeof(text), HEADER "m=audio 9 UDP/TLS/RTP/SAVPF %s\r\n"
+                                        "a=rtpmap:96 sotto/16000\r\n%s",
+             mline_pts, lines);
+    ck_assert_msg(parse_text(text, s, err, sizeof(err)) == 0, "%s: %s", lines, err);
+    rc = sotto_sdp_find_cn(&s->media[0], clock, out_cn);
+    free(s);
+    return rc;
+}
+
+START_TEST(find_cn_matches_clock_and_rejects_what_does_not_fit)
+{
+    static const struct {
+        const char *pts, *lines;
+    } misses[] = {
+        {"96 105", "a=rtpmap:105 CN/8000\r\n"},        /* clock */
+        {"96 105", "a=rtpmap:105 CN/16000/2\r\n"},     /* stereo */
+        {"96 105", "a=rtpmap:105 CNX/16000\r\n"},
+        {"96 105", "a=rtpmap:105 C/16000\r\n"},
+        {"96", "a=rtpmap:105 CN/16000\r\n"},           /* not listed */
+        {"96 13", ""},                                  /* static 13 is 8 kHz */
+        {"96 13", "a=rtpmap:13 PCMU/16000\r\n"},       /* 13 renamed */
+    };
+    int cn = -1;
+
+    for (size_t i = 0; i < sizeof(misses) / sizeof(misses[0]); i++)
+        ck_assert_msg(find_cn_with(misses[i].pts, misses[i].lines, 16000, &cn) == -ENOENT,
+                      "case %zu matched", i);
+    ck_assert_int_eq(cn, -1);
+    ck_assert_int_eq(find_cn_with("96 105", "a=rtpmap:105 cn/16000\r\n", 16000, &cn), 0);
+    ck_assert_int_eq(cn, 105);
+    ck_assert_int_eq(find_cn_with("96 105", "a=rtpmap:105 CN/16000/1\r\n", 16000, &cn), 0);
+    ck_assert_int_eq(find_cn_with("96 13", "", 8000, &cn), 0);
+    ck_assert_int_eq(cn, 13);
+    /* The first of several in m-line order. */
+    ck_assert_int_eq(find_cn_with("96 106 105", "a=rtpmap:105 CN/16000\r\na=rtpmap:106 CN/16000\r\n",
+                                  16000, &cn), 0);
+    ck_assert_int_eq(cn, 106);
+}
+END_TEST
+
+START_TEST(find_cn_rejects_bad_arguments)
+{
+    sotto_sdp *offer = parse_sample("chromium-offer.sdp");
+    int cn = -1;
+
+    ck_assert_int_eq(sotto_sdp_find_cn(NULL, 8000, &cn), -EINVAL);
+    ck_assert_int_eq(sotto_sdp_find_cn(&offer->media[0], 8000, NULL), -EINVAL);
+    ck_assert_int_eq(sotto_sdp_find_cn(&offer->media[0], 0, &cn), -EINVAL);
+    ck_assert_int_eq(cn, -1);
+    /* Counts past the arrays, as a hand-built description might have. */
+    offer->media[0].pt_count = 1000;
+    offer->media[0].rtpmap_count = 1000;
+    ck_assert_int_eq(sotto_sdp_find_cn(&offer->media[0], 8000, &cn), 0);
+    ck_assert_int_eq(cn, 13);
+    free(offer);
+}
+END_TEST
+
 /* A format added to a section is found again, and a full list refuses
  * more without changing the section. */
 START_TEST(media_add_format_appends_and_stops_when_full)
@@ -1419,6 +1503,9 @@ static Suite *sdp_suite(void)
     tcase_add_test(negotiate, answer_refuses_offers_it_cannot_meet);
     tcase_add_test(negotiate, answer_rejects_bad_local_parameters);
     tcase_add_test(negotiate, find_red_in_chromium_offer);
+    tcase_add_test(negotiate, find_cn_in_chromium_offer);
+    tcase_add_test(negotiate, find_cn_matches_clock_and_rejects_what_does_not_fit);
+    tcase_add_test(negotiate, find_cn_rejects_bad_arguments);
     tcase_add_test(negotiate, media_add_format_appends_and_stops_when_full);
     tcase_add_test(negotiate, find_red_matches_16k_mono_primary_and_triple_fmtp);
     tcase_add_test(negotiate, find_red_rejects_formats_that_do_not_fit);

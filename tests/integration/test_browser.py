@@ -9,9 +9,11 @@ the daemon is bound to 127.0.0.1 and only loopback pairs can connect."""
 import base64
 import ctypes
 import json
+import math
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -19,6 +21,7 @@ import time
 import unittest
 import urllib.error
 import urllib.request
+import wave
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from daemon_harness import Daemon, wait_for  # noqa: E402
@@ -335,6 +338,66 @@ class BrowserCall(unittest.TestCase):
 
         self.assertEqual(self.daemon.stop(), 0)
         check_tone(self, self.received, 700.0)
+
+    def test_pcmu_call_negotiates_comfort_noise(self):
+        """Chromium offers CN/8000 beside PCMU: with [codec] order = pcmu the
+        daemon takes it, sends only comfort noise through the silences of
+        its input (tone bursts of 2 s, 4 s of silence), and the call still
+        carries audio both ways."""
+        self.daemon.stop()
+        bursts = os.path.join(self.dir, "daemon-bursts.wav")
+        with wave.open(bursts, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(16000)
+            period = [int(0.4 * 32767 * math.sin(2 * math.pi * 1000.0 * i / 16000))
+                      if i < 2 * 16000 else 0 for i in range(6 * 16000)]
+            w.writeframes(struct.pack("<%dh" % len(period), *period) * 10)
+        self.daemon = Daemon(workdir=self.dir, config_text=(
+            "[audio]\nbackend = wav\ninput_file = %s\noutput_file = %s\n"
+            "[network]\nice_address = 127.0.0.1\nstate_dir = %s/state\n"
+            "signal_address = 127.0.0.1\nsignal_port = 0\nweb_root = %s\n"
+            "[call]\nincoming = auto\n[codec]\norder = pcmu\n"
+            % (bursts, self.received, self.dir, WEB_ROOT)))
+        self.daemon.start()
+        self.addCleanup(self.daemon.stop)
+        port = rpc(self.daemon, "status")["calls"]["http_port"]
+        self.page = "http://127.0.0.1:%d/" % port
+        self.open_page()
+        call_id = self.start_call()
+        first = self.wait_page(lambda s: s["stats"] and s["stats"]["packetsReceived"] > 0,
+                               10, "no audio arrived")
+        time.sleep(9)
+        stats = self.browser.call_state()["stats"]
+        daemon_side = rpc(self.daemon, "stats", {"id": call_id})["calls"][0]["media"]
+        got = stats["packetsReceived"] - first["stats"]["packetsReceived"]
+        print("\nPCMU + CN with Chromium: the page received %d packets in 9 s (50/s without "
+              "silence suppression), audio energy %.3f, concealment %.3f %%; the daemon sent "
+              "%d CN packets and %d ms of silence as CN, received %d packets (%d of them CN) and "
+              "played %d ms of comfort noise" % (
+                  got, stats["totalAudioEnergy"], 100 * (stats["concealmentRatio"] or 0),
+                  daemon_side["cn_packets_sent"], daemon_side["silence_ms_sent"],
+                  daemon_side["packets_received"], daemon_side["cn_packets_received"],
+                  daemon_side["comfort_noise_ms"]))
+        self.assertEqual(stats["codec"], "PCMU/8000")
+        self.assertEqual(daemon_side["codec"], "PCMU")
+        self.assertEqual(daemon_side["cn_payload_type"], 13)
+        self.assertGreaterEqual(daemon_side["cn_packets_sent"], 2)
+        self.assertGreater(daemon_side["silence_ms_sent"], 4000)
+        self.assertGreater(stats["totalAudioEnergy"], 0)
+        self.assertGreater(got, 100)          # the bursts arrive
+        self.assertLess(got, 0.8 * 9 * 50)    # the silences do not
+        # With CN negotiated, Chromium's own voice activity calls its fake
+        # microphone's steady tone noise and sends CN (every 100 ms) for most
+        # of it: the daemon parses those and plays comfort noise.
+        self.assertGreater(daemon_side["packets_received"], 50)
+        self.assertGreater(daemon_side["cn_packets_received"], 10)
+        self.assertGreater(daemon_side["comfort_noise_ms"], 1000)
+        self.assertEqual(daemon_side["bad_payloads"], 0)
+        rpc(self.daemon, "hangup", {"id": call_id})
+        self.wait_page(lambda s: s["state"] == "ended", 20,
+                       "the page did not notice the daemon hang up")
+        self.assertEqual(self.daemon.stop(), 0)
 
     def test_mdns_only_offer_connects_peer_reflexive(self):
         # A browser that has no microphone permission yet for the page
