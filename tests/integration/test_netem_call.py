@@ -192,8 +192,12 @@ class SlowLossyCall(unittest.TestCase):
     def setUpClass(cls):
         from netem_lib import call
         cls.work = tempfile.mkdtemp(prefix="sotto-netem-test-")
+        # Silence suppression off: the mode shows in the peer's packets, and
+        # during the speech's pauses only comfort noise would be sent.
         cls.result = call.run_call("slow8k-lossy", "sotto", build_dir(), 14.0,
-                                   options={"keep": os.path.join(cls.work, "slow8k-lossy")})
+                                   options={"keep": os.path.join(cls.work, "slow8k-lossy"),
+                                            "overrides": [("audio", "silence_suppression",
+                                                           "off")]})
 
     @classmethod
     def tearDownClass(cls):
