@@ -270,10 +270,15 @@ static void on_patch_response(void *opaque, int rc, const sotto_signal_http_resp
     sotto_sdp *parsed = NULL;
 
     release_slot(slot);
+    /* Our side has new credentials already: without the callee's the
+     * call has no path left. */
     if (rc < 0 || !resp || resp->status != 200) {
-        call->ice_restarting = 0;
-        log_warning("call %s: ICE restart not answered: %s", call->id,
-                 resp ? "the callee refused it" : reason ? reason : "?");
+        if (resp)
+            snprintf(err, sizeof(err), "the callee refused the ICE restart: HTTP %d",
+                     resp->status);
+        else
+            snprintf(err, sizeof(err), "ICE restart not answered: %s", reason ? reason : "?");
+        sottod__call_end(call, err);
         return;
     }
     if (sottod__ice_restart_parse(call, resp->body, resp->body_len, &parsed, err,
@@ -321,8 +326,7 @@ void sottod__http_description_ready(sottod_call *call, const char *sdp)
         if (sotto_signal_http_patch_call((sotto_signal_http_request **)&slot->req,
                                          call->mgr->http, &cp, sdp, err, sizeof(err)) < 0) {
             release_slot(slot);
-            call->ice_restarting = 0;
-            log_warning("call %s: cannot send the ICE restart: %s", call->id, err);
+            sottod__call_end(call, err);
             return;
         }
         call->http_slot = slot;
