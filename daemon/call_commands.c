@@ -259,6 +259,27 @@ static void cmd_hangup(sottod_calls *mgr, json_t *args, sotto_control_reply *rep
     sottod__call_end(call, "hung up locally");
 }
 
+static void cmd_ice_restart(sottod_calls *mgr, json_t *args, sotto_control_reply *reply)
+{
+    sottod_call *call = target_call(mgr, args, reply);
+    int rc;
+
+    if (!call)
+        return;
+    if (!call->outgoing || call->signalling != SIGNAL_HTTP || !call->remote_answered ||
+        (call->state != CALL_CONNECTING && call->state != CALL_ACTIVE) || call->ice_restarting) {
+        fail(reply, "failed", "%s", "only an outgoing HTTP call in progress can restart ICE");
+        return;
+    }
+    rc = sottod__call_restart_ice(call);
+    if (rc < 0) {
+        fail(reply, "failed", "ICE restart failed: %s", strerror(-rc));
+        return;
+    }
+    reply->result = json_pack("{s:s, s:i}", "id", call->id, "ice_restarts",
+                              (int)call->ice_restarts);
+}
+
 /* The negotiated profile without the DTLS "SRTP_" prefix; "none" before one. */
 static const char *srtp_profile_name(const sottod_call *c)
 {
@@ -340,6 +361,7 @@ static json_t *stats_json(const sottod_call *c)
     sotto_transport_stats ts;
     json_t *o = call_json(c);
 
+    json_object_set_new(o, "ice_restarts", json_integer((json_int_t)c->ice_restarts));
     if (c->transport && sotto_transport_get_stats(c->transport, &ts) == 0)
         json_object_set_new(o, "transport",
                             json_pack("{s:I, s:I, s:I, s:I, s:I}", "dropped_malformed",
@@ -418,6 +440,7 @@ static const struct {
     {"calls", cmd_calls},
     {"complete", cmd_complete},
     {"hangup", cmd_hangup},
+    {"ice-restart", cmd_ice_restart},
     {"join", cmd_join},
     {"mute", cmd_mute},
     {"offer", cmd_offer},

@@ -91,6 +91,56 @@ static void on_http_offer(void *opaque, sotto_signal_http_offer *offer, const ch
     }
 }
 
+static void ice_restarted(sottod_call *call)
+{
+    call->ice_restarting = 0;
+    log_info("call %s: ICE restarted (%u so far)", call->id, call->ice_restarts);
+    sotto_control_emit(call->mgr->control, "call-ice-restarted",
+                       json_pack("{s:s, s:i}", "id", call->id, "restarts",
+                                 (int)call->ice_restarts));
+}
+
+/* PATCH /v1/calls/<id>: the caller restarts ICE (a new offer with new
+ * credentials, the same certificate). We restart ours and answer 200. */
+static void on_http_update(void *opaque, sotto_signal_http_offer *offer, const char *call_id,
+                           const char *sdp, size_t len)
+{
+    sottod_call *call = sottod__call_find(opaque, call_id);
+    char err[256] = "";
+    sotto_sdp *parsed = NULL;
+    int rc;
+
+    if (!call || call->state == CALL_ENDED) {
+        refuse(&offer, 404, "no such call");
+        return;
+    }
+    if (call->outgoing || call->signalling != SIGNAL_HTTP ||
+        (call->state != CALL_CONNECTING && call->state != CALL_ACTIVE) || call->http_request ||
+        call->ice_restarting) {
+        refuse(&offer, 409, "the call cannot restart ICE now");
+        return;
+    }
+    rc = sottod__ice_restart_parse(call, sdp, len, &parsed, err, sizeof(err));
+    if (rc < 0) {
+        log_warning("call %s: ICE restart refused: %s", call->id, err);
+        refuse(&offer, rc == -EPERM ? 403 : 400, err);
+        return;
+    }
+    call->hold_description = 1;
+    rc = sottod__call_restart_ice(call);
+    call->hold_description = 0;
+    if (rc < 0 || sottod__ice_restart_apply(call, parsed, err, sizeof(err)) < 0) {
+        if (rc < 0)
+            free(parsed);
+        refuse(&offer, 500, "ICE restart failed");
+        sottod__call_end(call, "ICE restart failed");
+        return;
+    }
+    call->http_request = offer;
+    if (call->gathering_done)
+        sottod__call_description_ready(call);
+}
+
 static int on_http_hangup(void *opaque, const char *call_id)
 {
     sottod_call *call = sottod__call_find(opaque, call_id);
@@ -122,6 +172,7 @@ int sottod__http_start(sottod_calls *mgr, char *err, size_t errlen)
         p.static_dir = SOTTO_WEB_DIR;
     p.on_offer = on_http_offer;
     p.on_hangup = on_http_hangup;
+    p.on_update = on_http_update;
     p.opaque = mgr;
     rc = sotto_signal_http_create((sotto_signal_http **)&mgr->http, mgr->loop, &p, err, errlen);
     if (rc < 0)
@@ -209,6 +260,36 @@ static void on_offer_response(void *opaque, int rc, const sotto_signal_http_resp
     call->pending = NULL;
 }
 
+/* The answer to our ICE restart's PATCH. */
+static void on_patch_response(void *opaque, int rc, const sotto_signal_http_response *resp,
+                              const char *reason)
+{
+    http_slot *slot = opaque;
+    sottod_call *call = slot->call;
+    char err[300] = "";
+    sotto_sdp *parsed = NULL;
+
+    release_slot(slot);
+    /* Our side has new credentials already: without the callee's the
+     * call has no path left. */
+    if (rc < 0 || !resp || resp->status != 200) {
+        if (resp)
+            snprintf(err, sizeof(err), "the callee refused the ICE restart: HTTP %d",
+                     resp->status);
+        else
+            snprintf(err, sizeof(err), "ICE restart not answered: %s", reason ? reason : "?");
+        sottod__call_end(call, err);
+        return;
+    }
+    if (sottod__ice_restart_parse(call, resp->body, resp->body_len, &parsed, err,
+                                  sizeof(err)) < 0 ||
+        sottod__ice_restart_apply(call, parsed, err, sizeof(err)) < 0) {
+        sottod__call_end(call, err);
+        return;
+    }
+    ice_restarted(call);
+}
+
 void sottod__http_description_ready(sottod_call *call, const char *sdp)
 {
     sotto_signal_http_client_params cp;
@@ -223,7 +304,10 @@ void sottod__http_description_ready(sottod_call *call, const char *sdp)
             sottod__call_end(call, "cannot send the answer");
             return;
         }
-        sottod__call_set_state(call, CALL_CONNECTING);
+        if (call->ice_restarting)
+            ice_restarted(call);
+        else
+            sottod__call_set_state(call, CALL_CONNECTING);
         return;
     }
     slot = take_slot(call->mgr, call);
@@ -236,6 +320,18 @@ void sottod__http_description_ready(sottod_call *call, const char *sdp)
     cp.bearer_token = call->http_token;
     cp.on_response = on_offer_response;
     cp.opaque = slot;
+    if (call->ice_restarting) {
+        cp.on_response = on_patch_response;
+        cp.timeout_ms = 5000;
+        if (sotto_signal_http_patch_call((sotto_signal_http_request **)&slot->req,
+                                         call->mgr->http, &cp, sdp, err, sizeof(err)) < 0) {
+            release_slot(slot);
+            sottod__call_end(call, err);
+            return;
+        }
+        call->http_slot = slot;
+        return;
+    }
     if (sotto_signal_http_post_offer((sotto_signal_http_request **)&slot->req, call->mgr->http,
                                      &cp, sdp, err, sizeof(err)) < 0) {
         release_slot(slot);

@@ -87,6 +87,9 @@ struct sottod_call {
     uint64_t link_queue_us;             /* when it was last updated */
     uint64_t first_audio_ms;
     uint64_t last_rx_ms;                /* loop time of the last RTP/RTCP from the peer */
+    int ice_restarting;                 /* an ICE restart's offer/answer is being made */
+    int hold_description;               /* gathering done, but do not send it yet */
+    unsigned ice_restarts;              /* ICE restarts of this call */
 };
 
 struct sottod_calls {
@@ -119,6 +122,9 @@ int sottod__build_answer(sottod_call *call, char *buf, size_t buflen, char *err,
 /* Applies a parsed remote description (offer when answering, answer when
  * calling) to the call's transport and codec choice. */
 int sottod__apply_remote(sottod_call *call, int is_offer, char *err, size_t errlen);
+int sottod__ice_restart_parse(sottod_call *call, const char *sdp, size_t len, sotto_sdp **out,
+                              char *err, size_t errlen);
+int sottod__ice_restart_apply(sottod_call *call, sotto_sdp *sdp, char *err, size_t errlen);
 
 /* calls.c */
 void sottod__call_end(sottod_call *call, const char *reason);
@@ -136,5 +142,10 @@ int sottod__call_parse_remote(sottod_call *call, const char *sdp, size_t len, ch
 int sottod__call_check_peer(sottod_call *call, char *err, size_t errlen);
 /* Starts gathering; when done, the call's description is sent on. */
 int sottod__call_start(sottod_call *call, char *err, size_t errlen);
+/* Restarts ICE: new local credentials; our description goes out again
+ * (unless hold_description is set). Returns 0 or a negative errno. */
+int sottod__call_restart_ice(sottod_call *call);
+/* Sends our description now (after a held restart). */
+void sottod__call_description_ready(sottod_call *call);
 
 #endif

@@ -497,3 +497,79 @@ int sottod__apply_remote(sottod_call *call, int is_offer, char *err, size_t errl
     add_remote_candidates(call, &call->remote->media[mi], &r);
     return 0;
 }
+
+/* An ICE restart's new offer or answer (RFC 8839 section 4.4.1.1.1): same
+ * DTLS certificate, new ICE credentials and candidates. Parsed and checked
+ * here; nothing is applied. */
+int sottod__ice_restart_parse(sottod_call *call, const char *sdp, size_t len, sotto_sdp **out,
+                              char *err, size_t errlen)
+{
+    sotto_sdp *s = calloc(1, sizeof(*s));
+    sotto_sdp_resolved r;
+    char fp[sizeof(call->remote_fingerprint)];
+    int mi, rc;
+
+    *out = NULL;
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    rc = sotto_sdp_parse(sdp, len, s, err, errlen);
+    mi = rc < 0 ? -1 : first_audio(s);
+    if (rc == 0 && mi < 0) {
+        snprintf(err, errlen, "the description has no audio section");
+        rc = -ENOENT;
+    }
+    if (rc == 0) {
+        sotto_sdp_resolve_media(s, (size_t)mi, &r);
+        if (!r.fingerprint || r.fingerprint->hash != SOTTO_SDP_HASH_SHA256) {
+            snprintf(err, errlen, "the description has no sha-256 fingerprint");
+            rc = -EPROTO;
+        } else if (!r.ice_ufrag[0] || !r.ice_pwd[0]) {
+            snprintf(err, errlen, "the description has no ICE credentials");
+            rc = -EPROTO;
+        } else {
+            format_fingerprint(r.fingerprint, fp, sizeof(fp));
+            if (strcmp(fp, call->remote_fingerprint) != 0) {
+                snprintf(err, errlen, "the DTLS fingerprint is not the call's");
+                rc = -EPERM;
+            }
+        }
+    }
+    if (rc < 0) {
+        free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+/* Applies a description from sottod__ice_restart_parse (taken over) to the
+ * transport, whose ICE side has been restarted: the peer's new credentials
+ * and candidates; the DTLS association stays. */
+int sottod__ice_restart_apply(sottod_call *call, sotto_sdp *sdp, char *err, size_t errlen)
+{
+    static const char *const setups[] = { "", "actpass", "active", "passive", "holdconn" };
+    sotto_transport_remote remote;
+    sotto_sdp_resolved r;
+    int mi = first_audio(sdp), rc;
+
+    sotto_sdp_resolve_media(sdp, (size_t)mi, &r);
+    memset(&remote, 0, sizeof(remote));
+    remote.ice_ufrag = r.ice_ufrag;
+    remote.ice_pwd = r.ice_pwd;
+    remote.fingerprint = call->remote_fingerprint;
+    remote.setup = setups[r.setup <= SOTTO_SDP_SETUP_HOLDCONN ? r.setup : 0];
+    if (!remote.setup[0])
+        remote.setup = "actpass";
+    rc = sotto_transport_set_remote(call->transport, &remote);
+    if (rc < 0) {
+        snprintf(err, errlen, "the peer's new ICE parameters were refused (%s)", strerror(-rc));
+        free(sdp);
+        return rc;
+    }
+    add_remote_candidates(call, &sdp->media[mi], &r);
+    free(call->remote);
+    call->remote = sdp;
+    return 0;
+}

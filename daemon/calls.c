@@ -326,7 +326,8 @@ static void on_transport_candidate(void *opaque, const char *candidate)
     if (!candidate) {
         if (!call->gathering_done) {
             call->gathering_done = 1;
-            description_ready(call);
+            if (!call->hold_description)
+                description_ready(call);
         }
         return;
     }
@@ -509,6 +510,22 @@ int sottod__call_start(sottod_call *call, char *err, size_t errlen)
     if (rc < 0)
         snprintf(err, errlen, "ICE gathering failed: %s", strerror(-rc));
     return rc;
+}
+
+int sottod__call_restart_ice(sottod_call *call)
+{
+    if (!call->transport || !call->gathering_done)
+        return -EAGAIN;
+    call->candidate_count = 0;
+    call->gathering_done = 0;
+    call->ice_restarting = 1;
+    call->ice_restarts++;
+    return sotto_transport_restart_ice(call->transport);
+}
+
+void sottod__call_description_ready(sottod_call *call)
+{
+    description_ready(call);
 }
 
 /* Our description is complete (all candidates): send it on its way. */

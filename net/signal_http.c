@@ -131,6 +131,7 @@ static void copy_server_params(sotto_signal_http *sig, const sotto_signal_http_p
                                                   : DEFAULT_ANSWER_TIMEOUT_MS;
     sig->on_offer = p->on_offer;
     sig->on_hangup = p->on_hangup;
+    sig->on_update = p->on_update;
     sig->opaque = p->opaque;
 }
 

@@ -19,6 +19,11 @@
  *                            (no Content-Length) 411, body over max_body
  *                            413, empty or NUL-containing body 400,
  *                            no answer within answer_timeout_ms 504.
+ *   PATCH   /v1/calls/<id>   (with on_update) Content-Type application/sdp,
+ *                            body = a new offer for that call: 200 with
+ *                            the answer, or what on_update fails it with
+ *                            (404 unknown call); bad type, framing or body
+ *                            as for POST.
  *   DELETE  /v1/calls/<id>   on_hangup(id): 200, or 404 when unknown.
  *   OPTIONS any route        204 with Allow.
  *   GET/HEAD /               <static_dir>/index.html      (when static_dir)
@@ -70,6 +75,13 @@ typedef void (*sotto_signal_http_offer_cb)(void *opaque, sotto_signal_http_offer
 /* DELETE /v1/calls/<call_id>: return 0 (ended: 200), -ENOENT (unknown:
  * 404) or another negative errno (500). call_id is valid during the call. */
 typedef int (*sotto_signal_http_hangup_cb)(void *opaque, const char *call_id);
+/* PATCH /v1/calls/<call_id> with a new offer (an ICE restart, RFC 8839
+ * section 4.4.1.1.1): as on_offer, and finished the same way exactly once;
+ * sotto_signal_http_answer then sends 200 (not 201) with the answer.
+ * call_id is valid during the call; fail with 404 for an unknown call. */
+typedef void (*sotto_signal_http_update_cb)(void *opaque, sotto_signal_http_offer *offer,
+                                            const char *call_id, const char *sdp,
+                                            size_t sdp_len);
 
 /* With listen 0 every other field is ignored (client only). */
 typedef struct sotto_signal_http_params {
@@ -84,6 +96,7 @@ typedef struct sotto_signal_http_params {
     const char *static_dir;     /* directory served at / and /static/; NULL = none */
     sotto_signal_http_offer_cb on_offer;   /* required to listen */
     sotto_signal_http_hangup_cb on_hangup; /* required to listen */
+    sotto_signal_http_update_cb on_update; /* optional: NULL = PATCH is 405 */
     void *opaque;               /* passed to callbacks; not owned */
 } sotto_signal_http_params;
 
@@ -114,7 +127,7 @@ int sotto_signal_http_port(const sotto_signal_http *sig, unsigned *out_port);
  * NULL. */
 void sotto_signal_http_destroy(sotto_signal_http **sig);
 
-/* Answers an offer: 201 with Location /v1/calls/<call_id> and sdp_answer
+/* Answers an offer: 201 (200 for a PATCH) with Location /v1/calls/<call_id> and sdp_answer
  * (NUL-terminated, 1..max_body bytes) as body. Returns 0, or -ENOTCONN
  * when the client is gone or the object destroyed; both free the offer and
  * set *offer to NULL. -EINVAL (NULL, an empty or oversized answer, a bad
@@ -178,6 +191,13 @@ typedef struct sotto_signal_http_client_params {
  * URL or token; -ENOTSUP for a scheme other than http; -ESHUTDOWN while
  * sig is being destroyed; -ENOMEM; -EIO. Reason in err. */
 int sotto_signal_http_post_offer(sotto_signal_http_request **out_req, sotto_signal_http *sig,
+                                 const sotto_signal_http_client_params *params, const char *sdp,
+                                 char *err, size_t errlen);
+
+/* PATCHes sdp (a new offer, as for sotto_signal_http_post_offer) to
+ * params->url (a call URL, see sotto_signal_http_call_url); a 200 carries
+ * the answer. Returns as sotto_signal_http_post_offer. */
+int sotto_signal_http_patch_call(sotto_signal_http_request **out_req, sotto_signal_http *sig,
                                  const sotto_signal_http_client_params *params, const char *sdp,
                                  char *err, size_t errlen);
 

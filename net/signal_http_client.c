@@ -39,7 +39,7 @@ struct sotto_signal_http_request {
     int connected;                    /* TCP up: the request headers are being sent */
     unsigned timeout_ms;              /* for the reason text */
     uint64_t deadline_at;             /* uv_now() when the exchange times out, ms */
-    const char *method;               /* "POST", "GET" or "DELETE" (static) */
+    const char *method;               /* "POST", "PATCH", "GET" or "DELETE" (static) */
     const char *body_type;            /* Content-Type of body (static); NULL: no body */
     sotto_http_url url;               /* host, port; path points into url_text */
     char *url_text;                   /* copy of the URL; owned */
@@ -478,9 +478,9 @@ static int request_start(sotto_signal_http_request **out_req, sotto_signal_http 
     return 0;
 }
 
-int sotto_signal_http_post_offer(sotto_signal_http_request **out_req, sotto_signal_http *sig,
-                                 const sotto_signal_http_client_params *params, const char *sdp,
-                                 char *err, size_t errlen)
+static int sdp_request(sotto_signal_http_request **out_req, sotto_signal_http *sig,
+                       const char *method, const sotto_signal_http_client_params *params,
+                       const char *sdp, char *err, size_t errlen)
 {
     size_t len;
 
@@ -493,7 +493,21 @@ int sotto_signal_http_post_offer(sotto_signal_http_request **out_req, sotto_sign
         sotto__net_errf(err, errlen, "SDP must be 1..%d bytes", SOTTO_SIGNAL_HTTP_DEFAULT_MAX_BODY);
         return -EINVAL;
     }
-    return request_start(out_req, sig, params, "POST", "application/sdp", sdp, err, errlen);
+    return request_start(out_req, sig, params, method, "application/sdp", sdp, err, errlen);
+}
+
+int sotto_signal_http_post_offer(sotto_signal_http_request **out_req, sotto_signal_http *sig,
+                                 const sotto_signal_http_client_params *params, const char *sdp,
+                                 char *err, size_t errlen)
+{
+    return sdp_request(out_req, sig, "POST", params, sdp, err, errlen);
+}
+
+int sotto_signal_http_patch_call(sotto_signal_http_request **out_req, sotto_signal_http *sig,
+                                 const sotto_signal_http_client_params *params, const char *sdp,
+                                 char *err, size_t errlen)
+{
+    return sdp_request(out_req, sig, "PATCH", params, sdp, err, errlen);
 }
 
 int sotto_signal_http_delete_call(sotto_signal_http_request **out_req, sotto_signal_http *sig,

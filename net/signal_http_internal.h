@@ -48,6 +48,7 @@ struct sotto_signal_http {
     int static_fd;                      /* static root directory; -1 = none */
     sotto_signal_http_offer_cb on_offer;
     sotto_signal_http_hangup_cb on_hangup;
+    sotto_signal_http_update_cb on_update;
     void *opaque;                       /* for the callbacks; not owned */
     sotto_signal_http_offer *offers;    /* pending offers, orphaned at destroy */
     sotto_signal_http_request *requests; /* client requests in flight, cancelled at destroy */

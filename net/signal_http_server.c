@@ -63,6 +63,8 @@ typedef struct http_session {
     int close_after;                    /* drop the connection after this reply */
     int head_request;                   /* HEAD: every reply goes without its body */
     int body_completed;                 /* BODY_COMPLETION callbacks of this request */
+    int update;                         /* the body is a PATCH of call_id */
+    char call_id[SOTTO_SIGNAL_HTTP_MAX_CALL_ID + 1]; /* of a PATCH */
 } http_session;
 
 struct sotto_signal_http_offer {
@@ -71,6 +73,7 @@ struct sotto_signal_http_offer {
     http_session *session;              /* that connection's state; NULL once gone */
     sotto_signal_http_offer *prev;      /* sig's list of pending offers */
     sotto_signal_http_offer *next;
+    int update;                         /* a PATCH: answered 200 */
 };
 
 typedef struct http_reply {
@@ -377,15 +380,12 @@ static int authorized(struct lws *wsi, const sotto_signal_http *sig)
     return n > 0 && sotto_http_bearer_matches(auth, (size_t)n, sig->token, sig->token_len);
 }
 
-static int route_calls(struct lws *wsi, http_session *s, enum http_method m, uint64_t body_len)
+/* Starts reading an SDP body (an offer, or a PATCH's new offer). */
+static int read_sdp_body(struct lws *wsi, http_session *s, uint64_t body_len)
 {
     char type[128];
     int n;
 
-    if (m == METHOD_OPTIONS)
-        return reply_allow(wsi, s, 204, "POST, OPTIONS");
-    if (m != METHOD_POST)
-        return reply_allow(wsi, s, 405, "POST, OPTIONS");
     n = copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, type, sizeof(type));
     if (n <= 0 || !sotto_http_media_type_is(type, (size_t)n, "application/sdp"))
         return reply_status(wsi, s, 415, 0);
@@ -401,17 +401,34 @@ static int route_calls(struct lws *wsi, http_session *s, enum http_method m, uin
     return 0;
 }
 
-static int route_call(struct lws *wsi, sotto_signal_http *sig, http_session *s,
-                      enum http_method m, const char *id)
+static int route_calls(struct lws *wsi, http_session *s, enum http_method m, uint64_t body_len)
 {
+    if (m == METHOD_OPTIONS)
+        return reply_allow(wsi, s, 204, "POST, OPTIONS");
+    if (m != METHOD_POST)
+        return reply_allow(wsi, s, 405, "POST, OPTIONS");
+    s->update = 0;
+    return read_sdp_body(wsi, s, body_len);
+}
+
+static int route_call(struct lws *wsi, sotto_signal_http *sig, http_session *s,
+                      enum http_method m, const char *id, uint64_t body_len)
+{
+    const char *allow = sig->on_update ? "PATCH, DELETE, OPTIONS" : "DELETE, OPTIONS";
     int rc;
 
     if (!sotto_http_call_id_valid(id))
         return reply_status(wsi, s, 404, 0);
     if (m == METHOD_OPTIONS)
-        return reply_allow(wsi, s, 204, "DELETE, OPTIONS");
+        return reply_allow(wsi, s, 204, allow);
+    if (m == METHOD_PATCH && sig->on_update) {
+        /* sotto_http_call_id_valid bounds the id to the buffer. */
+        snprintf(s->call_id, sizeof(s->call_id), "%s", id);
+        s->update = 1;
+        return read_sdp_body(wsi, s, body_len);
+    }
     if (m != METHOD_DELETE)
-        return reply_allow(wsi, s, 405, "DELETE, OPTIONS");
+        return reply_allow(wsi, s, 405, allow);
     rc = sig->on_hangup(sig->opaque, id);
     /* sig may be destroyed by now: only the session is used below. */
     return reply_status(wsi, s, rc == 0 ? 200 : rc == -ENOENT ? 404 : 500, 0);
@@ -464,7 +481,7 @@ static int on_request(struct lws *wsi, sotto_signal_http *sig, http_session *s, 
     if (strcmp(path, CALLS_PATH) == 0)
         return route_calls(wsi, s, m, body_len);
     if (strncmp(path, call_prefix, sizeof(call_prefix) - 1) == 0)
-        return route_call(wsi, sig, s, m, path + sizeof(call_prefix) - 1);
+        return route_call(wsi, sig, s, m, path + sizeof(call_prefix) - 1, body_len);
     if (sig->static_fd >= 0 && strcmp(path, "/") == 0)
         return route_static(wsi, sig, s, m, "index.html");
     if (sig->static_fd >= 0 && strncmp(path, "/static/", 8) == 0)
@@ -498,8 +515,12 @@ static int start_offer(struct lws *wsi, sotto_signal_http *sig, http_session *s)
     sig->offers = o;
     s->offer = o;
     s->state = SESSION_WAITING_ANSWER;
+    o->update = s->update;
     lws_set_timer_usecs(wsi, (lws_usec_t)sig->answer_timeout_ms * 1000);
-    sig->on_offer(sig->opaque, o, (const char *)s->body, s->body_len);
+    if (s->update)
+        sig->on_update(sig->opaque, o, s->call_id, (const char *)s->body, s->body_len);
+    else
+        sig->on_offer(sig->opaque, o, (const char *)s->body, s->body_len);
     /* sig (and o) may be gone by now: only the session is used below. */
     free(s->body);
     s->body = NULL;
@@ -645,6 +666,8 @@ int sotto_signal_http_answer(sotto_signal_http_offer **offer, const char *sdp_an
     if (len == 0 || len > max)
         return -EINVAL;
     snprintf(location, sizeof(location), CALLS_PATH "/%s", call_id);
+    if ((*offer)->update)
+        r.status = 200;
     r.body = sdp_answer;
     r.body_len = len;
     r.location = location;

@@ -753,6 +753,7 @@ static const struct call_reply_text {
     { "call", NULL, NULL },
     { "complete", NULL, NULL },
     { "hangup", "hung up", NULL },
+    { "ice-restart", "restarting ICE", NULL },
     { "join", NULL, NULL },
     { "mute", "muted", NULL },
     { "offer", NULL, "give this token to the callee; then run: sottoctl complete ANSWER-TOKEN" },

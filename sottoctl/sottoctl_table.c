@@ -43,6 +43,8 @@ const ctl_command sottoctl_commands[] = {
       "print the latest events sottod kept", NULL, NULL },
     { "hangup", "hangup", CMD_HANGUP, ARG_OPTIONAL, "ID", "id", DEFAULT_TIMEOUT_S, "end a call",
       NULL, NULL },
+    { "ice-restart", "ice-restart", CMD_ICE_RESTART, ARG_OPTIONAL, "ID", "id", DEFAULT_TIMEOUT_S,
+      "restart ICE of an outgoing HTTP call (a new path)", NULL, NULL },
     { "join", "join", CMD_JOIN, ARG_TWO, "URL", "url", SLOW_TIMEOUT_S,
       "join a Janus AudioBridge room (janus+ws://HOST:PORT/ or janus+http://...)", "ROOM", "room" },
     { "mute", "mute", CMD_MUTE, ARG_OPTIONAL, "ID", "id", DEFAULT_TIMEOUT_S,

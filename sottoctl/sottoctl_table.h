@@ -34,6 +34,7 @@ enum command_id {
     CMD_DEVICES,
     CMD_EVENTS,
     CMD_HANGUP,
+    CMD_ICE_RESTART,
     CMD_JOIN,
     CMD_MUTE,
     CMD_OFFER,

@@ -171,6 +171,23 @@ static void on_offer(void *opaque, sotto_signal_http_offer *offer, const char *s
         uv_timer_start(&fx->answer_timer, answer_now, fx->answer_delay_ms, 0);
 }
 
+/* A PATCH: the live call is answered (from the timer, as an offer), any
+ * other id is refused 404 at once. */
+static void on_update(void *opaque, sotto_signal_http_offer *offer, const char *call_id,
+                      const char *sdp, size_t len)
+{
+    fixture *fx = opaque;
+
+    fx->updates++;
+    snprintf(fx->update_id, sizeof(fx->update_id), "%s", call_id);
+    if (!fx->live_call[0] || strcmp(call_id, fx->live_call) != 0) {
+        sotto_signal_http_fail(&offer, 404, "no such call");
+        return;
+    }
+    on_offer(opaque, offer, sdp, len);
+    fx->offers--;
+}
+
 static int on_hangup(void *opaque, const char *call_id)
 {
     fixture *fx = opaque;
@@ -223,6 +240,7 @@ fixture *fixture_new(const sotto_signal_http_params *overrides,
     p.bind_address = "127.0.0.1";
     p.on_offer = offer_cb ? offer_cb : on_offer;
     p.on_hangup = on_hangup;
+    p.on_update = on_update;
     p.opaque = fx;
     ck_assert_msg(sotto_signal_http_create(&fx->sig, &fx->loop, &p, err, sizeof(err)) == 0,
                   "create: %s", err);

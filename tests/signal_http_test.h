@@ -72,6 +72,8 @@ struct fixture {
     size_t offer_len;                /* bytes */
     int hangups;                     /* on_hangup calls */
     char hangup_id[80];              /* last id */
+    int updates;                     /* on_update calls */
+    char update_id[80];              /* last PATCHed id */
     char live_call[80];              /* the call id hangup accepts once; default "call-1" */
     client_fn client;
     pthread_t thread;

@@ -292,6 +292,8 @@ static void client_round(fixture *fx, const char *method, const char *url, const
     fx->resp_count = 0;
     if (strcmp(method, "POST") == 0)
         rc = sotto_signal_http_post_offer(&fx->req, fx->sig, &cp, OFFER, err, sizeof(err));
+    else if (strcmp(method, "PATCH") == 0)
+        rc = sotto_signal_http_patch_call(&fx->req, fx->sig, &cp, OFFER, err, sizeof(err));
     else
         rc = sotto_signal_http_delete_call(&fx->req, fx->sig, &cp, err, sizeof(err));
     ck_assert_msg(rc == 0, "start: %s", err);
@@ -317,6 +319,14 @@ START_TEST(client_post_offer_and_delete_round_trip)
     ck_assert_str_eq(fx->resp_location, "/v1/calls/call-1");
     ck_assert_int_eq(sotto_signal_http_call_url(url, fx->resp_location, call_url,
                                                 sizeof(call_url)), 0);
+    /* An ICE restart's new offer on the call URL: 200 with the answer. */
+    fx->resp_body[0] = '\0';
+    client_round(fx, "PATCH", call_url, TOKEN, 5000);
+    ck_assert_int_eq(fx->resp_err, 0);
+    ck_assert_int_eq(fx->resp_status, 200);
+    ck_assert_str_eq(fx->resp_body, ANSWER);
+    ck_assert_int_eq(fx->updates, 1);
+    ck_assert_str_eq(fx->update_id, "call-1");
     client_round(fx, "DELETE", call_url, TOKEN, 5000);
     ck_assert_int_eq(fx->resp_err, 0);
     ck_assert_int_eq(fx->resp_status, 200);

@@ -52,6 +52,14 @@ static void on_offer(void *opaque, sotto_signal_http_offer *offer, const char *s
         sotto_signal_http_fail(&offer, 503, NULL);
 }
 
+/* A PATCH (ICE restart): answered or refused like an offer. */
+static void on_update(void *opaque, sotto_signal_http_offer *offer, const char *call_id,
+                      const char *sdp, size_t len)
+{
+    (void)call_id;
+    on_offer(opaque, offer, sdp, len);
+}
+
 static int on_hangup(void *opaque, const char *call_id)
 {
     server *srv = opaque;
@@ -78,6 +86,7 @@ static server *server_get(void)
     p.answer_timeout_ms = 1000;
     p.on_offer = on_offer;
     p.on_hangup = on_hangup;
+    p.on_update = on_update;
     p.opaque = srv;
     if (sotto_signal_http_create(&srv->sig, &srv->loop, &p, err, sizeof(err)) != 0 ||
         sotto_signal_http_port(srv->sig, &srv->port) != 0) {

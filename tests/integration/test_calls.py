@@ -10,6 +10,8 @@ import sys
 import threading
 import time
 import unittest
+import urllib.error
+import urllib.request
 import wave
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -449,6 +451,73 @@ class HttpCall(unittest.TestCase):
             time.sleep(2)
             sb = rpc(p.b, "stats")["calls"][0]["media"]
             self.assertGreater(sb["packets_received"], 40)
+            rpc(p.a, "hangup")
+            self.assertTrue(wait_for(lambda: p.state(p.b) is None, 5))
+        finally:
+            self.assertEqual(p.stop(), (0, 0))
+
+    def test_ice_restart_over_http_keeps_the_call_and_its_audio(self):
+        p = Pair(backend="wav")
+        try:
+            with open(p.b.config) as fh:
+                text = fh.read().replace("signal_address =\n",
+                                         "signal_address = 127.0.0.1\nsignal_port = 0\n")
+            with open(p.b.config, "w") as fh:
+                fh.write(text + "[call]\nincoming = auto\n")
+            p.b.stop()
+            p.b.start()
+            port = rpc(p.b, "status")["calls"]["http_port"]
+            r = rpc(p.a, "call", {"url": "http://127.0.0.1:%d/v1/calls" % port}, timeout=30)
+            self.assertTrue(wait_for(lambda: p.state(p.a) == "active" and
+                                     p.state(p.b) == "active", 10))
+            ida, idb = rpc(p.a, "calls")["calls"][0]["id"], rpc(p.b, "calls")["calls"][0]["id"]
+            self.assertTrue(r["location"].endswith("/v1/calls/" + idb))
+            # Bad PATCHes never touch the call.
+            def patch(path, body, ctype="application/sdp"):
+                req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path),
+                                             data=body, method="PATCH",
+                                             headers={"Content-Type": ctype})
+                try:
+                    with urllib.request.urlopen(req, timeout=5) as resp:
+                        return resp.status
+                except urllib.error.HTTPError as e:
+                    return e.code
+            self.assertEqual(patch("/v1/calls/no-such-call", b"v=0\r\n"), 404)
+            self.assertEqual(patch("/v1/calls/" + idb, b"not an sdp\r\n"), 400)
+            self.assertEqual(patch("/v1/calls/" + idb, b"v=0\r\n", "text/plain"), 415)
+            time.sleep(1.5)
+            before = rpc(p.b, "stats")["calls"][0]["media"]["packets_received"]
+            t_restart = time.monotonic()
+            res = rpc(p.a, "ice-restart")
+            self.assertEqual(res["id"], ida)
+            self.assertEqual(res["ice_restarts"], 1)
+            for d in (p.a, p.b):
+                self.assertTrue(wait_for(lambda: "call-ice-restarted" in
+                                         [e["event"] for e in rpc(d, "events")["events"]], 5),
+                                d.read_log())
+            restarted = time.monotonic() - t_restart
+            time.sleep(2)
+            sa, sb = rpc(p.a, "stats")["calls"][0], rpc(p.b, "stats")["calls"][0]
+            self.assertEqual((sa["id"], sb["id"]), (ida, idb))
+            self.assertEqual((sa["ice_restarts"], sb["ice_restarts"]), (1, 1))
+            self.assertEqual((sa["state"], sb["state"]), ("active", "active"))
+            after = sb["media"]["packets_received"]
+            # 20 ms packets: at least 1.5 s of the 2 s after the restart arrived.
+            self.assertGreater(after - before, 75, (before, after))
+            # The callee's recording: no gap of silence longer than 0.5 s
+            # between the first and the last of the caller's tone (which
+            # spans the restart: 6 s of tone, the restart 1.5 s in).
+            rate, x = read_wav(os.path.join(p.b.dir, "received.wav"))
+            first = next(i for i, v in enumerate(x) if abs(v) > 1000)
+            last = max(i for i, v in enumerate(x) if abs(v) > 1000)
+            self.assertGreater((last - first) / rate, 4.0)
+            longest = run = 0
+            for v in x[first:last]:
+                run = run + 1 if abs(v) < 300 else 0
+                longest = max(longest, run)
+            print("ICE restart: exchanged in %.3f s, longest quiet run %.3f s, "
+                  "%d packets in the 2 s after" % (restarted, longest / rate, after - before))
+            self.assertLess(longest / rate, 0.5)
             rpc(p.a, "hangup")
             self.assertTrue(wait_for(lambda: p.state(p.b) is None, 5))
         finally:
