@@ -75,7 +75,7 @@ const sotto_config sotto_config_defaults = {
         .gain_target_dbfs = 3,
         .gain_max_db = 9,
         .voice_activity = 1,
-        .silence_suppression = 1,
+        .silence_suppression = 0,
         .wav_echo_ms = 0,
         .wav_echo_db = -6,
     },

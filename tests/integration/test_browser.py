@@ -355,6 +355,7 @@ class BrowserCall(unittest.TestCase):
             w.writeframes(struct.pack("<%dh" % len(period), *period) * 10)
         self.daemon = Daemon(workdir=self.dir, config_text=(
             "[audio]\nbackend = wav\ninput_file = %s\noutput_file = %s\n"
+            "silence_suppression = on\n"
             "[network]\nice_address = 127.0.0.1\nstate_dir = %s/state\n"
             "signal_address = 127.0.0.1\nsignal_port = 0\nweb_root = %s\n"
             "[call]\nincoming = auto\n[codec]\norder = pcmu\n"

@@ -2,7 +2,7 @@
 """Two sottods in a call on the WAV backend. The caller talks (espeak-ng
 speech) for 4 s, is silent (microphone noise at -65 dBFS) for 12 s, talks
 for 4 s and is silent again: silent more than half the time. The callee is
-silent throughout. With silence suppression (the default), over a window
+silent throughout. With silence suppression on, over a window
 where the caller's stats say all of its audio went as silence, its wire
 rate (every datagram: comfort noise, RTCP, ICE consent checks, with
 IPv4+UDP headers) stays under 1 kbit/s, and the callee's recording holds
@@ -30,6 +30,7 @@ MAX_SILENT_BPS = 1000.0
 
 def config(d, input_file, order, processing="auto"):
     return ("[audio]\nbackend = wav\ninput_file = %s\noutput_file = %s\nprocessing = %s\n"
+            "silence_suppression = on\n"
             "[network]\nice_address = 127.0.0.1\nsignal_address =\nstate_dir = %s\n"
             "[codec]\norder = %s\n"
             % (input_file, os.path.join(d.dir, "received.wav"), processing,
