@@ -442,12 +442,28 @@ static void add_remote_candidates(sottod_call *call, const sotto_sdp_media *m,
         sotto_transport_remote_candidates_done(call->transport);
 }
 
+/* The transport's view of a resolved audio section: ICE credentials, our
+ * record of the peer's fingerprint and its DTLS role (default_setup when
+ * the section names none). */
+static void remote_params(const sotto_sdp_resolved *r, const char *fingerprint,
+                          const char *default_setup, sotto_transport_remote *out)
+{
+    static const char *const setups[] = { "", "actpass", "active", "passive", "holdconn" };
+
+    memset(out, 0, sizeof(*out));
+    out->ice_ufrag = r->ice_ufrag;
+    out->ice_pwd = r->ice_pwd;
+    out->fingerprint = fingerprint;
+    out->setup = setups[r->setup <= SOTTO_SDP_SETUP_HOLDCONN ? r->setup : 0];
+    if (!out->setup[0])
+        out->setup = default_setup;
+}
+
 int sottod__apply_remote(sottod_call *call, int is_offer, char *err, size_t errlen)
 {
     sotto_sdp_codec_pref prefs[8];
     sotto_transport_remote remote;
     sotto_sdp_resolved r;
-    static const char *const setups[] = { "", "actpass", "active", "passive", "holdconn" };
     int mi, n, rc;
 
     mi = first_audio(call->remote);
@@ -482,13 +498,7 @@ int sottod__apply_remote(sottod_call *call, int is_offer, char *err, size_t errl
         return -EPROTO;
     }
     format_fingerprint(r.fingerprint, call->remote_fingerprint, sizeof(call->remote_fingerprint));
-    memset(&remote, 0, sizeof(remote));
-    remote.ice_ufrag = r.ice_ufrag;
-    remote.ice_pwd = r.ice_pwd;
-    remote.fingerprint = call->remote_fingerprint;
-    remote.setup = setups[r.setup <= SOTTO_SDP_SETUP_HOLDCONN ? r.setup : 0];
-    if (!remote.setup[0])
-        remote.setup = is_offer ? "actpass" : "active";
+    remote_params(&r, call->remote_fingerprint, is_offer ? "actpass" : "active", &remote);
     rc = sotto_transport_set_remote(call->transport, &remote);
     if (rc < 0) {
         snprintf(err, errlen, "the peer's ICE/DTLS parameters were refused (%s)", strerror(-rc));
@@ -549,19 +559,12 @@ int sottod__ice_restart_parse(sottod_call *call, const char *sdp, size_t len, so
  * and candidates; the DTLS association stays. */
 int sottod__ice_restart_apply(sottod_call *call, sotto_sdp *sdp, char *err, size_t errlen)
 {
-    static const char *const setups[] = { "", "actpass", "active", "passive", "holdconn" };
     sotto_transport_remote remote;
     sotto_sdp_resolved r;
     int mi = first_audio(sdp), rc;
 
     sotto_sdp_resolve_media(sdp, (size_t)mi, &r);
-    memset(&remote, 0, sizeof(remote));
-    remote.ice_ufrag = r.ice_ufrag;
-    remote.ice_pwd = r.ice_pwd;
-    remote.fingerprint = call->remote_fingerprint;
-    remote.setup = setups[r.setup <= SOTTO_SDP_SETUP_HOLDCONN ? r.setup : 0];
-    if (!remote.setup[0])
-        remote.setup = "actpass";
+    remote_params(&r, call->remote_fingerprint, "actpass", &remote);
     rc = sotto_transport_set_remote(call->transport, &remote);
     if (rc < 0) {
         snprintf(err, errlen, "the peer's new ICE parameters were refused (%s)", strerror(-rc));
