@@ -144,17 +144,13 @@ static void end(sotto_janus *j, const char *reason, int code, int lost)
 }
 
 /* WebSocket: the request goes out on the connection (its body already
- * names the session and handle); the slot waits for its transaction. */
+ * names the session and handle); the slot waits for its transaction,
+ * which send_request noted in it. */
 static int send_ws_request(sotto_janus *j, janus_request *slot, request_purpose purpose, char *text,
                            char *err, size_t errlen)
 {
-    json_t *parsed = json_loads(text, 0, NULL);
-    const char *txn = json_string_value(json_object_get(parsed, "transaction"));
-    int rc;
+    int rc = sotto_signal_ws_send(j->ws, text, strlen(text));
 
-    snprintf(slot->txn, sizeof(slot->txn), "%s", txn ? txn : "");
-    json_decref(parsed);
-    rc = sotto_signal_ws_send(j->ws, text, strlen(text));
     free(text);
     if (rc < 0) {
         sotto__net_errf(err, errlen, "cannot send to Janus: %s", strerror(-rc));
@@ -197,6 +193,9 @@ static int send_request(sotto_janus *j, request_purpose purpose, const char *url
         return -EBUSY;
     }
     if (json) {
+        const char *txn = json_string_value(json_object_get(json, "transaction"));
+
+        snprintf(slot->txn, sizeof(slot->txn), "%s", txn ? txn : "");
         text = json_dumps(json, JSON_COMPACT);
         json_decref(json);
         if (!text) {
@@ -686,6 +685,17 @@ uint64_t sotto_janus_self_id(const sotto_janus *j)
 
 static void farewell_step(farewell *f);
 
+/* Step 0 "leave" (a message to the plugin), 1 "detach", 2 "destroy". */
+static json_t *farewell_json(int step)
+{
+    static const char *const kinds[] = { "message", "detach", "destroy" };
+    json_t *msg = json_pack("{s:s, s:s}", "janus", kinds[step], "transaction", "sotto-bye");
+
+    if (msg && step == 0)
+        json_object_set_new(msg, "body", json_pack("{s:s}", "request", "leave"));
+    return msg;
+}
+
 static void on_farewell(void *opaque, int rc, const sotto_signal_http_response *resp,
                         const char *reason)
 {
@@ -704,16 +714,13 @@ static void on_farewell(void *opaque, int rc, const sotto_signal_http_response *
 static void farewell_step(farewell *f)
 {
     sotto_signal_http_client_params cp;
-    static const char *const kinds[] = { "message", "detach", "destroy" };
     char err[128], *text;
     json_t *msg;
     int rc;
 
     if (f->step == 0 && !f->handle_url[0])
         f->step = 2;
-    msg = json_pack("{s:s, s:s}", "janus", kinds[f->step], "transaction", "sotto-bye");
-    if (msg && f->step == 0)
-        json_object_set_new(msg, "body", json_pack("{s:s}", "request", "leave"));
+    msg = farewell_json(f->step);
     text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
     json_decref(msg);
     memset(&cp, 0, sizeof(cp));
@@ -731,15 +738,10 @@ static void farewell_step(farewell *f)
  * is written out as it closes. */
 static void ws_farewell(sotto_janus *j)
 {
-    static const char *const kinds[] = { "message", "detach", "destroy" };
-
     for (int step = j->handle_id ? 0 : 2; step < 3 && j->session_id; step++) {
-        json_t *msg = json_pack("{s:s, s:s}", "janus", kinds[step], "transaction", "sotto-bye");
+        json_t *msg = address_json(j, farewell_json(step), step < 2);
         char *text;
 
-        if (msg && step == 0)
-            json_object_set_new(msg, "body", json_pack("{s:s}", "request", "leave"));
-        msg = address_json(j, msg, step < 2);
         text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
         json_decref(msg);
         if (text)
