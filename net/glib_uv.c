@@ -5,12 +5,15 @@
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* One uv_poll per distinct fd: libuv forbids two active poll handles on the
  * same descriptor, while GLib may list one fd several times. */
 typedef struct glib_uv_watch {
     uv_poll_t poll;      /* data points back to the owner */
     int fd;
+    dev_t dev;           /* the file the fd named when the watch began */
+    ino_t ino;
     int uv_events;       /* UV_READABLE|... currently started; 0 = stopped */
     unsigned revents;    /* G_IO_* seen since the last check */
     int wanted;          /* UV_* events GLib asks for, set while syncing */
@@ -98,6 +101,16 @@ static glib_uv_watch *watch_find(const sotto_glib_uv *g, int fd)
     return NULL;
 }
 
+static void file_id(int fd, dev_t *dev, ino_t *ino)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) != 0)
+        memset(&st, 0, sizeof(st));
+    *dev = st.st_dev;
+    *ino = st.st_ino;
+}
+
 static glib_uv_watch *watch_add(sotto_glib_uv *g, int fd)
 {
     glib_uv_watch *w;
@@ -119,8 +132,22 @@ static glib_uv_watch *watch_add(sotto_glib_uv *g, int fd)
     }
     w->poll.data = w;
     w->fd = fd;
+    file_id(fd, &w->dev, &w->ino);
     g->watches[g->nwatches++] = w;
     return w;
+}
+
+/* An fd that was closed and whose number went to a new socket between two
+ * prepares (an ICE restart replaces its sockets so) looks listed as
+ * before, but epoll dropped the closed file and libuv would never report
+ * the new one: such a watch is started afresh. */
+static int watch_is_stale(const glib_uv_watch *w)
+{
+    dev_t dev;
+    ino_t ino;
+
+    file_id(w->fd, &dev, &ino);
+    return dev != w->dev || ino != w->ino;
 }
 
 /* Makes the set of started uv_polls match fds[0..nfds): one watch per fd
@@ -130,6 +157,15 @@ static void watches_sync(sotto_glib_uv *g)
     for (size_t i = 0; i < g->nwatches; i++) {
         g->watches[i]->wanted = 0;
         g->watches[i]->listed = 0;
+    }
+    for (size_t i = 0; i < g->nwatches;) {
+        glib_uv_watch *w = g->watches[i];
+        if (watch_is_stale(w)) {
+            watch_close(w);
+            g->watches[i] = g->watches[--g->nwatches];
+            continue;
+        }
+        i++;
     }
     for (int i = 0; i < g->nfds; i++) {
         glib_uv_watch *w = watch_find(g, g->fds[i].fd);

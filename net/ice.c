@@ -14,10 +14,23 @@
 
 #define ICE_COMPONENT 1   /* rtcp-mux: RTP and RTCP share component 1 */
 
+/* A TURN server as the stream needs it again at each restart. */
+typedef struct ice_turn {
+    char address[INET6_ADDRSTRLEN];
+    uint16_t port;
+    char *username;              /* owned */
+    char *password;              /* owned; zeroed before free */
+    sotto_ice_relay_transport transport;
+} ice_turn;
+
 struct sotto_ice {
     NiceAgent *agent;            /* owned; freed once its TURN allocations are released */
     GMainContext *ctx;           /* the agent's (the glue's); not owned */
-    guint stream_id;
+    guint stream_id;             /* the current stream; a restart replaces it */
+    ice_turn turn[SOTTO_ICE_MAX_TURN];
+    size_t turn_count;
+    uint16_t min_port;           /* local port range of every stream; 0/0 = any */
+    uint16_t max_port;
     sotto_ice_state state;       /* last state reported; starts NEW */
     int gathering_started;       /* sotto_ice_gather called */
     int has_remote_credentials;  /* cleared again by a restart */
@@ -130,9 +143,9 @@ static void on_recv(NiceAgent *agent, guint stream_id, guint component_id, guint
     sotto_ice *ice = data;
 
     (void)agent;
-    (void)stream_id;
     (void)component_id;
-    ice->on_receive(ice->opaque, (const uint8_t *)buf, len);
+    if (stream_id == ice->stream_id)
+        ice->on_receive(ice->opaque, (const uint8_t *)buf, len);
 }
 
 static int check_params(const sotto_ice_params *params, char *err, size_t errlen)
@@ -177,26 +190,47 @@ static int check_params(const sotto_ice_params *params, char *err, size_t errlen
     return 0;
 }
 
-static int add_servers(sotto_ice *ice, const sotto_ice_config *p, char *err, size_t errlen)
+static void free_turn(sotto_ice *ice)
 {
-    static const NiceRelayType relay_types[] = {
-        [SOTTO_ICE_RELAY_UDP] = NICE_RELAY_TYPE_TURN_UDP,
-        [SOTTO_ICE_RELAY_TCP] = NICE_RELAY_TYPE_TURN_TCP,
-        [SOTTO_ICE_RELAY_TLS] = NICE_RELAY_TYPE_TURN_TLS,
-    };
+    for (size_t i = 0; i < ice->turn_count; i++) {
+        ice_turn *t = &ice->turn[i];
+        if (t->password)
+            explicit_bzero(t->password, strlen(t->password));
+        free(t->username);
+        free(t->password);
+        t->username = t->password = NULL;
+    }
+    ice->turn_count = 0;
+}
 
+/* The settings a restart's new stream needs again are kept here: libnice
+ * ties TURN servers and the port range to a stream, not to the agent. */
+static int keep_stream_settings(sotto_ice *ice, const sotto_ice_config *p)
+{
+    ice->min_port = p->min_port;
+    ice->max_port = p->max_port;
+    for (size_t i = 0; i < p->turn_count; i++) {
+        ice_turn *t = &ice->turn[i];
+        snprintf(t->address, sizeof(t->address), "%s", p->turn[i].address);
+        t->port = p->turn[i].port;
+        t->transport = p->turn[i].transport;
+        t->username = strdup(p->turn[i].username);
+        t->password = strdup(p->turn[i].password);
+        ice->turn_count = i + 1;
+        if (!t->username || !t->password)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+/* STUN server and local addresses belong to the agent and so survive a
+ * restart. No local address means every interface, as they are when the
+ * stream gathers: that is what lets a restart find a new address. */
+static int add_agent_settings(sotto_ice *ice, const sotto_ice_config *p, char *err, size_t errlen)
+{
     if (p->stun_address)
         g_object_set(ice->agent, "stun-server", p->stun_address,
                      "stun-server-port", (guint)p->stun_port, NULL);
-    for (size_t i = 0; i < p->turn_count; i++) {
-        const sotto_ice_turn_server *t = &p->turn[i];
-        if (!nice_agent_set_relay_info(ice->agent, ice->stream_id, ICE_COMPONENT, t->address,
-                                       t->port, t->username, t->password,
-                                       relay_types[t->transport])) {
-            sotto__net_errf(err, errlen, "ICE: libnice refused TURN server %zu", i);
-            return -EIO;
-        }
-    }
     for (size_t i = 0; i < p->local_address_count; i++) {
         NiceAddress addr;
         nice_address_init(&addr);
@@ -205,6 +239,40 @@ static int add_servers(sotto_ice *ice, const sotto_ice_config *p, char *err, siz
             sotto__net_errf(err, errlen, "ICE: libnice refused local address %s", p->local_addresses[i]);
             return -EIO;
         }
+    }
+    return 0;
+}
+
+/* Adds the stream (the call's only one) with the kept settings and the
+ * receive callback; sets ice->stream_id. */
+static int open_stream(sotto_ice *ice, char *err, size_t errlen)
+{
+    static const NiceRelayType relay_types[] = {
+        [SOTTO_ICE_RELAY_UDP] = NICE_RELAY_TYPE_TURN_UDP,
+        [SOTTO_ICE_RELAY_TCP] = NICE_RELAY_TYPE_TURN_TCP,
+        [SOTTO_ICE_RELAY_TLS] = NICE_RELAY_TYPE_TURN_TLS,
+    };
+    guint id = nice_agent_add_stream(ice->agent, 1);
+
+    if (id == 0) {
+        sotto__net_errf(err, errlen, "ICE: libnice could not add a stream");
+        return -EIO;
+    }
+    ice->stream_id = id;
+    nice_agent_set_stream_name(ice->agent, id, "audio");
+    if (ice->min_port || ice->max_port)
+        nice_agent_set_port_range(ice->agent, id, ICE_COMPONENT, ice->min_port, ice->max_port);
+    for (size_t i = 0; i < ice->turn_count; i++) {
+        const ice_turn *t = &ice->turn[i];
+        if (!nice_agent_set_relay_info(ice->agent, id, ICE_COMPONENT, t->address, t->port,
+                                       t->username, t->password, relay_types[t->transport])) {
+            sotto__net_errf(err, errlen, "ICE: libnice refused TURN server %zu", i);
+            return -EIO;
+        }
+    }
+    if (!nice_agent_attach_recv(ice->agent, id, ICE_COMPONENT, ice->ctx, on_recv, ice)) {
+        sotto__net_errf(err, errlen, "ICE: libnice could not attach the receive callback");
+        return -EIO;
     }
     return 0;
 }
@@ -261,25 +329,14 @@ int sotto_ice_create(sotto_ice **out_ice, sotto_glib_uv *glue, const sotto_ice_p
      * networks where direct paths must not be used (and for testing). */
     if (params->config.force_relay)
         g_object_set(ice->agent, "force-relay", TRUE, NULL);
-    ice->stream_id = nice_agent_add_stream(ice->agent, 1);
-    if (ice->stream_id == 0) {
-        sotto__net_errf(err, errlen, "ICE: libnice could not add a stream");
-        rc = -EIO;
-        goto fail;
-    }
-    nice_agent_set_stream_name(ice->agent, ice->stream_id, "audio");
-    if (params->config.min_port || params->config.max_port)
-        nice_agent_set_port_range(ice->agent, ice->stream_id, ICE_COMPONENT,
-                                  params->config.min_port, params->config.max_port);
-    rc = add_servers(ice, &params->config, err, errlen);
+    rc = add_agent_settings(ice, &params->config, err, errlen);
+    if (rc == 0)
+        rc = keep_stream_settings(ice, &params->config);
+    if (rc == 0)
+        rc = open_stream(ice, err, errlen);
     if (rc != 0)
         goto fail;
     connect_signals(ice);
-    if (!nice_agent_attach_recv(ice->agent, ice->stream_id, ICE_COMPONENT, ctx, on_recv, ice)) {
-        sotto__net_errf(err, errlen, "ICE: libnice could not attach the receive callback");
-        rc = -EIO;
-        goto fail;
-    }
     *out_ice = ice;
     return 0;
 fail:
@@ -457,20 +514,34 @@ int sotto_ice_send(sotto_ice *ice, const uint8_t *data, size_t len)
     return sent == (gint)len ? 0 : -EAGAIN;
 }
 
+/* libnice's own restart (nice_agent_restart_stream) keeps the stream's
+ * sockets and local candidates: after the local address changed they are
+ * bound to an address that is gone, and no new pair can work. So the
+ * stream is replaced: removing it closes its sockets (and releases its
+ * TURN allocations), the new one gathers on the interfaces as they are
+ * now, with new credentials. The old stream goes first, so a narrow port
+ * range has its ports free again. DTLS and SRTP above never see stream
+ * ids: they send through sotto_ice_send, which uses the current one. */
 int sotto_ice_restart(sotto_ice *ice)
 {
-    GSList *cands;
+    guint old;
+    int rc;
 
     if (!ice)
         return -EINVAL;
-    if (!nice_agent_restart_stream(ice->agent, ice->stream_id))
+    if (!ice->gathering_started || ice->stream_id == 0)
         return -EIO;
+    old = ice->stream_id;
+    /* From here the old stream's signals do not match ice->stream_id. */
+    ice->stream_id = 0;
+    nice_agent_remove_stream(ice->agent, old);
+    ice->state = SOTTO_ICE_NEW;
     ice->has_remote_credentials = 0;
-    cands = nice_agent_get_local_candidates(ice->agent, ice->stream_id, ICE_COMPONENT);
-    for (GSList *l = cands; l; l = l->next)
-        emit_candidate(ice, l->data);
-    g_slist_free_full(cands, (GDestroyNotify)nice_candidate_free);
-    ice->on_gathering_done(ice->opaque);
+    rc = open_stream(ice, NULL, 0);
+    if (rc != 0)
+        return rc;
+    if (!nice_agent_gather_candidates(ice->agent, ice->stream_id))
+        return -EIO;
     return 0;
 }
 
@@ -603,6 +674,7 @@ void sotto_ice_close(sotto_ice **ice, sotto_ice_closed_cb done, void *opaque)
     if (!c) {
         if (x->agent)
             g_object_unref(x->agent);
+        free_turn(x);
         free(x);
         if (done)
             done(opaque);
@@ -622,6 +694,7 @@ void sotto_ice_close(sotto_ice **ice, sotto_ice_closed_cb done, void *opaque)
     g_source_set_callback(cap, on_close_cap, c, (GDestroyNotify)closing_unref);
     g_source_attach(cap, x->ctx);
     g_source_unref(cap);
+    free_turn(x);
     free(x);
 }
 

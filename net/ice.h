@@ -131,10 +131,17 @@ int sotto_ice_remote_candidates_done(sotto_ice *ice);
  * dropped); -EMSGSIZE above 65535 bytes. */
 int sotto_ice_send(sotto_ice *ice, const uint8_t *data, size_t len);
 
-/* ICE restart (RFC 8445 section 9): new local credentials, checks start
- * over, the remote side must be set again (credentials and candidates).
- * on_candidate is called again, synchronously, for every current local
- * candidate, then on_gathering_done. Returns 0, -EINVAL, -EIO. */
+/* ICE restart (RFC 8445 section 9): the stream is replaced by a new one
+ * that gathers again on the interfaces as they are now (a changed local
+ * address is found; the old sockets close and the old TURN allocations
+ * are released), with new local credentials; the TURN servers and port
+ * range of create are kept. The remote side must be set again
+ * (credentials, then candidates). on_candidate is called for the new
+ * stream's candidates (host candidates before this returns, server ones
+ * as they arrive), then on_gathering_done. Until the new stream connects,
+ * sends fail with -EAGAIN. Returns 0; -EINVAL; -EIO before
+ * sotto_ice_gather or when libnice refuses (the agent then has no usable
+ * stream). */
 int sotto_ice_restart(sotto_ice *ice);
 
 /* Writes "local-address:port -> remote-address:port" of the selected pair.

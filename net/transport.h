@@ -145,9 +145,11 @@ int sotto_transport_send_rtp(sotto_transport *t, const uint8_t *pkt, size_t len)
 /* Same for one RTCP compound packet. */
 int sotto_transport_send_rtcp(sotto_transport *t, const uint8_t *pkt, size_t len);
 
-/* ICE restart: new local credentials, on_candidate repeats the local
- * candidates then NULL; the peer's new credentials go to set_remote.
- * DTLS and SRTP keys stay. Returns 0, -EINVAL, -EPIPE, -EIO. */
+/* ICE restart: the ICE stream is gathered anew on the current local
+ * addresses with new credentials; on_candidate reports its candidates then
+ * NULL; the peer's new credentials go to set_remote. The DTLS association
+ * and the SRTP keys stay and continue over the new path. Returns 0,
+ * -EINVAL, -EPIPE, -EIO. */
 int sotto_transport_restart_ice(sotto_transport *t);
 
 sotto_transport_state sotto_transport_get_state(const sotto_transport *t);

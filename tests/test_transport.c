@@ -363,8 +363,32 @@ static int both_got(void *arg)
     return w->h->a.rtp_ok >= w->a_before + PACKETS && w->h->b.rtp_ok >= w->b_before + PACKETS;
 }
 
+/* The local port of a "127.0.0.1:port -> ..." path; 0 when unreadable. */
+static unsigned path_local_port(const sotto_transport *t)
+{
+    char path[128];
+    const char *colon;
+
+    if (sotto_transport_describe_path(t, path, sizeof(path)) != 0)
+        return 0;
+    colon = strchr(path, ':');
+    return colon ? (unsigned)strtoul(colon + 1, NULL, 10) : 0;
+}
+
+static int pending_use_port(const peer *p, unsigned port)
+{
+    char needle[24];
+
+    snprintf(needle, sizeof(needle), " %u typ ", port);
+    for (int i = 0; i < p->npending; i++)
+        if (strstr(p->pending[i], needle))
+            return 1;
+    return 0;
+}
+
 START_TEST(transport_survives_ice_restart)
 {
+    unsigned old_port;
     harness h;
     char old_ufrag[SOTTO_ICE_UFRAG_MAX], new_ufrag[SOTTO_ICE_UFRAG_MAX], pwd[SOTTO_ICE_PWD_MAX];
     uint8_t pkt[SOTTO_TRANSPORT_MAX_PACKET];
@@ -379,6 +403,8 @@ START_TEST(transport_survives_ice_restart)
     ck_assert(both_secure(&h));
     send_media(&h);
     ck_assert_int_eq(sotto_transport_local_ice_credentials(h.a.t, old_ufrag, sizeof(old_ufrag), pwd, sizeof(pwd)), 0);
+    old_port = path_local_port(h.a.t);
+    ck_assert_uint_ne(old_port, 0);
 
     /* Both restart; new candidates wait for the new descriptions. */
     h.a.remote_set = h.b.remote_set = 0;
@@ -390,6 +416,9 @@ START_TEST(transport_survives_ice_restart)
     ck_assert(h.a.gathered);
     ck_assert_int_eq(sotto_transport_local_ice_credentials(h.a.t, new_ufrag, sizeof(new_ufrag), pwd, sizeof(pwd)), 0);
     ck_assert_str_ne(old_ufrag, new_ufrag);
+    /* The restart gathers anew (a changed local address is found): new
+     * sockets, so none of the new candidates is on the old port. */
+    ck_assert_msg(!pending_use_port(&h.a, old_port), "a candidate kept port %u", old_port);
     give_remote(&h.a, &h.b, NULL);
     give_remote(&h.b, &h.a, NULL);
     ck_assert_int_eq(h.a.npending + h.b.npending, 0);
@@ -418,6 +447,7 @@ START_TEST(transport_survives_ice_restart)
     ck_assert(run_until(&h.loop, both_got, &w, 3000));
     ck_assert(both_secure(&h));
     ck_assert_int_eq(h.a.rtp_bad + h.b.rtp_bad, 0);
+    ck_assert_uint_ne(path_local_port(h.a.t), old_port);
     harness_close(&h);
 }
 END_TEST
