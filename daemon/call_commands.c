@@ -362,6 +362,7 @@ static json_t *stats_json(const sottod_call *c)
     json_t *o = call_json(c);
 
     json_object_set_new(o, "ice_restarts", json_integer((json_int_t)c->ice_restarts));
+    json_object_set_new(o, "ice_auto_restarts", json_integer((json_int_t)c->ice_auto_restarts));
     if (c->transport && sotto_transport_get_stats(c->transport, &ts) == 0)
         json_object_set_new(o, "transport",
                             json_pack("{s:I, s:I, s:I, s:I, s:I}", "dropped_malformed",

@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "daemon/call_http.h"
+#include "daemon/call_watch.h"
 #include "daemon/log.h"
 #include "net/signal_http.h"
 
@@ -94,6 +95,7 @@ static void on_http_offer(void *opaque, sotto_signal_http_offer *offer, const ch
 static void ice_restarted(sottod_call *call)
 {
     call->ice_restarting = 0;
+    call->auto_restarting = 0;
     log_info("call %s: ICE restarted (%u so far)", call->id, call->ice_restarts);
     sotto_control_emit(call->mgr->control, "call-ice-restarted",
                        json_pack("{s:s, s:i}", "id", call->id, "restarts",
@@ -273,6 +275,11 @@ static void on_patch_response(void *opaque, int rc, const sotto_signal_http_resp
     /* Our side has new credentials already: without the callee's the
      * call has no path left. */
     if (rc < 0 || !resp || resp->status != 200) {
+        if (sottod__watch_patch_failed(call, resp != NULL)) {
+            log_warning("call %s: the ICE restart was not answered (%s); trying again",
+                        call->id, reason ? reason : "?");
+            return;
+        }
         if (resp)
             snprintf(err, sizeof(err), "the callee refused the ICE restart: HTTP %d",
                      resp->status);
@@ -322,7 +329,9 @@ void sottod__http_description_ready(sottod_call *call, const char *sdp)
     cp.opaque = slot;
     if (call->ice_restarting) {
         cp.on_response = on_patch_response;
-        cp.timeout_ms = 5000;
+        /* The watch tries again after a short wait rather than waiting
+         * long on a link that may be down. */
+        cp.timeout_ms = call->auto_restarting ? 2000 : 5000;
         if (sotto_signal_http_patch_call((sotto_signal_http_request **)&slot->req,
                                          call->mgr->http, &cp, sdp, err, sizeof(err)) < 0) {
             release_slot(slot);

@@ -90,6 +90,13 @@ struct sottod_call {
     int ice_restarting;                 /* an ICE restart's offer/answer is being made */
     int hold_description;               /* gathering done, but do not send it yet */
     unsigned ice_restarts;              /* ICE restarts of this call */
+    unsigned ice_auto_restarts;         /* of which the path watch started */
+    uv_timer_t watch_timer;             /* call_watch.c: 1 s while active (callers) */
+    uint64_t address_hash;              /* the local addresses at the last poll */
+    int address_changed;                /* they changed while none was usable */
+    int auto_restarting;                /* the restart in progress is the watch's */
+    int auto_restart_attempts;          /* restarts in a row with nothing received */
+    uint64_t auto_restart_ms;           /* loop time of the watch's last restart */
 };
 
 struct sottod_calls {

@@ -12,6 +12,7 @@
 
 #include "daemon/call_http.h"
 #include "daemon/call_janus.h"
+#include "daemon/call_watch.h"
 #include "daemon/call_internal.h"
 #include "daemon/contacts.h"
 #include "daemon/dirs.h"
@@ -120,6 +121,7 @@ void sottod__call_end(sottod_call *call, const char *reason)
     sotto_transport_destroy(&call->transport);
     uv_close((uv_handle_t *)&call->rtcp_timer, on_call_handle_closed);
     uv_close((uv_handle_t *)&call->ring_timer, on_call_handle_closed);
+    uv_close((uv_handle_t *)&call->watch_timer, on_call_handle_closed);
 }
 
 #define CONSENT_TIMEOUT_MS 30000  /* RFC 7675: consent expires after 30 s */
@@ -269,6 +271,7 @@ static void on_transport_state(void *opaque, sotto_transport_state state, const 
             return;
         }
         sottod__call_set_state(call, CALL_ACTIVE);
+        sottod__watch_start(call);
         emit(call, "call-connected",
              json_pack("{s:s, s:i, s:i, s:s, s:f}", "codec", call->codec->name, "payload_type",
                        call->choice.pt, "ptime_ms", call->ptime_ms, "remote_fingerprint",
@@ -465,9 +468,11 @@ sottod_call *sottod__call_new(sottod_calls *mgr, int outgoing, call_signalling s
     call->ssrc = ((uint32_t)rnd[0] << 24 | (uint32_t)rnd[3] << 16 | (uint32_t)rnd[5] << 8 | rnd[7]) | 1u;
     uv_timer_init(mgr->loop, &call->rtcp_timer);
     uv_timer_init(mgr->loop, &call->ring_timer);
+    uv_timer_init(mgr->loop, &call->watch_timer);
     call->rtcp_timer.data = call;
     call->ring_timer.data = call;
-    call->open_handles = 2;
+    call->watch_timer.data = call;
+    call->open_handles = 3;
     call->next = mgr->calls;
     mgr->calls = call;
     if (transport_params(call, &tp, stun, turn, err, errlen) < 0 ||
