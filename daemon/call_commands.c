@@ -296,6 +296,7 @@ static void media_extras(json_t *media, const sotto_media_stats *s, const sottod
 
     if (!media)
         return;
+    json_object_set_new(media, "jitter_buffered_ms", json_integer(s->jitter_buffered_ms));
     json_object_update_new(
         media, json_pack("{s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:s, s:i}",
                          "red_payload_type",

@@ -478,6 +478,7 @@ void sotto_media_get_stats(const sotto_media *m, uint64_t now_us, sotto_media_st
     out->rtt_ms = m->rtt_ms;
     out->remote_loss_fraction = m->remote_loss;
     out->jitter_buffer_ms = js.target_delay_ms;
+    out->jitter_buffered_ms = js.buffered_ms;
     out->concealed_ms = js.concealed_ms;
     out->frames_played = js.frames_played;
     out->packets_late = js.packets_late;

@@ -104,6 +104,7 @@ typedef struct sotto_media_stats {
     double rtt_ms;               /* from RTCP LSR/DLSR; < 0 until known */
     double remote_loss_fraction; /* what the peer reports about our stream; < 0 until known */
     uint32_t jitter_buffer_ms;   /* current target delay */
+    uint32_t jitter_buffered_ms; /* audio held in the buffer now, not yet played */
     uint64_t concealed_ms;
     uint64_t frames_played;
     uint64_t packets_late;
