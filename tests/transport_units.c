@@ -188,6 +188,75 @@ START_TEST(glib_uv_dispatches_timers_and_fds_then_closes)
 }
 END_TEST
 
+static int glib_read_once(void *arg)
+{
+    return ((const glib_seen *)arg)->fd_reads >= 1;
+}
+
+static int glib_read_twice(void *arg)
+{
+    return ((const glib_seen *)arg)->fd_reads >= 2;
+}
+
+static GSource *watch_fd(sotto_glib_uv *glue, int fd, glib_seen *seen, GIOChannel **out_ch)
+{
+    GSource *watch;
+
+    *out_ch = g_io_channel_unix_new(fd);
+    watch = g_io_create_watch(*out_ch, G_IO_IN);
+    g_source_set_callback(watch, (GSourceFunc)(void (*)(void))on_glib_fd, seen, NULL);
+    g_source_attach(watch, sotto_glib_uv_context(glue));
+    return watch;
+}
+
+/* An ICE restart closes its sockets and opens new ones between two loop
+ * turns, and the kernel hands out the same fd numbers: the new file must be
+ * watched (epoll forgot the closed one). */
+START_TEST(glib_uv_watches_a_new_file_on_a_reused_fd)
+{
+    uv_loop_t loop;
+    sotto_glib_uv *glue = NULL;
+    glib_seen seen = {0};
+    int p1[2], p2[2], fd;
+    GIOChannel *ch;
+    GSource *watch;
+
+    ck_assert_int_eq(uv_loop_init(&loop), 0);
+    ck_assert_int_eq(sotto_glib_uv_create(&glue, &loop), 0);
+    ck_assert_int_eq(pipe(p1), 0);
+    fd = p1[0];
+    watch = watch_fd(glue, fd, &seen, &ch);
+    ck_assert_int_eq(write(p1[1], "x", 1), 1);
+    ck_assert(run_until(&loop, glib_read_once, &seen, 1000));
+
+    /* No loop turn between closing the old pipe and watching the new one
+     * on the same number. */
+    g_source_destroy(watch);
+    g_source_unref(watch);
+    g_io_channel_unref(ch);
+    close(p1[0]);
+    close(p1[1]);
+    ck_assert_int_eq(pipe(p2), 0);
+    if (p2[0] != fd) {
+        ck_assert_int_eq(dup2(p2[0], fd), fd);
+        close(p2[0]);
+    }
+    watch = watch_fd(glue, fd, &seen, &ch);
+    ck_assert_int_eq(write(p2[1], "y", 1), 1);
+    ck_assert_msg(run_until(&loop, glib_read_twice, &seen, 1000),
+                  "the new file on fd %d was never reported readable", fd);
+
+    g_source_destroy(watch);
+    g_source_unref(watch);
+    g_io_channel_unref(ch);
+    sotto_glib_uv_destroy(&glue);
+    close(fd);
+    close(p2[1]);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    ck_assert_int_eq(uv_loop_close(&loop), 0);
+}
+END_TEST
+
 /* ---- identity ---- */
 
 static int is_fingerprint_text(const char *s)
@@ -814,6 +883,7 @@ void transport_add_unit_tests(Suite *s)
     TCase *units = tcase_create("units");
 
     tcase_add_test(units, glib_uv_dispatches_timers_and_fds_then_closes);
+    tcase_add_test(units, glib_uv_watches_a_new_file_on_a_reused_fd);
     tcase_add_test(units, identity_is_created_private_and_reloaded_unchanged);
     tcase_add_test(units, identity_refuses_readable_or_garbage_files);
     tcase_add_test(units, fingerprint_parser_accepts_sdp_form_and_rejects_the_rest);
