@@ -122,6 +122,9 @@ class AddressChange(unittest.TestCase):
                                  [e["event"] for e in rpc(a, "events")["events"]], 10),
                         a.read_log())
         restarted = time.monotonic() - t_move
+        reasons = [e["data"]["reason"] for e in rpc(a, "events")["events"]
+                   if e["event"] == "call-ice-restart"]
+        self.assertEqual(reasons[:1], ["local addresses changed"], a.read_log())
         time.sleep(8)
         sa, sb = rpc(a, "stats")["calls"][0], rpc(b, "stats")["calls"][0]
         self.assertEqual((sa["id"], sb["id"]), (ida, idb))
