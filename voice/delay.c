@@ -21,6 +21,8 @@
 #define CHANGE_CORR 0.6  /* nor weaker ones to leave a lag: a path in transition
                           * blurs into a peak between the old and new lags */
 #define CHANGE_MARGIN 0.2 /* a rival peak must beat the lag in force by this */
+#define NEAR_MOVE 10      /* blocks: a move this short (a blurred peak settling)
+                          * needs only the agreeing estimates */
 #define CHANGE_HITS 3    /* agreeing estimates (150 ms) before a change */
 #define FLOOR_DB -70.0   /* envelopes clip here: below it is noise */
 #define MIN_FAR_VAR 20.0 /* dB^2: the far end must have said something */
@@ -94,7 +96,8 @@ static void estimate(sotto__delay *d)
         d->candidate_hits = 0;
         return;
     }
-    if (d->blocks >= 0 && (best < CHANGE_CORR || best < current + CHANGE_MARGIN)) {
+    if (d->blocks >= 0 && abs(best_lag - d->blocks) > NEAR_MOVE &&
+        (best < CHANGE_CORR || best < current + CHANGE_MARGIN)) {
         d->candidate_hits = 0;
         return;
     }
