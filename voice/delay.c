@@ -13,19 +13,20 @@
 
 #include "voice/delay.h"
 
-#define EVERY 5          /* blocks between estimates: 50 ms */
-#define FIRST_EVERY 10   /* before the first estimate: 100 ms */
-#define HYSTERESIS 3     /* blocks: the engine copes with 30 ms of drift */
-#define MIN_WINDOW 60    /* blocks before a first estimate: 600 ms */
-#define MIN_CORR 0.5     /* weaker peaks are not trusted */
-#define CHANGE_CORR 0.6  /* nor weaker ones to leave a lag: a path in transition
-                          * blurs into a peak between the old and new lags */
-#define CHANGE_MARGIN 0.2 /* a rival peak must beat the lag in force by this */
-#define NEAR_MOVE 10      /* blocks: a move this short (a blurred peak settling)
-                          * needs only the agreeing estimates */
-#define CHANGE_HITS 3    /* agreeing estimates (150 ms) before a change */
-#define FLOOR_DB -70.0   /* envelopes clip here: below it is noise */
-#define MIN_FAR_VAR 20.0 /* dB^2: the far end must have said something */
+/* A path in transition blurs into a peak between the old and new lags:
+ * leaving a lag takes a peak of CHANGE_CORR that beats the lag in force by
+ * CHANGE_MARGIN, except for a move of NEAR_MOVE blocks or less (a blurred
+ * peak settling), which needs only CHANGE_HITS agreeing estimates. */
+#define EVERY 5           /* blocks between estimates: 50 ms */
+#define FIRST_EVERY 10    /* before the first estimate: 100 ms */
+#define HYSTERESIS 3      /* blocks: the engine copes with 30 ms of drift */
+#define MIN_WINDOW 60     /* blocks before a first estimate: 600 ms */
+#define MIN_CORR 0.5      /* weaker peaks are not trusted */
+#define CHANGE_CORR 0.6   /* weakest peak that may replace the lag in force */
+#define CHANGE_MARGIN 0.2 /* by how much it must beat the lag in force */
+#define NEAR_MOVE 10      /* blocks */
+#define CHANGE_HITS 3     /* agreeing estimates (150 ms) before a change */
+#define MIN_FAR_VAR 20.0  /* dB^2: the far end must have said something */
 
 void sotto__delay_init(sotto__delay *d)
 {

@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 #define SOTTO__DELAY_MAX_BLOCKS 100 /* 1 s at 10 ms */
-#define SOTTO__DELAY_WINDOW 70      /* blocks correlated: 700 ms (1 s took 0.3 s
-                                     * longer to see a changed path) */
+/* Blocks correlated: 700 ms (1 s took 0.3 s longer to see a changed path). */
+#define SOTTO__DELAY_WINDOW 70
 #define SOTTO__DELAY_HISTORY (SOTTO__DELAY_MAX_BLOCKS + SOTTO__DELAY_WINDOW)
 
 typedef struct sotto__delay {

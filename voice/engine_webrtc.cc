@@ -160,8 +160,8 @@ int back_off(State *s, double speech_probability)
     int want;
 
     s->ns_speech += kBackoffSmooth * (speech_probability - s->ns_speech);
-    want = s->ns_speech > kBackoffSpeech && s->ns_level > kBackoffLevel ? kBackoffLevel
-                                                                         : s->ns_level;
+    want =
+        s->ns_speech > kBackoffSpeech && s->ns_level > kBackoffLevel ? kBackoffLevel : s->ns_level;
     if (want == s->ns_now)
         return 0;
     s->ns_now = want;
