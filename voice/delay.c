@@ -26,6 +26,7 @@
 #define CHANGE_MARGIN 0.2 /* by how much it must beat the lag in force */
 #define NEAR_MOVE 10      /* blocks */
 #define CHANGE_HITS 3     /* agreeing estimates (150 ms) before a change */
+#define FLOOR_DB -70.0    /* envelopes clip here: below it is noise */
 #define MIN_FAR_VAR 20.0  /* dB^2: the far end must have said something */
 
 void sotto__delay_init(sotto__delay *d)
