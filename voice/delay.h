@@ -9,7 +9,8 @@
 #include <stdint.h>
 
 #define SOTTO__DELAY_MAX_BLOCKS 100 /* 1 s at 10 ms */
-#define SOTTO__DELAY_WINDOW 100     /* blocks correlated: 1 s */
+/* Blocks correlated: 700 ms (1 s took 0.3 s longer to see a changed path). */
+#define SOTTO__DELAY_WINDOW 70
 #define SOTTO__DELAY_HISTORY (SOTTO__DELAY_MAX_BLOCKS + SOTTO__DELAY_WINDOW)
 
 typedef struct sotto__delay {
@@ -23,7 +24,7 @@ typedef struct sotto__delay {
 
 void sotto__delay_init(sotto__delay *d);
 void sotto__delay_far(sotto__delay *d, double power);
-/* Adds a near block; every 25 blocks re-estimates. Returns the estimate
+/* Adds a near block; every 5 blocks (10 before the first estimate) re-estimates. Returns the estimate
  * in blocks, -1 while unknown. */
 int sotto__delay_near(sotto__delay *d, double power);
 

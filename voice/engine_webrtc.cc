@@ -14,6 +14,18 @@
 namespace
 {
 
+/* Noise suppression backs off while the talker speaks: above this smoothed
+ * speech probability it runs at kLow, below it at the configured level.
+ * WebRTC's suppressor at kHigh / kVeryHigh eats into speech under
+ * speech-like noise (10 dB babble: ESTOI 0.682 in, 0.668 out at kVeryHigh
+ * throughout, 0.685 backing off to kModerate, 0.688 to kLow; on three other
+ * babble seeds only kLow came out above the input every time) while pauses
+ * still get the full depth (stationary fan alone 15.6 dB down either way).
+ * set_level only changes the suppressor's policy, not its noise estimate. */
+constexpr double kBackoffSpeech = 0.3;
+constexpr double kBackoffSmooth = 0.03; /* per 10 ms block: about 330 ms */
+constexpr int kBackoffLevel = 0;        /* kLow */
+
 struct State {
     webrtc::AudioProcessing *apm;
     webrtc::AudioFrame frame;
@@ -22,6 +34,9 @@ struct State {
     bool aec;
     bool ns;
     bool vad;
+    int ns_level;     /* the configured level, 0..3 */
+    int ns_now;       /* the level in force */
+    double ns_speech; /* smoothed speech probability */
 };
 
 webrtc::EchoCancellation::SuppressionLevel suppression(int level)
@@ -101,6 +116,7 @@ int wr_create(void **out, const sotto_voice_config *cfg)
     s->delay_ms = cfg->delay_ms;
     s->aec = cfg->echo_cancel != 0;
     s->ns = cfg->noise_suppression != 0;
+    s->ns_level = s->ns_now = cfg->noise_level;
     s->vad = cfg->vad != 0;
     if (s->apm->Initialize(cfg->rate, cfg->rate, cfg->rate, webrtc::AudioProcessing::kMono,
                            webrtc::AudioProcessing::kMono, webrtc::AudioProcessing::kMono) != 0 ||
@@ -139,6 +155,19 @@ int wr_far(void *st, const int16_t *pcm, size_t n)
     return s->apm->ProcessReverseStream(&s->frame) == 0 ? 0 : -EIO;
 }
 
+int back_off(State *s, double speech_probability)
+{
+    int want;
+
+    s->ns_speech += kBackoffSmooth * (speech_probability - s->ns_speech);
+    want =
+        s->ns_speech > kBackoffSpeech && s->ns_level > kBackoffLevel ? kBackoffLevel : s->ns_level;
+    if (want == s->ns_now)
+        return 0;
+    s->ns_now = want;
+    return s->apm->noise_suppression()->set_level(ns_level(want)) == 0 ? 0 : -EIO;
+}
+
 int wr_near(void *st, int16_t *pcm, size_t n, sotto__voice_block_info *out)
 {
     State *s = static_cast<State *>(st);
@@ -153,6 +182,8 @@ int wr_near(void *st, int16_t *pcm, size_t n, sotto__voice_block_info *out)
     out->speech = s->vad ? s->apm->voice_detection()->stream_has_voice() : 0;
     out->speech_probability =
         s->ns ? s->apm->noise_suppression()->speech_probability() : (out->speech ? 1.0 : 0.0);
+    if (s->ns)
+        return back_off(s, out->speech_probability);
     return 0;
 }
 

@@ -83,9 +83,7 @@ def echo_cases(tmp, far, near_speech):
         check(first >= 25.0, "%s: ERLE after 2 s %.1f dB >= 25" % (path, first))
         check(reconv is not None and reconv <= 2.0,
               "%s: re-converged %s s after the path change (<= 2 s), ERLE then %.1f dB"
-              % (path, reconv, second), False)
-        check(reconv is not None and reconv <= 3.0,
-              "%s: re-converged %s s after the path change (<= 3 s)" % (path, reconv))
+              % (path, reconv, second))
         check(js["cpu_percent"] < 5.0, "%s: CPU %.2f %% < 5 %%" % (path, js["cpu_percent"]))
         dt = near + near_speech
         js, nin, out = process(tmp, dt, far)
@@ -104,12 +102,8 @@ def noise_cases(tmp, speech):
         js, nin, out = process(tmp, noisy, silence)
         before = ec.estoi(speech, nin, RATE)
         after, lag = aligned_estoi(speech, out)
-        # Babble is speech: a noise suppressor can hardly tell it from the
-        # talker, so there the bound is only "no worse than 0.03".
         check(after > before, "%s 10 dB SNR: ESTOI %.3f -> %.3f (latency %d samples)"
-              % (kind, before, after, lag), kind == "fan")
-        check(after > before - 0.03, "%s 10 dB SNR: ESTOI %.3f not 0.03 under %.3f"
-              % (kind, after, before))
+              % (kind, before, after, lag))
     fan = ec.fan(N, 7)
     fan = fan / np.sqrt(np.mean(fan ** 2)) * 10 ** (-30 / 20)
     js, nin, out = process(tmp, fan, silence)
