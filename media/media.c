@@ -221,6 +221,31 @@ fail:
     return rc;
 }
 
+int sotto_media_plan(const sotto_media_params *p, sotto_ratectl_decision *out)
+{
+    sotto_ratectl_config rcfg;
+    sotto_ratectl *ctl = NULL;
+    sotto_media *m;
+    int rc;
+
+    if (!p || !p->codec || !out)
+        return -EINVAL;
+    m = calloc(1, sizeof(*m));
+    if (!m)
+        return -ENOMEM;
+    m->p = *p;
+    rc = create_codec(m);
+    if (rc == 0) {
+        controller_config(m, &rcfg);
+        rc = sotto_ratectl_create(&ctl, &rcfg);
+    }
+    if (rc == 0)
+        rc = sotto_ratectl_get(ctl, out);
+    sotto_ratectl_destroy(&ctl);
+    sotto_media_destroy(&m);
+    return rc;
+}
+
 void sotto_media_destroy(sotto_media **pm)
 {
     sotto_media *m;
