@@ -285,8 +285,10 @@ static int capped_answer(sottod_call *call, sotto_sdp_media *m)
     sotto_sdp_fmtp *f;
     uint32_t rate;
 
+    /* Framed codecs (Sotto) keep their own fmtp: the packetiser packs
+     * whole frames, and the peer is one of ours. */
     if (call->mgr->cfg->network.link_kbps <= 0 || !call->codec->set_rate ||
-        sottod__media_plan(call, &plan) < 0)
+        call->codec->frame_ms > 0 || sottod__media_plan(call, &plan) < 0)
         return call->red_pt >= 0;
     m->ptime_ms = plan.ptime_ms;
     if (m->maxptime_ms && m->maxptime_ms < plan.ptime_ms)

@@ -207,7 +207,7 @@ def run_browser_call(profile, build_dir, seconds, options=None):
     if not os.access(sottod, os.X_OK):
         raise call.CallError("no sottod in %s/daemon (build first)" % build)
     delay_s = call.get_profile(profile).delay_ms / 1000.0
-    lead_s = opts.get("lead_s") or round(call.LEAD_S + 2.0 + call.LEAD_PER_DELAY * delay_s, 2)
+    lead_s = opts.get("lead_s") or round(call.LEAD_S + 5.0 + call.LEAD_PER_DELAY * delay_s, 2)
     work = opts.get("keep") or tempfile.mkdtemp(prefix="sotto-netem-browser-")
     os.makedirs(work, exist_ok=True)
     notes = []
