@@ -124,6 +124,8 @@ struct sottod_calls {
 int sottod__codec_prefs(const sotto_config *cfg, sotto_sdp_codec_pref *prefs, size_t max);
 int sottod__build_offer(sottod_call *call, char *buf, size_t buflen, char *err,
                         size_t errlen);
+/* The controller's first plan for this call's stream (sotto_media_plan). */
+int sottod__media_plan(sottod_call *call, sotto_ratectl_decision *out);
 int sottod__build_answer(sottod_call *call, char *buf, size_t buflen, char *err,
                          size_t errlen);
 /* Applies a parsed remote description (offer when answering, answer when

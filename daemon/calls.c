@@ -205,11 +205,11 @@ static uint64_t link_queue_bits(sottod_call *call, uint64_t now_us)
     return call->link_queue_bits;
 }
 
-static int start_media(sottod_call *call)
+/* The stream's parameters from the negotiated terms and the configuration;
+ * cname (32 bytes) holds the name mp->cname points to. */
+static void media_params(sottod_call *call, sotto_media_params *out, char *cname)
 {
     sotto_media_params mp;
-    char cname[32];
-    int rc;
 
     memset(&mp, 0, sizeof(mp));
     mp.codec = call->codec;
@@ -223,7 +223,7 @@ static int start_media(sottod_call *call)
     mp.rate = call->mgr->rate;
     mp.send = send_media;
     mp.send_opaque = call->transport;
-    snprintf(cname, sizeof(cname), "sotto-%s", call->id);
+    snprintf(cname, 32, "sotto-%s", call->id);
     mp.cname = cname;
     mp.ssrc = call->ssrc;
     mp.inband_redundancy = call->inband_redundancy;
@@ -240,10 +240,29 @@ static int start_media(sottod_call *call)
     mp.codec_params.dtx = call->media_dtx;
     mp.on_decision = on_media_decision;
     mp.on_rate_mismatch = on_rate_mismatch;
+    mp.opaque = call;
+    *out = mp;
+}
+
+int sottod__media_plan(sottod_call *call, sotto_ratectl_decision *out)
+{
+    sotto_media_params mp;
+    char cname[32];
+
+    media_params(call, &mp, cname);
+    return sotto_media_plan(&mp, out);
+}
+
+static int start_media(sottod_call *call)
+{
+    sotto_media_params mp;
+    char cname[32];
+    int rc;
+
+    media_params(call, &mp, cname);
     if (call->mgr->cfg->network.link_kbps > 0)
         mp.start_delay_us = link_queue_bits(call, sottod__now_us()) * 1000u /
                             (uint64_t)call->mgr->cfg->network.link_kbps;
-    mp.opaque = call;
     rc = sotto_media_create(&call->media, &mp);
     if (rc < 0)
         return rc;

@@ -188,14 +188,20 @@ int sotto_media_create(sotto_media **out, const sotto_media_params *p)
     jc.clock_rate = (uint32_t)p->codec->clock_rate;
     jc.frame_us = m->frame_ms * 1000;
     jc.max_frame_bytes = MAX_PAYLOAD;
-    /* After call set-up the first packets come in bursts (the loop was busy
-     * with the handshake), which inflates the delay; shed it within about a
-     * second rather than several: one compression per 80 ms of speech. */
-    jc.speech_compress_interval_frames = 4;
+    /* Shrinking the delay waits up to a second for a silent frame, where
+     * dropping one costs nothing: compressions inside speech cost 0.1..0.3
+     * ESTOI in the 2-s segment that held them (edge, satellite: a late
+     * packet's rise of the target falls again 4 s later). A start-up
+     * backlog is shed by fast_shed_ms below, not here. */
+    jc.speech_compress_interval_frames = 50;
     /* On a slow link the first packets queue behind the DTLS handshake and
      * arrive up to a second late at once: shed that excess within about as
-     * long, rather than over ten seconds of sped-up speech. */
-    jc.fast_shed_ms = 200;
+     * long, rather than over ten seconds of sped-up speech. 120 ms: the
+     * start-up excess (about 200 ms on a clean link) goes in a few tenths
+     * of a second instead of ten seconds of waiting for silent frames,
+     * while a late packet's rise of the target (60..100 ms on edge and
+     * satellite) still waits for silence when it falls again. */
+    jc.fast_shed_ms = 120;
     rc = sotto_jitter_create(&m->jitter, &jc);
     if (rc == 0)
         rc = sotto_tsm_create(&m->tsm, (uint32_t)p->codec->sample_rate, m->codec_frame);
@@ -217,6 +223,31 @@ int sotto_media_create(sotto_media **out, const sotto_media_params *p)
     *out = m;
     return 0;
 fail:
+    sotto_media_destroy(&m);
+    return rc;
+}
+
+int sotto_media_plan(const sotto_media_params *p, sotto_ratectl_decision *out)
+{
+    sotto_ratectl_config rcfg;
+    sotto_ratectl *ctl = NULL;
+    sotto_media *m;
+    int rc;
+
+    if (!p || !p->codec || !out)
+        return -EINVAL;
+    m = calloc(1, sizeof(*m));
+    if (!m)
+        return -ENOMEM;
+    m->p = *p;
+    rc = create_codec(m);
+    if (rc == 0) {
+        controller_config(m, &rcfg);
+        rc = sotto_ratectl_create(&ctl, &rcfg);
+    }
+    if (rc == 0)
+        rc = sotto_ratectl_get(ctl, out);
+    sotto_ratectl_destroy(&ctl);
     sotto_media_destroy(&m);
     return rc;
 }

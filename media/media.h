@@ -121,6 +121,12 @@ typedef struct sotto_media_stats {
 int sotto_media_create(sotto_media **out, const sotto_media_params *p);
 void sotto_media_destroy(sotto_media **m);
 
+/* The controller's first decision for a stream made with *p (packet time,
+ * payload rate, redundancy), without creating the stream: what an SDP
+ * answer tells the peer to send on a capped link. Returns 0 and fills
+ * *out, or a negative errno (*out untouched). Nothing is kept. */
+int sotto_media_plan(const sotto_media_params *p, sotto_ratectl_decision *out);
+
 /* One captured frame (rate Hz, mono). Fills play (same length) with the
  * audio to play out for the same period. now_us: monotonic clock. */
 void sotto_media_tick(sotto_media *m, const int16_t *pcm, size_t samples, int16_t *play,

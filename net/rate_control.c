@@ -15,6 +15,12 @@
 
 /* Loss at which each redundancy depth (in packets) starts. */
 static const double level_threshold[MAX_LEVEL + 1] = {0.0, 0.02, 0.05, 0.10, 0.14};
+/* A framed codec's first copy starts lower: one earlier Sotto frame costs 8
+ * bytes a packet, and on a link that loses 1 % (edge) the concealed frames
+ * cost the call 0.03..0.09 ESTOI against the codec on files, where a copy
+ * in the next packet replaces nearly every one of them (random losses
+ * seldom come two in a row). */
+#define FRAMED_FIRST_THRESHOLD 0.005
 
 struct sotto_ratectl {
     sotto_ratectl_config cfg;
@@ -344,16 +350,22 @@ void sotto_ratectl_destroy(sotto_ratectl **c)
     *c = NULL;
 }
 
-static uint32_t level_for_loss(uint32_t current, double loss)
+static double threshold_of(const sotto_ratectl *c, uint32_t level)
+{
+    return level == 1 && c->cfg.kind == SOTTO_RATECTL_FRAMED ? FRAMED_FIRST_THRESHOLD
+                                                             : level_threshold[level];
+}
+
+static uint32_t level_for_loss(const sotto_ratectl *c, uint32_t current, double loss)
 {
     uint32_t want = 0, l;
 
     for (l = 1; l <= MAX_LEVEL; l++) {
-        if (loss >= level_threshold[l])
+        if (loss >= threshold_of(c, l))
             want = l;
     }
     /* Hysteresis: a level stays until loss falls well below where it began. */
-    while (want < current && loss >= level_threshold[current] * RELAX_FACTOR)
+    while (want < current && loss >= threshold_of(c, current) * RELAX_FACTOR)
         want = current;
     return want;
 }
@@ -394,7 +406,7 @@ int sotto_ratectl_update(sotto_ratectl *c, const sotto_ratectl_feedback *fb, uin
     }
     if (fb->remb_bps)
         c->remb_bps = fb->remb_bps;
-    level = level_for_loss(c->level, c->cur.loss);
+    level = level_for_loss(c, c->level, c->cur.loss);
     next = c->cur;
     choose(c, level, &next);
     if (!decision_differs(&next, &c->cur)) {

@@ -338,6 +338,47 @@ START_TEST(jitter_bursts_of_pulls_at_one_time)
 }
 END_TEST
 
+/* A loop that stalls once for 200 ms and then catches up pulls ten periods
+ * with one time: those were due, not fetched ahead, so the delay is not
+ * raised to cover them as a lead (which seconds later had to be
+ * compressed out of the speech). */
+START_TEST(jitter_one_catch_up_is_not_a_lead)
+{
+    sim s;
+    sotto_jitter_out out;
+    sim_init(&s, NULL, 400, 1);
+    for (size_t k = 0; k < 400; k++)
+        sim_add_packet(&s, k, 30 * MS);
+    uint64_t now = T0_US + PULL_PHASE_US;
+    size_t pulls = 0, compressed_after = 0;
+    while (s.handed[399] == 0 && now < T0_US + 12 * SEC) {
+        while (s.next_pkt < s.npkts && s.pkts[s.next_pkt].arrival_us <= now)
+            sim_insert(&s, &s.pkts[s.next_pkt++]);
+        /* At 1 s the caller was away for 200 ms: it pulls the ten periods
+         * it missed and the one due now, all at once. */
+        int n = 1;
+        if (pulls == 50) {
+            now += 10 * FRAME_US;
+            n = 11;
+        }
+        for (int i = 0; i < n; i++) {
+            ck_assert_int_eq(sotto_jitter_pull(s.jb, now, &out), 0);
+            s.n_pulls++;
+            sim_record(&s, &out, 1);
+            pulls++;
+        }
+        if (pulls == 61)
+            compressed_after = s.n_compress;
+        now = T0_US + PULL_PHASE_US + pulls * FRAME_US;
+    }
+    /* Nothing held for seconds and shed later; expands only at the start. */
+    ck_assert_uint_eq(s.n_compress, compressed_after);
+    ck_assert_uint_le(s.n_expand, 2);
+    ck_assert_int_lt(sim_stats(&s).current_delay_ms, 60);
+    sim_free(&s);
+}
+END_TEST
+
 START_TEST(jitter_reordered_pairs_and_bursts_play_in_order)
 {
     sotto_jitter_config cfg;
@@ -1378,6 +1419,7 @@ static Suite *jitter_suite(void)
     tcase_set_timeout(jb, 60);
     tcase_add_test(jb, jitter_in_order_stream_plays_exactly);
     tcase_add_test(jb, jitter_bursts_of_pulls_at_one_time);
+    tcase_add_test(jb, jitter_one_catch_up_is_not_a_lead);
     tcase_add_test(jb, jitter_reordered_pairs_and_bursts_play_in_order);
     tcase_add_test(jb, jitter_duplicates_dropped_and_counted);
     tcase_add_test(jb, jitter_late_packet_counted_not_played);

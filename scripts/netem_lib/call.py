@@ -350,6 +350,14 @@ def score_direction(result_dir, speech_sent, starts, samples, name, sender, rece
     out.update(direction_stats(samples, sender, receiver, t0, t0 + speech_sent.seconds,
                                latency_s))
     out["wer"] = out["wer_sent"] = None
+    out["estoi_files"] = out["estoi_vs_files"] = None
+    if out.get("codec") and out["codec"].lower() == "sotto" and options.get("files", True):
+        ref = files_reference(options["build"], os.path.join(result_dir[sender], "input.wav"),
+                              lead_s, speech_sent.seconds, workdir)
+        if ref and ref["estoi"] is not None and out["estoi"] is not None:
+            out["estoi_files"] = ref["estoi"]
+            out["estoi_vs_files"] = round(out["estoi"] - ref["estoi"], 4)
+            out["segments_files"] = ref["segments"]
     if options.get("wer") and speech_sent.transcript and out["latency_ms"] is not None:
         first = int(lead_s * scoring.RATE)
         found = scoring.transcribe_wer(speech_sent.transcript, sent, on_axis, first,
@@ -358,6 +366,28 @@ def score_direction(result_dir, speech_sent, starts, samples, name, sender, rece
         if found:
             out.update(found)
     return out
+
+
+def files_reference(build, sent_path, lead_s, seconds, workdir):
+    """The sent speech coded to files by sotto-codec (encode, decode, no
+    network), scored like the call: the codec's own ESTOI on this speech,
+    which the call's ESTOI is compared with. None without sotto-codec."""
+    tool = os.path.join(build, "tools", "sotto-codec")
+    if not os.access(tool, os.X_OK):
+        return None
+    coded, decoded = os.path.join(workdir, "files.sot"), os.path.join(workdir, "files.wav")
+    try:
+        for argv in ([tool, "encode", sent_path, coded], [tool, "decode", coded, decoded]):
+            subprocess.run(argv, check=True, capture_output=True, timeout=300)
+        scored = scoring.intelligibility(scoring.load(sent_path), scoring.load(decoded),
+                                         lead_s, lead_s + seconds)
+    except (subprocess.SubprocessError, OSError):
+        return None
+    finally:
+        for path in (coded, decoded):
+            if os.path.exists(path):
+                os.remove(path)
+    return scored
 
 
 def _emulator(profile, options):
@@ -517,11 +547,13 @@ def summary(result):
         lines.append(
             "  %-17s ESTOI %s  STOI %s  mouth-to-ear %s ms (%s..%s)  wire %s kbit/s (peak %s)"
             "  payload %s kbit/s  loss %s %%  concealed %s %%  jitter buffer %s ms  WER %s"
+            "  ESTOI on files %s (call minus files %s)"
             % (name, _fmt(d["estoi"], 3), _fmt(d["stoi"], 3), _fmt(d["latency_ms"], 0),
                _fmt(d["latency_ms_min"], 0), _fmt(d["latency_ms_max"], 0),
                _fmt(d["wire_kbps"], 1), _fmt(d["wire_kbps_max4s"], 1),
                _fmt(d["payload_kbps"], 1), _fmt(d["loss_pct"], 1), _fmt(d["concealed_pct"], 1),
-               _fmt(d["jitter_buffer_ms"], 0), _fmt(d["wer"], 2)))
+               _fmt(d["jitter_buffer_ms"], 0), _fmt(d["wer"], 2),
+               _fmt(d.get("estoi_files"), 3), _fmt(d.get("estoi_vs_files"), 3)))
     for role, info in result["daemons"].items():
         if info["controller_stats"] or info["controller_log"]:
             lines.append("  %s controller: %d changes in stats, last log line: %s"

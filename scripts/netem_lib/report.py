@@ -4,8 +4,11 @@ usage: scripts/netem --report [--profiles a,b,...] [--seconds S] [--out DIR]
            [--build DIR] [--speech-dir DIR] [--backend auto|netem|fallback] [--wer]
 
 Runs one scored call (call.run_call) per profile and codec set-up: Sotto
-with its defaults, and Opus at its lowest usable settings (6 kbit/s, 60 ms
-packets, in-band FEC), the nearest Opus comes to Sotto's wire rate. Writes
+and Opus with the daemons' defaults (what a user gets), Sotto at 60 ms
+packets, and Opus at its lowest usable settings (6 kbit/s, 60 ms packets,
+in-band FEC), the nearest Opus comes to Sotto's wire rate; on edge, lossy10
+and slow8k also a Chromium peer (browser.py) calling a daemon with its
+defaults. Writes
 DIR/netem-report.md (a table and the emulator commands), DIR/netem-report.png
 (ESTOI, latency, wire rate and concealment per profile) and
 DIR/netem-report.json (every figure), and keeps each call's files under
@@ -22,9 +25,11 @@ import time
 from netem_lib import call, speech
 from netem_lib.profiles import PROFILES
 
-# label -> (codec, config overrides)
+# label -> (codec, config overrides); the "defaults" rows are what a user
+# gets: the daemons' defaults and the profile's link_kbps, nothing tuned.
 SETUPS = (
-    ("Sotto", "sotto", []),
+    ("Sotto defaults", "sotto", []),
+    ("Opus defaults", "opus", []),
     # The same at Opus's packet time: a wire rate below Opus's, for a like-for-like row.
     ("Sotto 60ms", "sotto", [("codec", "ptime_ms", "60")]),
     ("Opus 6k/60ms/FEC", "opus", [("codec", "opus_bitrate", "6000"),
@@ -32,13 +37,17 @@ SETUPS = (
 )
 BASELINE = "clean"
 SLOW_LINK_KBIT = 16
+DEFAULTS_SUFFIX = " defaults"
+# The Chromium peer (browser.py) calls the daemon's page over these.
+BROWSER_PROFILES = ("edge", "lossy10", "slow8k")
+BROWSER_SETUP = "Chromium peer, daemon defaults"
 
 
 def setup_overrides(profile, codec, overrides):
     """Opus's lowest-rate packetisation where its 60 ms packets cannot fit:
     120 ms packets on links under 16 kbit/s (6 kbit/s plus headers)."""
     rate = PROFILES[profile].rate_kbit
-    if codec == "opus" and rate and rate < SLOW_LINK_KBIT:
+    if codec == "opus" and overrides and rate and rate < SLOW_LINK_KBIT:
         return [o for o in overrides if o[1] != "ptime_ms"] + [("codec", "ptime_ms", "120")]
     return overrides
 
@@ -53,6 +62,8 @@ def parse_args(argv):
     ap.add_argument("--backend", choices=("auto", "netem", "fallback"), default="auto")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--wer", action="store_true", help="also score WER with pocketsphinx")
+    ap.add_argument("--no-browser", action="store_true",
+                    help="leave out the Chromium rows (%s)" % ", ".join(BROWSER_PROFILES))
     args = ap.parse_args(argv)
     names = args.profiles.split(",") if args.profiles else list(PROFILES)
     unknown = [n for n in names if n not in PROFILES]
@@ -100,6 +111,29 @@ def row_of(profile, label, result):
     }
 
 
+def browser_row(profile, result):
+    """The report's figures of one Chromium call: ESTOI and loss of the
+    daemon's recording (browser to daemon), rates from the browser's own
+    getStats (sent / received, IP and UDP headers added)."""
+    b, d = result["browser"], result["daemon_received"]
+    return {
+        "profile": profile, "setup": BROWSER_SETUP, "codec": "opus",
+        "backend": result["backend"], "estoi": d["estoi"], "stoi": d["stoi"],
+        "latency_ms": d["latency_ms"],
+        "wire_kbps": [b["wire_kbps_sent"], b["wire_kbps_received"]],
+        "payload_kbps": [b["payload_kbps_sent"], b["payload_kbps_received"]],
+        "loss_pct": d["loss_pct"], "concealed_pct": d["concealed_pct"],
+        "jitter_buffer_ms": d["jitter_buffer_ms"], "wer": None,
+        "controller": ["browser sent %s kbit/s wire (4-s peak %s), %s packets/s, target %s "
+                       "bit/s; browser received: loss %s %%, jitter %s ms" % (
+                           b["wire_kbps_sent"], b["wire_kbps_sent_max4s"],
+                           b["packets_per_s_sent"], b["target_bitrate"],
+                           b["loss_pct_received"], b["jitter_ms_received"])]
+        + result["controller_log"][-1:],
+        "notes": result["notes"], "call_lost_s": None, "browser": b,
+    }
+
+
 def add_drops(rows):
     """ESTOI drop of each row against the same set-up on the clean link."""
     clean = {r["setup"]: r["estoi"] for r in rows if r["profile"] == BASELINE}
@@ -120,11 +154,15 @@ def _cell(value, digits=2):
 def markdown(rows, meta, commands):
     """The report text: settings, the table, controller choices, emulator commands."""
     out = ["# Sotto over emulated links", "",
-           "%s s of speech each way per call (%s); Sotto with its defaults, Sotto at Opus's "
-           "packet time, and %s (120 ms packets on links under 16 kbit/s). "
+           "%s s of speech each way per call (%s); Sotto and Opus with the daemons' defaults "
+           "(what a user gets: only [network] link_kbps from the profile), Sotto at Opus's "
+           "packet time, and %s (120 ms packets on links under 16 kbit/s); on %s a "
+           "Chromium peer calls a daemon with its defaults (ESTOI and loss of the daemon's "
+           "recording, wire rates from the browser's getStats, sent / received). "
            "Figures are the mean of both directions; wire and payload rates are caller→callee "
            "/ callee→caller. ESTOI drop is against the same codec on the clean link. "
-           "Generated %s." % (meta["seconds"], meta["speech"], SETUPS[2][0], meta["date"]), "",
+           "Generated %s." % (meta["seconds"], meta["speech"], SETUPS[3][0],
+                                ", ".join(BROWSER_PROFILES), meta["date"]), "",
            "| profile | backend | codec | ESTOI | STOI | ESTOI drop | mouth-to-ear ms "
            "| wire kbit/s | payload kbit/s | loss % | concealed % | jitter buffer ms | call |"
            + (" WER |" if meta["wer"] else ""),
@@ -161,7 +199,8 @@ def plot(rows, path):
     import matplotlib.pyplot as plt
 
     profiles = list(dict.fromkeys(r["profile"] for r in rows))
-    setups = [s[0] for s in SETUPS]
+    setups = [s[0] for s in SETUPS] + ([BROWSER_SETUP] if any(
+        r["setup"] == BROWSER_SETUP for r in rows) else [])
     panels = (("estoi", "ESTOI", lambda r: r["estoi"]),
               ("latency_ms", "mouth-to-ear latency (ms)", lambda r: r["latency_ms"]),
               ("wire_kbps", "wire bit rate, mean of both ways (kbit/s)",
@@ -212,8 +251,26 @@ def run(args):
             commands.setdefault(profile, (result["backend"], result["emulator_commands"]))
             rows.append(row_of(profile, label, result))
             print("\n".join(call.summary(result)), file=sys.stderr, flush=True)
+        if profile in BROWSER_PROFILES and not args.no_browser:
+            rows.append(run_browser(profile, args, speeches))
     add_drops([r for r in rows if not r.get("error")])
     return rows, results, commands, speeches
+
+
+def run_browser(profile, args, speeches):
+    """The Chromium row of one profile (an error row when the browser cannot run)."""
+    from netem_lib import browser
+    keep = os.path.join(args.out, "runs", "%s-chromium" % profile)
+    print("netem report: %s, %s ..." % (profile, BROWSER_SETUP), file=sys.stderr, flush=True)
+    try:
+        result = browser.run_browser_call(profile, args.build, args.seconds, {
+            "keep": keep, "backend": args.backend, "seed": args.seed, "speeches": speeches})
+    except (RuntimeError, OSError, ValueError) as e:
+        return {"profile": profile, "setup": BROWSER_SETUP, "error": str(e)}
+    print("\n".join(browser.summary(result)), file=sys.stderr, flush=True)
+    with open(os.path.join(keep, "result.json"), "w") as fh:
+        json.dump(result, fh, indent=2)
+    return browser_row(profile, result)
 
 
 def main(argv=None):

@@ -86,7 +86,10 @@ class WebDriverError(RuntimeError):
 class Browser:
     """One chromedriver and one Chromium session."""
 
-    def __init__(self, workdir, fake_audio):
+    def __init__(self, workdir, fake_audio, extra_args=()):
+        """extra_args: more Chromium switches (the emulated-link report
+        treats the daemon's plain-HTTP page on its namespace address as a
+        secure origin, so that getUserMedia works there)."""
         self.workdir = workdir
         # Never through a proxy from the environment: everything is local.
         self.http = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -112,7 +115,7 @@ class Browser:
                 # Plain IP host candidates, never mDNS .local names (see
                 # test_mdns_only_offer_connects_peer_reflexive for those).
                 "--disable-features=WebRtcHideLocalIpsWithMdns",
-                "--window-size=800,1000"]
+                "--window-size=800,1000"] + list(extra_args)
         caps = {"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:loggingPrefs": {"browser": "ALL"},
@@ -153,6 +156,10 @@ class Browser:
 
     def js(self, script, *args):
         return self._session("POST", "/execute/sync", {"script": script, "args": list(args)})
+
+    def js_async(self, script, *args):
+        """Runs script with a callback as its last argument; returns what it passes."""
+        return self._session("POST", "/execute/async", {"script": script, "args": list(args)})
 
     def console(self):
         """Console messages since the last call (chromedriver's log API)."""

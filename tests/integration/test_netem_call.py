@@ -63,7 +63,7 @@ DIRECTION_FIELDS = (
     "segments", "codec", "ptime_ms", "wire_kbps", "wire_kbps_max4s", "wire_kbps_received",
     "payload_kbps", "payload_kbps_max4s", "loss_pct", "loss_pct_reported", "packets_late",
     "concealed_ms", "concealed_pct", "jitter_ms", "jitter_buffer_ms", "jitter_buffer_ms_max",
-    "rtt_ms", "wer", "wer_sent")
+    "rtt_ms", "wer", "wer_sent", "estoi_files", "estoi_vs_files")
 RESULT_FIELDS = (
     "profile", "backend", "emulator_commands", "impair_stats", "codec", "seconds", "lead_s",
     "bidirectional", "config", "overrides", "connected_s", "clock", "daemons", "samples",
