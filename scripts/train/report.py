@@ -304,7 +304,7 @@ def systems(with_loss, with_c=False, python_loss=True):
     return rows
 
 
-def run_set(items, dec, plc, q, pesq_prog, with_loss, label, c_cli=None):
+def run_set(items, dec, plc, q, pesq_prog, with_loss, label, c_cli=None, only=None):
     results = []            # one dict per (system, condition, file)
     t0 = time.time()
     # The feature-domain concealment port does not feed concealed envelopes back into
@@ -312,6 +312,8 @@ def run_set(items, dec, plc, q, pesq_prog, with_loss, label, c_cli=None):
     # loss rows are exact; the Python ones would flatter it.
     python_loss = not q.predictive("n64")
     for sysname, cond in systems(with_loss, c_cli is not None, python_loss):
+        if only and not sysname.startswith(tuple(only)):
+            continue
         bits, secs = 0, 0.0
         for i, it in enumerate(items):
             clean = it["audio"]
@@ -469,6 +471,9 @@ def main(argv):
     ap.add_argument("--json-summary", default=None, help="write the summaries only (no per-file rows)")
     ap.add_argument("--c-codec", default=None, help="also score the C codec through this "
                     "sotto-codec program (clean and noisy input, both modes)")
+    ap.add_argument("--systems", default=None,
+                    help="comma-separated name prefixes of the systems to score (e.g. 'Sotto' "
+                         "when only the checkpoint changed; default all)")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -506,7 +511,8 @@ def main(argv):
     blob = {"checkpoint": os.path.basename(args.checkpoint),
             "step": ck.get("state", {}).get("step", "?"), "sets": {}}
     for label, items in sets:
-        res = run_set(items, dec, plc, q, pesq_prog, not args.no_loss, label, args.c_codec)
+        res = run_set(items, dec, plc, q, pesq_prog, not args.no_loss, label, args.c_codec,
+                      args.systems.split(",") if args.systems else None)
         summ = summarise(res)
         blob["sets"][label] = {
             "summary": [dict(system=s, condition=c, **v) for (s, c), v in summ.items()],
