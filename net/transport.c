@@ -19,6 +19,8 @@
 struct sotto_transport {
     uv_loop_t *loop;                     /* not owned */
     uv_idle_t reaper;                    /* runs a teardown deferred out of a callback */
+    uv_timer_t ice_grace;                /* a provisional ICE failure becomes final */
+    int open_handles;                    /* reaper and ice_grace: freed when both closed */
     sotto_glib_uv *glue;                 /* owned: this call's GLib context */
     sotto_ice *ice;                      /* owned */
     sotto_dtls *dtls;                    /* owned; created once the role is known */
@@ -30,6 +32,7 @@ struct sotto_transport {
     int role_decided;                    /* set_remote has fixed role */
     sotto_dtls_role role;
     int ice_connected;                   /* ICE has worked at least once */
+    int ice_attempt_connected;           /* ... since it was last (re)started */
     uint8_t remote_fp[SOTTO_FINGERPRINT_LEN]; /* from the first set_remote */
     sotto_srtp_profile profiles[SOTTO_SRTP_PROFILE_COUNT];
     size_t profile_count;                /* 0 = DTLS defaults */
@@ -230,19 +233,38 @@ static void ice_gathering_done(void *opaque)
     notify_candidate(opaque, NULL);
 }
 
+static void on_ice_grace(uv_timer_t *timer)
+{
+    sotto_transport *t = timer->data;
+
+    if (!t->closing && !t->ice_attempt_connected)
+        transport_fail(t, "ICE: no candidate pair works");
+}
+
 static void ice_state(void *opaque, sotto_ice_state state)
 {
     sotto_transport *t = opaque;
 
     if (state == SOTTO_ICE_CONNECTED || state == SOTTO_ICE_READY) {
+        t->ice_attempt_connected = 1;
+        uv_timer_stop(&t->ice_grace);
         if (t->ice_connected)
             return;
         t->ice_connected = 1;
         set_state(t, SOTTO_TRANSPORT_ICE_CONNECTED);
         maybe_start_dtls(t);
     } else if (state == SOTTO_ICE_FAILED) {
-        transport_fail(t, t->ice_connected ? "ICE: connectivity lost (consent expired)"
-                                           : "ICE: no candidate pair works");
+        if (t->ice_attempt_connected) {
+            transport_fail(t, "ICE: connectivity lost (consent expired)");
+            return;
+        }
+        /* Not final yet: libnice reports FAILED when its own checks are
+         * done but the peer's nomination has not arrived (lost on a lossy
+         * link), and goes on to CONNECTED when a late check or nomination
+         * comes. Give the peer's retransmissions that long. */
+        t->stats.ice_provisional_failures++;
+        if (!uv_is_active((uv_handle_t *)&t->ice_grace))
+            uv_timer_start(&t->ice_grace, on_ice_grace, SOTTO_TRANSPORT_ICE_FAIL_GRACE_MS, 0);
     }
 }
 
@@ -296,7 +318,10 @@ static int make_ice(sotto_transport *t, const sotto_transport_params *p, char *e
 
 static void free_transport(uv_handle_t *h)
 {
-    free(h->data);
+    sotto_transport *t = h->data;
+
+    if (--t->open_handles == 0)
+        free(t);
 }
 
 static void release_glue(void *glue)
@@ -319,6 +344,7 @@ static void teardown(sotto_transport *t)
     else
         sotto_glib_uv_destroy(&t->glue);
     t->glue = NULL;
+    uv_close((uv_handle_t *)&t->ice_grace, free_transport);
     uv_close((uv_handle_t *)&t->reaper, free_transport);
 }
 
@@ -339,6 +365,9 @@ int sotto_transport_create(sotto_transport **out_t, uv_loop_t *loop,
     t->loop = loop;
     uv_idle_init(loop, &t->reaper);
     t->reaper.data = t;
+    uv_timer_init(loop, &t->ice_grace);
+    t->ice_grace.data = t;
+    t->open_handles = 2;
     t->identity = params->identity;
     t->offerer = params->offerer ? 1 : 0;
     memcpy(t->profiles, params->profiles, sizeof(t->profiles));
@@ -498,6 +527,8 @@ int sotto_transport_restart_ice(sotto_transport *t)
         return -EINVAL;
     if (t->state == SOTTO_TRANSPORT_FAILED)
         return -EPIPE;
+    t->ice_attempt_connected = 0;
+    uv_timer_stop(&t->ice_grace);
     return sotto_ice_restart(t->ice);
 }
 

@@ -28,6 +28,9 @@
 #include "net/srtp.h"
 
 #define SOTTO_TRANSPORT_MAX_PACKET 1500  /* bytes of one SRTP datagram, in or out */
+/* After ICE reports failure before it has connected, the transport waits this
+ * long for the peer's late checks or nomination before it gives up. */
+#define SOTTO_TRANSPORT_ICE_FAIL_GRACE_MS 8000
 
 typedef struct sotto_transport sotto_transport;
 
@@ -90,6 +93,7 @@ typedef struct sotto_transport_stats {
     uint64_t dropped_replay;      /* SRTP/SRTCP replays or too old */
     uint64_t dropped_stun;        /* STUN that libnice passed up instead of consuming */
     uint64_t send_failed;         /* outbound datagrams ICE refused */
+    uint64_t ice_provisional_failures; /* ICE failures before connecting, given the grace period */
 } sotto_transport_stats;
 
 /* Fills the defaults documented in the struct (ICE defaults included). */

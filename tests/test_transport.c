@@ -472,8 +472,62 @@ START_TEST(transport_reports_ice_failure)
     ck_assert_int_eq(sotto_transport_add_remote_candidate(h.a.t,
         "candidate:1 1 UDP 2015364095 127.0.0.1 9 typ host"), 0);
     ck_assert_int_eq(sotto_transport_remote_candidates_done(h.a.t), 0);
-    ck_assert(run_until(&h.loop, a_failed, &h, 15000));
+    ck_assert(run_until(&h.loop, a_failed, &h, 15000 + SOTTO_TRANSPORT_ICE_FAIL_GRACE_MS));
     ck_assert_str_eq(h.a.reason, "ICE: no candidate pair works");
+    harness_close(&h);
+}
+END_TEST
+
+/* to (the offerer) gets from's credentials and fingerprint, none of its
+ * candidates. */
+static void set_remote_without_candidates(const peer *from, peer *to)
+{
+    char ufrag[SOTTO_ICE_UFRAG_MAX], pwd[SOTTO_ICE_PWD_MAX];
+    sotto_transport_remote r;
+
+    ck_assert_int_eq(sotto_transport_local_ice_credentials(from->t, ufrag, sizeof(ufrag), pwd,
+                                                           sizeof(pwd)), 0);
+    r.ice_ufrag = ufrag;
+    r.ice_pwd = pwd;
+    r.fingerprint = sotto_transport_local_fingerprint(from->t);
+    r.setup = "active"; /* what from will answer to's actpass with */
+    ck_assert_int_eq(sotto_transport_set_remote(to->t, &r), 0);
+}
+
+static int a_failed_provisionally(void *arg)
+{
+    const harness *h = arg;
+    sotto_transport_stats st;
+
+    return sotto_transport_get_stats(h->a.t, &st) == 0 && st.ice_provisional_failures > 0;
+}
+
+/* libnice reports FAILED once its own checks are done, also when the
+ * peer's checks have simply not arrived yet (their packets lost on a lossy
+ * link): the transport waits, and connects when they come. */
+START_TEST(transport_survives_a_provisional_ice_failure)
+{
+    harness h;
+
+    harness_init(&h);
+    peer_create(&h, &h.a, 1, SOTTO_SRTP_NONE);
+    peer_create(&h, &h.b, 0, SOTTO_SRTP_NONE);
+    ck_assert_int_eq(sotto_transport_gather(h.a.t), 0);
+    ck_assert_int_eq(sotto_transport_gather(h.b.t), 0);
+    /* a has b's credentials but only a candidate where nothing listens, so
+     * every check of its own fails. */
+    set_remote_without_candidates(&h.b, &h.a);
+    ck_assert_int_eq(sotto_transport_add_remote_candidate(h.a.t,
+        "candidate:1 1 UDP 2015364095 127.0.0.1 9 typ host"), 0);
+    ck_assert_int_eq(sotto_transport_remote_candidates_done(h.a.t), 0);
+    ck_assert(run_until(&h.loop, a_failed_provisionally, &h, 20000));
+    ck_assert_int_ne(h.a.state, SOTTO_TRANSPORT_FAILED);
+    /* Now b learns a's candidates and checks it: a answers and connects. */
+    give_remote(&h.a, &h.b, NULL);
+    ck_assert(run_until(&h.loop, both_secure, &h, SOTTO_TRANSPORT_ICE_FAIL_GRACE_MS));
+    send_media(&h);
+    ck_assert_int_eq(h.a.rtp_ok, PACKETS);
+    ck_assert_int_eq(h.b.rtp_ok, PACKETS);
     harness_close(&h);
 }
 END_TEST
@@ -530,7 +584,8 @@ static Suite *transport_suite(void)
     tcase_add_test(pair, transport_survives_ice_restart);
     tcase_add_test(pair, transport_idle_call_wakes_the_loop_rarely);
     tcase_add_test(pair, transport_reports_ice_failure);
-    tcase_set_timeout(pair, 20);
+    tcase_add_test(pair, transport_survives_a_provisional_ice_failure);
+    tcase_set_timeout(pair, 60);
     transport_add_unit_tests(s);
     suite_add_tcase(s, pair);
     return s;
