@@ -366,12 +366,13 @@ static json_t *stats_json(const sottod_call *c)
     json_object_set_new(o, "ice_auto_restarts", json_integer((json_int_t)c->ice_auto_restarts));
     if (c->transport && sotto_transport_get_stats(c->transport, &ts) == 0)
         json_object_set_new(o, "transport",
-                            json_pack("{s:I, s:I, s:I, s:I, s:I}", "dropped_malformed",
+                            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "dropped_malformed",
                                       (json_int_t)ts.dropped_malformed, "dropped_auth",
                                       (json_int_t)ts.dropped_auth, "dropped_replay",
                                       (json_int_t)ts.dropped_replay, "rtp_sent",
                                       (json_int_t)ts.rtp_sent, "rtp_received",
-                                      (json_int_t)ts.rtp_received));
+                                      (json_int_t)ts.rtp_received, "ice_provisional_failures",
+                                      (json_int_t)ts.ice_provisional_failures));
     if (c->mgr->voice)
         json_object_set_new(o, "processing", processing_json(c->mgr->voice));
     if (!c->media)
