@@ -88,6 +88,7 @@ struct sottod_call {
     uint64_t first_audio_ms;
     uint64_t last_rx_ms;                /* loop time of the last RTP/RTCP from the peer */
     int ice_restarting;                 /* an ICE restart's offer/answer is being made */
+    int peer_bye;                       /* the peer's RTCP BYE came: end after this packet */
     int hold_description;               /* gathering done, but do not send it yet */
     unsigned ice_restarts;              /* ICE restarts of this call */
     unsigned ice_auto_restarts;         /* of which the path watch started */

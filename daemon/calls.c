@@ -104,8 +104,11 @@ void sottod__call_end(sottod_call *call, const char *reason)
     if (call->state == CALL_ENDED)
         return;
     snprintf(call->end_reason, sizeof(call->end_reason), "%s", reason);
-    if (call->media && call->transport)
-        sotto_media_send_rtcp(call->media, 1, sottod__now_us());
+    /* The BYE tells the peer even when the signalling's hang-up is slow or
+     * lost; twice, so that one lost datagram does not hide it. */
+    if (call->media && call->transport && !call->peer_bye)
+        for (int i = 0; i < 2; i++)
+            sotto_media_send_rtcp(call->media, 1, sottod__now_us());
     call->state = CALL_ENDED;
     log_info("call %s ended: %s", call->id, reason);
     emit(call, "call-ended",
@@ -166,6 +169,13 @@ static void on_media_decision(void *opaque, const sotto_ratectl_decision *d)
 }
 
 /* What left stayed over the plan: the plan (or an encoder) is wrong. */
+static void on_media_peer_bye(void *opaque)
+{
+    sottod_call *call = opaque;
+
+    call->peer_bye = 1; /* ended by on_transport_packet, once media has returned */
+}
+
 static void on_rate_mismatch(void *opaque, uint32_t planned_bps, uint32_t measured_bps)
 {
     sottod_call *call = opaque;
@@ -240,6 +250,7 @@ static void media_params(sottod_call *call, sotto_media_params *out, char *cname
     mp.codec_params.dtx = call->media_dtx;
     mp.on_decision = on_media_decision;
     mp.on_rate_mismatch = on_rate_mismatch;
+    mp.on_peer_bye = on_media_peer_bye;
     mp.opaque = call;
     *out = mp;
 }
@@ -327,6 +338,11 @@ static void on_transport_packet(void *opaque, const uint8_t *pkt, size_t len, in
     }
     call->last_rx_ms = uv_now(call->mgr->loop);
     sotto_media_receive(call->media, pkt, len, is_rtcp, sottod__now_us());
+    /* A Janus room's media ends through the room's own signalling. */
+    if (call->peer_bye && !call->conference) {
+        log_debug("call %s: RTCP BYE from the peer", call->id);
+        sottod__call_end(call, "hung up by the peer");
+    }
 }
 
 static void on_transport_wire(void *opaque, int outbound, const uint8_t *data, size_t len)

@@ -61,7 +61,11 @@ typedef struct sotto_media_params {
      * the last 4 s) has stayed more than 10 % above the controller's plan
      * for 10 s, and again after it recovered and recurs; may be NULL. */
     void (*on_rate_mismatch)(void *opaque, uint32_t planned_bps, uint32_t measured_bps);
-    void *opaque; /* for on_decision and on_rate_mismatch; not owned */
+    /* Called once when an RTCP BYE names the stream we play (the peer has
+     * left: RFC 3550 6.6); may be NULL. Media must not be destroyed inside
+     * it: note it and act once sotto_media_receive has returned. */
+    void (*on_peer_bye)(void *opaque);
+    void *opaque; /* for on_decision, on_rate_mismatch and on_peer_bye; not owned */
 } sotto_media_params;
 
 typedef struct sotto_media_stats {

@@ -208,6 +208,12 @@ static void receive_rtcp(sotto_media *m, const uint8_t *pkt, size_t len, uint64_
             m->rtt_ms = rtt * 1000.0 / 65536.0;
     }
     report_to_controller(m, ours, &info, now_us);
+    for (i = 0; info.has_bye && i < info.bye_count && m->have_remote; i++)
+        if (info.bye_ssrc[i] == m->remote_ssrc && !m->peer_bye_seen) {
+            m->peer_bye_seen = 1;
+            if (m->p.on_peer_bye)
+                m->p.on_peer_bye(m->p.opaque);
+        }
 }
 
 void sotto_media_receive(sotto_media *m, const uint8_t *pkt, size_t len, int is_rtcp,

@@ -1261,6 +1261,58 @@ START_TEST(media_rtcp_reports_and_rtt)
 }
 END_TEST
 
+static void count_bye(void *opaque)
+{
+    (*(int *)opaque)++;
+}
+
+/* The peer's RTCP BYE for the stream we play is reported once; a BYE for
+ * another SSRC, or before any of the peer's RTP, is not. */
+START_TEST(media_peer_bye_is_reported_once)
+{
+    static wire wa, wb;
+    sotto_media_params mp;
+    sotto_media *a = NULL, *b = NULL;
+    uint64_t phase = 0;
+    int byes = 0;
+
+    memset(&wa, 0, sizeof(wa));
+    memset(&wb, 0, sizeof(wb));
+    params_for(&mp, sotto_codec_find("PCMU"), 0, 20, &wa);
+    ck_assert_int_eq(sotto_media_create(&a, &mp), 0);
+    params_for(&mp, sotto_codec_find("PCMU"), 0, 20, &wb);
+    mp.on_peer_bye = count_bye;
+    mp.opaque = &byes;
+    ck_assert_int_eq(sotto_media_create(&b, &mp), 0);
+    /* a's BYE before b has heard any RTP of a's: not yet a known stream. */
+    ck_assert_int_eq(sotto_media_send_rtcp(a, 1, 0), 0);
+    sotto_media_receive(b, wa.pkts[0].data, wa.pkts[0].len, 1, 0);
+    ck_assert_int_eq(byes, 0);
+    wa.count = 0;
+    run_ticks(a, 5, 0, &phase);
+    for (size_t i = 0; i < wa.count; i++)
+        sotto_media_receive(b, wa.pkts[i].data, wa.pkts[i].len, 0, 100000);
+    /* b's own BYE names b's SSRC, not the stream b plays. */
+    wb.count = 0;
+    ck_assert_int_eq(sotto_media_send_rtcp(b, 1, 100000), 0);
+    sotto_media_receive(b, wb.pkts[0].data, wb.pkts[0].len, 1, 100000);
+    ck_assert_int_eq(byes, 0);
+    /* A report without BYE, then the BYE, twice. */
+    wa.count = 0;
+    ck_assert_int_eq(sotto_media_send_rtcp(a, 0, 200000), 0);
+    ck_assert_int_eq(sotto_media_send_rtcp(a, 1, 200000), 0);
+    ck_assert_int_eq(sotto_media_send_rtcp(a, 1, 200000), 0);
+    sotto_media_receive(b, wa.pkts[0].data, wa.pkts[0].len, 1, 200000);
+    ck_assert_int_eq(byes, 0);
+    sotto_media_receive(b, wa.pkts[1].data, wa.pkts[1].len, 1, 200000);
+    ck_assert_int_eq(byes, 1);
+    sotto_media_receive(b, wa.pkts[2].data, wa.pkts[2].len, 1, 200000);
+    ck_assert_int_eq(byes, 1);
+    sotto_media_destroy(&a);
+    sotto_media_destroy(&b);
+}
+END_TEST
+
 /* The meters: payload and wire kbit/s over the last seconds. */
 START_TEST(media_meters_measure_rates)
 {
@@ -1324,6 +1376,7 @@ static Suite *media_suite(void)
     tcase_add_test(ctl, media_opus_on_a_slow_link_sends_what_the_controller_planned);
     tcase_add_test(ctl, media_start_delay_drops_audio_instead_of_queueing_it);
     tcase_add_test(ctl, media_rtcp_reports_and_rtt);
+    tcase_add_test(ctl, media_peer_bye_is_reported_once);
     suite_add_tcase(s, tx);
     suite_add_tcase(s, rx);
     suite_add_tcase(s, ctl);
