@@ -335,9 +335,12 @@ static size_t playout_frame(sotto_media *m, uint64_t now_us, int16_t *pcm)
         jo.action = SOTTO_JITTER_PREBUFFER;
     switch (jo.action) {
     case SOTTO_JITTER_PLAY:
-        sotto__media_cn_played(m);
-        if (jo.payload_len || !sotto__media_cn_fill(m, m->raw_buf, n, 1))
+        /* An empty frame is the peer's silence: comfort noise while CN is
+         * on; speech ends it. */
+        if (jo.payload_len || !sotto__media_cn_fill(m, m->raw_buf, n, 1)) {
+            sotto__media_cn_played(m);
             decode_frame(m, jo.payload, jo.payload_len, NULL, 0, m->raw_buf);
+        }
         rc = sotto_tsm_play(m->tsm, m->raw_buf, n, pcm, n);
         break;
     case SOTTO_JITTER_CONCEAL:

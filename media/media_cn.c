@@ -151,14 +151,8 @@ void sotto__media_cn_rx(sotto_media *m, const sotto_rtp_packet *rtp, uint64_t no
     jp.frame_duration = m->ts_step;
     jp.frames = &gap;
     jp.frame_count = 1;
+    jp.untimed = 1;
     sotto_jitter_insert(m->jitter, &jp, now_us);
-}
-
-void sotto__media_cn_rx_media(sotto_media *m)
-{
-    /* Speech came before the buffer ran dry: there was no gap to fill. */
-    if (m->cn.active && !m->cn.reset_done)
-        m->cn.active = 0;
 }
 
 void sotto__media_cn_before_pull(sotto_media *m)

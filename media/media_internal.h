@@ -139,17 +139,15 @@ int sotto__media_cn_dtx_skip(sotto_media *m, size_t len);
 int sotto__media_cn_marker(sotto_media *m);
 /* A received CN packet. */
 void sotto__media_cn_rx(sotto_media *m, const sotto_rtp_packet *rtp, uint64_t now_us);
-/* A media packet arrived: talk resumes unless the silence already began to play. */
-void sotto__media_cn_rx_media(sotto_media *m);
 /* Before a playout pull: once the buffer has run dry into a silence the
  * peer announced, restarts it so that the silence is neither loss nor
  * delay. */
 void sotto__media_cn_before_pull(sotto_media *m);
 /* Fills pcm (n samples at the codec's rate) with comfort noise and returns
- * 1 while in an announced silence (gap 1: for the empty frame a CN packet
- * left in the buffer); 0 otherwise. */
+ * 1 while in an announced silence (gap 1: for an empty frame: the one a CN packet
+ * left in the buffer, or a period the peer did not send in its silence); 0 otherwise. */
 int sotto__media_cn_fill(sotto_media *m, int16_t *pcm, size_t n, int gap);
-/* A frame was played: an announced silence is over. */
+/* A frame of speech was played: an announced silence is over. */
 void sotto__media_cn_played(sotto_media *m);
 
 /* Puts a changed controller decision into effect and tells the owner. */

@@ -68,6 +68,7 @@ static void insert_framed(sotto_media *m, const sotto_rtp_packet *rtp, uint64_t 
     jp.seq = rtp->seq;
     jp.timestamp = rtp->timestamp;
     jp.frame_duration = m->ts_step;
+    jp.untimed = 0;
     jp.frames = frames;
     jp.frame_count = v.primary_count * periods;
     sotto_jitter_insert(m->jitter, &jp, now_us);
@@ -118,6 +119,7 @@ static void insert_single(sotto_media *m, const sotto_rtp_packet *rtp, uint64_t 
     jp.seq = rtp->seq;
     jp.timestamp = rtp->timestamp;
     jp.frame_duration = m->ts_step;
+    jp.untimed = 0;
     jp.frames = frames;
     jp.frame_count = periods;
     sotto_jitter_insert(m->jitter, &jp, now_us);
@@ -248,7 +250,6 @@ void sotto_media_receive(sotto_media *m, const uint8_t *pkt, size_t len, int is_
         sotto__media_cn_rx(m, &rtp, now_us);
         return;
     }
-    sotto__media_cn_rx_media(m);
     if (m->framed)
         insert_framed(m, &rtp, now_us);
     else if ((int)rtp.payload_type == m->p.red_pt)

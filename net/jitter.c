@@ -69,6 +69,8 @@ struct sotto_jitter {
     uint64_t lost_before;       /* packets lost before the last loss-count restart */
 
     int playing;                /* 0 while prebuffering */
+    int in_comfort;             /* the last frame played was an empty silent one (comfort
+                                 * noise): a missing frame after it is the peer's silence */
     int64_t play_frame;         /* next frame number to hand out */
     int64_t newest_frame;       /* highest frame number stored */
     uint32_t held;              /* frames held, not yet played */
@@ -165,6 +167,7 @@ static void jb_restart(sotto_jitter *jb)
     jb->has_jump = 0;
     jb->seq_unique = 0;
     jb->playing = 0;
+    jb->in_comfort = 0;
     jb->held = 0;
     jb->has_base = 0;
     jb->current_us = 0;
@@ -511,7 +514,10 @@ int sotto_jitter_insert(sotto_jitter *jb, const sotto_jitter_packet *pkt, uint64
     jb->seq_unique++;
     if (late > 0)
         jb->stats.packets_late++;
-    jb_add_sample(jb, first_frame, late > 0, now_us);
+    /* A packet sent out of the stream's packetisation cadence would look
+     * early by up to a packet time and widen the measured spread. */
+    if (!pkt->untimed)
+        jb_add_sample(jb, first_frame, late > 0, now_us);
     return 0;
 }
 
@@ -657,6 +663,18 @@ int sotto_jitter_pull(sotto_jitter *jb, uint64_t now_us, sotto_jitter_out *out)
     if (jb->since_adjust < UINT32_MAX)
         jb->since_adjust++;      /* an adjustment below sets it back to 1 */
     res.timestamp = jb_frame_timestamp(jb, jb->play_frame);
+    /* During the peer's silence (RFC 3389 sends nothing between comfort
+     * noise updates) the periods it did not send are comfort noise: an
+     * empty frame, neither concealment nor a reason to grow the delay. */
+    if (jb->in_comfort && !jb_slot_held(slot, jb->play_frame)) {
+        res.action = SOTTO_JITTER_PLAY;
+        slot->frame = jb->play_frame;
+        slot->state = SLOT_CONCEALED;
+        jb->play_frame++;
+        jb->stats.frames_comfort++;
+        *out = res;
+        return 0;
+    }
     /* Below target a missing frame is waited for rather than skipped: the
      * period is concealment either way, and the frame may still come. */
     if (cur < need && (can_adjust || !jb_slot_held(slot, jb->play_frame))) {
@@ -679,6 +697,7 @@ int sotto_jitter_pull(sotto_jitter *jb, uint64_t now_us, sotto_jitter_out *out)
                        && (slot->silent || pulls >= jb->cfg.speech_compress_interval_frames)))) {
         res.action = SOTTO_JITTER_COMPRESS;
         res.timestamp = slot->timestamp;
+        jb->in_comfort = next->len == 0 && next->silent;
         jb_consume(jb, slot, &res.payload, &res.payload_len, &res.recovered);
         jb_consume(jb, next, &res.next_payload, &res.next_payload_len, NULL);
         jb->since_adjust = 1;
@@ -686,6 +705,7 @@ int sotto_jitter_pull(sotto_jitter *jb, uint64_t now_us, sotto_jitter_out *out)
     } else {
         res.action = SOTTO_JITTER_PLAY;
         res.timestamp = slot->timestamp;
+        jb->in_comfort = slot->len == 0 && slot->silent;
         jb_consume(jb, slot, &res.payload, &res.payload_len, &res.recovered);
     }
     *out = res;

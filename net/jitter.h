@@ -74,6 +74,8 @@ typedef struct sotto_jitter_packet {
     uint32_t frame_duration;      /* timestamp units per frame; must equal the configured frame */
     const sotto_jitter_frame *frames; /* not owned; frame i has timestamp + i * frame_duration */
     size_t frame_count;           /* 1..capacity_frames */
+    int untimed;                  /* 1: not a delay sample (comfort noise, sent at once rather
+                                   * than after a packet's worth of audio); default 0 */
 } sotto_jitter_packet;
 
 typedef enum sotto_jitter_action {
@@ -117,6 +119,8 @@ typedef struct sotto_jitter_stats {
     uint64_t frames_played;       /* frames handed out by PLAY or COMPRESS */
     uint64_t frames_recovered;    /* of those, frames that came only as a redundant copy */
     uint64_t frames_concealed;    /* CONCEAL results */
+    uint64_t frames_comfort;      /* missing frames after an empty silent one (the peer's
+                                   * comfort noise): PLAY of an empty frame, not loss */
     uint64_t concealed_ms;        /* frames_concealed in milliseconds */
     uint64_t frames_overflow;     /* held frames dropped unplayed because the buffer was full */
     uint64_t expands;             /* EXPAND results (delay grown by one frame each) */

@@ -1145,6 +1145,76 @@ START_TEST(jitter_rejects_bad_config)
 }
 END_TEST
 
+/* 120 ms packets (6 frames), then the peer's comfort noise: one empty
+ * silent frame sent at once (untimed), then nothing for 60 ms, then speech
+ * again. The periods the peer did not send play as empty frames (comfort
+ * noise), not concealment, and the early CN packet does not widen the
+ * delay; counted as a delay sample it would (checked last). */
+static void comfort_run(int untimed, sotto_jitter_stats *st, size_t *empty_plays)
+{
+    sotto_jitter *jb = NULL;
+    uint8_t pay[6][4] = {{0}};
+    sotto_jitter_frame speech[6], cn = {.payload = NULL, .len = 0, .silent = 1};
+    sotto_jitter_out out;
+    uint16_t seq = 1;
+    uint64_t pull_us = T0_US + PULL_PHASE_US;
+    int64_t frame = 0;
+
+    for (int i = 0; i < 6; i++)
+        speech[i] = (sotto_jitter_frame){.payload = pay[i], .len = 4, .silent = 0};
+    ck_assert_int_eq(sotto_jitter_create(&jb, NULL), 0);
+    *empty_plays = 0;
+    for (int round = 0; round < 40; round++) {
+        /* Packet k carries frames 6k..6k+5, sent when the last is captured. */
+        uint64_t sent_us = T0_US + (uint64_t)(frame + 6) * FRAME_US;
+        if (round == 20) {
+            /* Silence from frame 6*20: one CN frame sent at once, then
+             * speech resumes 3 frames later in the packets' cadence. */
+            sotto_jitter_packet p = {.ssrc = SSRC_A, .seq = seq++,
+                                     .timestamp = (uint32_t)(frame * FRAME_TS),
+                                     .frame_duration = FRAME_TS, .frames = &cn,
+                                     .frame_count = 1, .untimed = untimed};
+            uint64_t at = T0_US + (uint64_t)(frame + 1) * FRAME_US;
+            while (pull_us < at) {
+                ck_assert_int_eq(sotto_jitter_pull(jb, pull_us, &out), 0);
+                pull_us += FRAME_US;
+            }
+            ck_assert_int_eq(sotto_jitter_insert(jb, &p, at), 0);
+            frame += 4;
+            sent_us = T0_US + (uint64_t)(frame + 6) * FRAME_US;
+        }
+        sotto_jitter_packet p = {.ssrc = SSRC_A, .seq = seq++,
+                                 .timestamp = (uint32_t)(frame * FRAME_TS),
+                                 .frame_duration = FRAME_TS, .frames = speech, .frame_count = 6};
+        while (pull_us < sent_us) {
+            ck_assert_int_eq(sotto_jitter_pull(jb, pull_us, &out), 0);
+            if (out.action == SOTTO_JITTER_PLAY && !out.payload)
+                (*empty_plays)++;
+            pull_us += FRAME_US;
+        }
+        ck_assert_int_eq(sotto_jitter_insert(jb, &p, sent_us), 0);
+        frame += 6;
+    }
+    ck_assert_int_eq(sotto_jitter_get_stats(jb, st), 0);
+    sotto_jitter_destroy(&jb);
+}
+
+START_TEST(jitter_plays_the_peers_silence_as_comfort_noise)
+{
+    sotto_jitter_stats timed, untimed;
+    size_t empty_timed, empty_untimed;
+
+    comfort_run(1, &untimed, &empty_untimed);
+    ck_assert_uint_eq(untimed.packets_lost, 0);
+    ck_assert_uint_eq(untimed.frames_concealed, 0);
+    /* The CN frame and the 3 periods not sent. */
+    ck_assert_uint_ge(empty_untimed, 4);
+    ck_assert_uint_ge(untimed.frames_comfort, 3);
+    comfort_run(0, &timed, &empty_timed);
+    ck_assert_uint_gt(timed.target_delay_ms, untimed.target_delay_ms + 50);
+}
+END_TEST
+
 START_TEST(jitter_rejects_bad_arguments)
 {
     sotto_jitter *jb = NULL;
@@ -1446,6 +1516,7 @@ static Suite *jitter_suite(void)
     tcase_add_test(jb, jitter_redundant_copies_fill_single_losses);
     tcase_add_test(jb, jitter_rejects_bad_config);
     tcase_add_test(jb, jitter_rejects_bad_arguments);
+    tcase_add_test(jb, jitter_plays_the_peers_silence_as_comfort_noise);
     suite_add_tcase(s, jb);
 
     TCase *rs = tcase_create("rtp_stats");
