@@ -190,6 +190,15 @@ int sotto_codec_reset(sotto_codec *c)
     return 0;
 }
 
+int sotto_codec_talkspurt(sotto_codec *c, int decoder)
+{
+    if (!c)
+        return -EINVAL;
+    if (c->desc->talkspurt)
+        c->desc->talkspurt(c->state, decoder ? 1 : 0);
+    return 0;
+}
+
 int sotto_codec_payload_silent(const sotto_codec_desc *desc, const uint8_t *payload, size_t len)
 {
     if (!desc || !payload || len == 0 || !desc->payload_silent)

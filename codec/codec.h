@@ -78,6 +78,10 @@ typedef struct sotto_codec_desc {
     int (*decode_fec)(void *state, const uint8_t *next_payload, size_t len, int16_t *out_pcm,
                       size_t samples, size_t *out_samples);
     void (*reset)(void *state);
+    /* A talkspurt starts after comfort noise: decoder 0 before the encoder
+     * codes its first frame, 1 before the decoder decodes it. NULL when the
+     * codec keeps no inter-frame state that the silence would desynchronise. */
+    void (*talkspurt)(void *state, int decoder);
     /* Writes the SDP a=fmtp parameters ("" when none); returns the length
      * the full string needs, like snprintf. */
     int (*fmtp)(const sotto_codec_params *p, char *buf, size_t buflen);
@@ -176,6 +180,12 @@ int sotto_codec_decode_fec(sotto_codec *c, const uint8_t *next_payload, size_t l
 /* Returns the decoder and encoder to their freshly created state (new
  * stream, e.g. after an SSRC change). 0, or -EINVAL for NULL. */
 int sotto_codec_reset(sotto_codec *c);
+
+/* Tells the codec that a talkspurt starts after comfort noise (the frames
+ * of the silence were not sent): decoder 0 for the encoder, before the
+ * first frame is encoded; 1 for the decoder, before that frame is decoded.
+ * 0, or -EINVAL for NULL. */
+int sotto_codec_talkspurt(sotto_codec *c, int decoder);
 
 /* 1 when payload (len bytes, as sent in RTP) holds only silence for desc's
  * codec, judged without decoding; 0 otherwise or when the codec cannot tell. */

@@ -50,6 +50,12 @@ int sotto_encoder_set_mode(sotto_encoder *e, sotto_mode mode);
 /* The mode of the next packet; SOTTO_MODE_3200 for NULL. */
 sotto_mode sotto_encoder_get_mode(const sotto_encoder *e);
 
+/* Restarts the shape predictor (prev = the mode's mean) before the first
+ * packet of a talkspurt after comfort noise, where the packets encoded in
+ * the silence were not sent; the decoder does the same before decoding
+ * that packet (codec/BITSTREAM.md, "Talkspurts"). Returns 0 or -EINVAL. */
+int sotto_encoder_restart_prediction(sotto_encoder *e);
+
 /* Encodes one packet: pcm holds sotto_mode_frame_samples() samples, out receives
  * sotto_mode_packet_bytes() bytes.  Both buffers stay owned by the caller.
  * Returns 0 or -EINVAL. */
@@ -76,6 +82,11 @@ int sotto_decoder_set_mode(sotto_decoder *d, sotto_mode mode);
 
 /* The mode of the packets it decodes now; SOTTO_MODE_3200 for NULL. */
 sotto_mode sotto_decoder_get_mode(const sotto_decoder *d);
+
+/* The decoder's side of sotto_encoder_restart_prediction: before the first
+ * packet of a talkspurt after comfort noise. Synthesis state is kept.
+ * Returns 0 or -EINVAL. */
+int sotto_decoder_restart_prediction(sotto_decoder *d);
 
 /* Decodes one packet of len == sotto_mode_packet_bytes() bytes into
  * sotto_mode_frame_samples() samples at out (caller-owned).  Every bit pattern is a

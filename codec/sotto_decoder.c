@@ -198,6 +198,14 @@ int sotto_decoder_reset(sotto_decoder *d)
     return 0;
 }
 
+int sotto_decoder_restart_prediction(sotto_decoder *d)
+{
+    if (!d)
+        return -EINVAL;
+    sotto__pred_reset(&d->books, d->mode, &d->pred);
+    return 0;
+}
+
 int sotto_decoder_set_mode(sotto_decoder *d, sotto_mode mode)
 {
     if (!d || sotto_mode_frame_samples(mode) == 0)

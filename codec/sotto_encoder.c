@@ -86,6 +86,14 @@ int sotto_encoder_reset(sotto_encoder *e)
     return 0;
 }
 
+int sotto_encoder_restart_prediction(sotto_encoder *e)
+{
+    if (e == NULL)
+        return -EINVAL;
+    sotto__pred_reset(&e->books, e->mode, &e->pred);
+    return 0;
+}
+
 int sotto_encoder_set_mode(sotto_encoder *e, sotto_mode mode)
 {
     if (e == NULL || sotto__mode_layout(mode) == NULL)

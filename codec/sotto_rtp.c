@@ -213,6 +213,16 @@ static int sotto_rtp_conceal(void *state, int16_t *out, size_t samples, size_t *
     return 0;
 }
 
+static void sotto_rtp_talkspurt(void *state, int decoder)
+{
+    sotto_rtp_state *s = state;
+
+    if (decoder)
+        sotto_decoder_restart_prediction(s->dec);
+    else
+        sotto_encoder_restart_prediction(s->enc);
+}
+
 static void sotto_rtp_reset(void *state)
 {
     sotto_rtp_state *s = state;
@@ -279,6 +289,7 @@ const sotto_codec_desc sotto_codec_sotto_desc = {
     .conceal = sotto_rtp_conceal,
     .decode_fec = NULL,
     .reset = sotto_rtp_reset,
+    .talkspurt = sotto_rtp_talkspurt,
     .set_rate = sotto_rtp_set_rate,
     .fmtp = sotto_rtp_fmtp,
     .framing = sotto_rtp_framing,

@@ -338,7 +338,7 @@ static size_t playout_frame(sotto_media *m, uint64_t now_us, int16_t *pcm)
         /* An empty frame is the peer's silence: comfort noise while CN is
          * on; speech ends it. */
         if (jo.payload_len || !sotto__media_cn_fill(m, m->raw_buf, n, 1)) {
-            sotto__media_cn_played(m);
+            sotto__media_cn_played(m, jo.timestamp);
             decode_frame(m, jo.payload, jo.payload_len, NULL, 0, m->raw_buf);
         }
         rc = sotto_tsm_play(m->tsm, m->raw_buf, n, pcm, n);
@@ -357,7 +357,7 @@ static size_t playout_frame(sotto_media *m, uint64_t now_us, int16_t *pcm)
         }
         break;
     case SOTTO_JITTER_COMPRESS:
-        sotto__media_cn_played(m);
+        sotto__media_cn_played(m, jo.timestamp);
         /* Two frames in one period: decode both (the decoder's state stays
          * continuous) and remove whole pitch periods. */
         decode_frame(m, jo.payload, jo.payload_len, NULL, 0, m->raw_buf);

@@ -81,8 +81,10 @@ int sotto__media_cn_tx(sotto_media *m, const int16_t *pcm, size_t samples, uint6
                                     : power > pow(10.0, GATE_DBFS / 10.0) * 32768.0 * 32768.0;
     if (speech) {
         m->cn.silent_ms = 0;
-        if (m->cn.suppress)
+        if (m->cn.suppress) {
             m->cn.marker = 1;
+            sotto_codec_talkspurt(m->codec, 0);
+        }
         m->cn.suppress = 0;
         return 0;
     }
@@ -142,6 +144,7 @@ void sotto__media_cn_rx(sotto_media *m, const sotto_rtp_packet *rtp, uint64_t no
     }
     if (m->cn.reset_done)
         return;
+    m->cn.ts = rtp->timestamp;
     /* While the buffer still plays the talkspurt, the CN takes its place in
      * the sequence as an empty frame (played as comfort noise), so that a
      * talkspurt resuming before the buffer runs dry shows no lost packet. */
@@ -191,9 +194,12 @@ int sotto__media_cn_fill(sotto_media *m, int16_t *pcm, size_t n, int gap)
     return 1;
 }
 
-void sotto__media_cn_played(sotto_media *m)
+void sotto__media_cn_played(sotto_media *m, uint32_t ts)
 {
-    if (m->cn.reset_done)
-        m->cn.active = 0;
+    /* Frames of the talkspurt still ahead of the CN frame do not end it. */
+    if (!m->cn.active || (!m->cn.reset_done && (int32_t)(ts - m->cn.ts) <= 0))
+        return;
+    m->cn.active = 0;
     m->cn.reset_done = 0;
+    sotto_codec_talkspurt(m->codec, 1);
 }

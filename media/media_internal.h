@@ -45,6 +45,7 @@ typedef struct cn_state {
     /* receiving */
     int active;     /* 1 = the peer said silence: play comfort noise */
     int reset_done; /* 1 = the jitter buffer ran dry into the silence and restarted */
+    uint32_t ts;    /* RTP timestamp of the CN frame the buffer holds (before reset_done) */
     uint8_t level;  /* the peer's last level, -dBov */
     uint32_t rng;   /* noise generator */
     double lp;      /* noise shaping filter state */
@@ -147,8 +148,9 @@ void sotto__media_cn_before_pull(sotto_media *m);
  * 1 while in an announced silence (gap 1: for an empty frame: the one a CN packet
  * left in the buffer, or a period the peer did not send in its silence); 0 otherwise. */
 int sotto__media_cn_fill(sotto_media *m, int16_t *pcm, size_t n, int gap);
-/* A frame of speech was played: an announced silence is over. */
-void sotto__media_cn_played(sotto_media *m);
+/* A frame of speech with RTP timestamp ts is about to be decoded: one after
+ * the peer's CN ends the silence (and restarts the codec's prediction). */
+void sotto__media_cn_played(sotto_media *m, uint32_t ts);
 
 /* Puts a changed controller decision into effect and tells the owner. */
 void sotto__media_apply_decision(sotto_media *m);
