@@ -91,7 +91,7 @@ struct sotto_media {
     uint64_t packets_sent, payload_sent, rtp_octets_sent, redundant_frames_sent;
     /* receiving */
     uint32_t remote_ssrc;
-    int peer_bye_seen;                  /* on_peer_bye has been called */
+    int peer_bye_seen; /* on_peer_bye has been called */
     int have_remote;
     sotto_rtp_seq rx_seq;
     sotto_rtp_jitter rx_jitter;
