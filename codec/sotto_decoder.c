@@ -37,20 +37,20 @@ typedef struct {
 } entry_params;
 
 struct sotto_decoder {
-    sotto_mode mode;                 /* of the packets decoded now (sotto_decoder_set_mode) */
-    sotto_weights *weights;          /* owns every tensor below */
-    sotto_codebooks books;           /* borrowed from weights */
-    sotto_nnet_kernels kern;         /* scalar or AVX2 */
-    sotto_fft *fft;                  /* 512-point plan */
-    float *conv_w;                   /* both conv layers, reordered [out][k][in] */
-    sotto_conv1d conv1, conv2;       /* 35 -> 128 -> 128, k 3, tanh */
-    sotto_gru gru;                   /* 128 -> 256 */
-    sotto_dense fc, out;             /* 256 -> 256 tanh, 256 -> 96 */
-    const float *interp;             /* [257][32] band -> bin interpolation */
-    const float *bins_hz;            /* [257] bin frequencies, Hz */
-    float win[2 * SOTTO_SUB];        /* Hann 320 (squared sqrt-Hann, as model.py) */
-    float fold[SOTTO_DEC_NFFT];      /* cepstrum folding for minimum phase */
-    sotto_plc_net plc_net;           /* packet-loss predictor */
+    sotto_mode mode;            /* of the packets decoded now (sotto_decoder_set_mode) */
+    sotto_weights *weights;     /* owns every tensor below */
+    sotto_codebooks books;      /* borrowed from weights */
+    sotto_nnet_kernels kern;    /* scalar or AVX2 */
+    sotto_fft *fft;             /* 512-point plan */
+    float *conv_w;              /* both conv layers, reordered [out][k][in] */
+    sotto_conv1d conv1, conv2;  /* 35 -> 128 -> 128, k 3, tanh */
+    sotto_gru gru;              /* 128 -> 256 */
+    sotto_dense fc, out;        /* 256 -> 256 tanh, 256 -> 96 */
+    const float *interp;        /* [257][32] band -> bin interpolation */
+    const float *bins_hz;       /* [257] bin frequencies, Hz */
+    float win[2 * SOTTO_SUB];   /* Hann 320 (squared sqrt-Hann, as model.py) */
+    float fold[SOTTO_DEC_NFFT]; /* cepstrum folding for minimum phase */
+    sotto_plc_net plc_net;      /* packet-loss predictor */
     /* state, cleared by reset */
     float conv1_hist[2 * SOTTO_DEC_IN];   /* previous 2 network inputs */
     float conv2_hist[2 * SOTTO_DEC_COND]; /* previous 2 conv1 outputs */
@@ -69,7 +69,7 @@ struct sotto_decoder {
 static const float *need(const sotto_weights *w, const char *name, int ndim, uint32_t d0,
                          uint32_t d1, uint32_t d2, const char **missing)
 {
-    uint32_t dims[3] = {d0, d1, d2};
+    uint32_t dims[3] = { d0, d1, d2 };
     const float *p = sotto_weights_get(w, name, ndim, dims);
     if (!p && !*missing)
         *missing = name;
@@ -81,22 +81,27 @@ static int bind_network(sotto_decoder *d, char *err, size_t err_len)
     const sotto_weights *w = d->weights;
     const char *miss = NULL;
     const float *c1, *c2;
-    enum { C = SOTTO_DEC_COND, H = SOTTO_DEC_HIDDEN };
+    enum {
+        C = SOTTO_DEC_COND,
+        H = SOTTO_DEC_HIDDEN
+    };
 
     c1 = need(w, "decoder.conv1.weight", 3, C, SOTTO_DEC_IN, 3, &miss);
     c2 = need(w, "decoder.conv2.weight", 3, C, C, 3, &miss);
-    d->conv1 = (sotto_conv1d){NULL, need(w, "decoder.conv1.bias", 1, C, 0, 0, &miss),
-                              SOTTO_DEC_IN, C, 3};
-    d->conv2 = (sotto_conv1d){NULL, need(w, "decoder.conv2.bias", 1, C, 0, 0, &miss), C, C, 3};
-    d->gru = (sotto_gru){need(w, "decoder.gru.weight_ih_l0", 2, 3 * H, C, 0, &miss),
-                         need(w, "decoder.gru.weight_hh_l0", 2, 3 * H, H, 0, &miss),
-                         need(w, "decoder.gru.bias_ih_l0", 1, 3 * H, 0, 0, &miss),
-                         need(w, "decoder.gru.bias_hh_l0", 1, 3 * H, 0, 0, &miss), C, H};
-    d->fc = (sotto_dense){need(w, "decoder.fc.weight", 2, H, H, 0, &miss),
-                          need(w, "decoder.fc.bias", 1, H, 0, 0, &miss), H, H};
-    d->out = (sotto_dense){need(w, "decoder.out.weight", 2, SOTTO_DEC_OUT, H, 0, &miss),
-                           need(w, "decoder.out.bias", 1, SOTTO_DEC_OUT, 0, 0, &miss), H,
-                           SOTTO_DEC_OUT};
+    d->conv1 = (sotto_conv1d){ NULL, need(w, "decoder.conv1.bias", 1, C, 0, 0, &miss), SOTTO_DEC_IN,
+                               C, 3 };
+    d->conv2 = (sotto_conv1d){ NULL, need(w, "decoder.conv2.bias", 1, C, 0, 0, &miss), C, C, 3 };
+    d->gru = (sotto_gru){ need(w, "decoder.gru.weight_ih_l0", 2, 3 * H, C, 0, &miss),
+                          need(w, "decoder.gru.weight_hh_l0", 2, 3 * H, H, 0, &miss),
+                          need(w, "decoder.gru.bias_ih_l0", 1, 3 * H, 0, 0, &miss),
+                          need(w, "decoder.gru.bias_hh_l0", 1, 3 * H, 0, 0, &miss),
+                          C,
+                          H };
+    d->fc = (sotto_dense){ need(w, "decoder.fc.weight", 2, H, H, 0, &miss),
+                           need(w, "decoder.fc.bias", 1, H, 0, 0, &miss), H, H };
+    d->out = (sotto_dense){ need(w, "decoder.out.weight", 2, SOTTO_DEC_OUT, H, 0, &miss),
+                            need(w, "decoder.out.bias", 1, SOTTO_DEC_OUT, 0, 0, &miss), H,
+                            SOTTO_DEC_OUT };
     d->interp = need(w, "decoder.interp", 2, SOTTO_DEC_NBINS, SOTTO_NBANDS, 0, &miss);
     d->bins_hz = need(w, "decoder.bins_hz", 1, SOTTO_DEC_NBINS, 0, 0, &miss);
     const float *sqrt_hann = need(w, "decoder.sqrt_hann", 1, 2 * SOTTO_SUB, 0, 0, &miss);
@@ -125,7 +130,7 @@ static int bind_network(sotto_decoder *d, char *err, size_t err_len)
 int sotto__decoder_create_from(sotto_decoder **out, sotto_mode mode, const uint8_t *blob,
                                size_t len, int allow_simd, char *err, size_t err_len)
 {
-    static const char *const keep[] = {"decoder.", "plc.", "quant.", NULL};
+    static const char *const keep[] = { "decoder.", "plc.", "quant.", NULL };
     sotto_decoder *d = NULL;
     int rc;
 
@@ -271,9 +276,8 @@ static void pulse_block(sotto_decoder *d, float f0_from, float f0_to, float *out
         d->phase += f0 / 16000.0;
         d->phase -= floor(d->phase);
         double den = 2.0 * sin(M_PI * d->phase);
-        out[i] = fabs(den) > 1e-6
-                     ? (float)(sin((k + 0.5) * 2.0 * M_PI * d->phase) / den - 0.5)
-                     : (float)k;
+        out[i] = fabs(den) > 1e-6 ? (float)(sin((k + 0.5) * 2.0 * M_PI * d->phase) / den - 0.5)
+                                  : (float)k;
     }
 }
 
@@ -290,10 +294,10 @@ static float clamp_log(float v)
 }
 
 /* Harmonic (complex, minimum phase) and noise (real) filters on the 257 bins. */
-static void make_filters(const sotto_decoder *d, const entry_params *p, float *h_re,
-                         float *h_im, float *n_mag)
+static void make_filters(const sotto_decoder *d, const entry_params *p, float *h_re, float *h_im,
+                         float *n_mag)
 {
-    float log_h[SOTTO_DEC_NBINS], ceps[SOTTO_DEC_NFFT], zero[SOTTO_DEC_NBINS] = {0};
+    float log_h[SOTTO_DEC_NBINS], ceps[SOTTO_DEC_NFFT], zero[SOTTO_DEC_NBINS] = { 0 };
     float log_f0 = logf(4.0f * p->f0 / SR);
     float mix_base = 12.0f * (p->voicing - 0.5f);
 
@@ -331,7 +335,7 @@ static void synth_frame(sotto_decoder *d, const entry_params *p, const float *ex
                         const float *noise_cur, float *out)
 {
     float h_re[SOTTO_DEC_NBINS], h_im[SOTTO_DEC_NBINS], n_mag[SOTTO_DEC_NBINS];
-    float xe[SOTTO_DEC_NFFT] = {0}, xn[SOTTO_DEC_NFFT] = {0};
+    float xe[SOTTO_DEC_NFFT] = { 0 }, xn[SOTTO_DEC_NFFT] = { 0 };
     float e_re[SOTTO_DEC_NBINS], e_im[SOTTO_DEC_NBINS], n_re[SOTTO_DEC_NBINS],
         n_im[SOTTO_DEC_NBINS], y[SOTTO_DEC_NFFT];
 

@@ -13,19 +13,19 @@
 #include "codec/sotto_quant.h"
 #include "codec/sotto_weights.h"
 
-#define HISTORY SOTTO_FEAT_LAG_MAX                 /* past samples YIN reads */
+#define HISTORY SOTTO_FEAT_LAG_MAX /* past samples YIN reads */
 #define MAX_FRAME (SOTTO_MAX_SUBFRAMES * SOTTO_FEAT_SUB)
 #define BUF_LEN (HISTORY + MAX_FRAME + SOTTO_FEAT_LOOKAHEAD)
 
 struct sotto_encoder {
-    sotto_mode mode;            /* bit rate mode of the next packet */
-    size_t frame;               /* input samples per packet: 320 or 640 */
-    size_t last_frame;          /* samples of the packet before: buf shifts by it */
-    sotto_weights *weights;     /* the embedded blob's "quant." tensors */
-    sotto_codebooks books;      /* borrowed from weights */
-    sotto_vq_norms norms[2];    /* codeword norms of each mode's stages */
-    sotto_features *features;   /* analyser and pitch tracker */
-    sotto_pred_state pred;      /* inter-packet shape prediction, as the decoder's */
+    sotto_mode mode;          /* bit rate mode of the next packet */
+    size_t frame;             /* input samples per packet: 320 or 640 */
+    size_t last_frame;        /* samples of the packet before: buf shifts by it */
+    sotto_weights *weights;   /* the embedded blob's "quant." tensors */
+    sotto_codebooks books;    /* borrowed from weights */
+    sotto_vq_norms norms[2];  /* codeword norms of each mode's stages */
+    sotto_features *features; /* analyser and pitch tracker */
+    sotto_pred_state pred;    /* inter-packet shape prediction, as the decoder's */
     /* delayed signal y[t] = x[t - 80] for t in [P k - 256, P k + P + 80):
      * history, the packet, then the look-ahead; zero at reset */
     float buf[BUF_LEN];
@@ -43,7 +43,7 @@ int sotto_encoder_create(sotto_encoder **out, sotto_mode mode)
     e->last_frame = e->frame;
     const uint8_t *blob;
     size_t len;
-    static const char *const prefixes[] = {"quant.", NULL};
+    static const char *const prefixes[] = { "quant.", NULL };
     sotto_weights_embedded(&blob, &len);
     int rc = sotto_weights_parse(&e->weights, blob, len, prefixes, NULL, 0);
     if (rc == 0)
@@ -134,8 +134,8 @@ int sotto_encode(sotto_encoder *e, const int16_t *pcm, uint8_t *out)
     for (int b = 0; b < n_blocks; b++)
         sotto__features_pitch(e->features, pkt + b * SOTTO_FEAT_PKT, &lag[b], &voicing[b]);
     uint16_t idx[SOTTO_MAX_FIELDS];
-    int rc = sotto__quantise(&e->books, &e->norms[e->mode], e->mode, bands, lag, voicing, &e->pred,
-                             idx);
+    int rc =
+        sotto__quantise(&e->books, &e->norms[e->mode], e->mode, bands, lag, voicing, &e->pred, idx);
     if (rc == 0)
         rc = sotto__pack(e->mode, idx, out);
     return rc;

@@ -24,8 +24,8 @@
 #define MAX_PACKET_SAMPLES 640 /* the 2 kbit/s mode's 40 ms */
 
 typedef struct sotto_rtp_state {
-    size_t unit;            /* samples per encode/decode unit: params.frame_ms at 16 kHz */
-    sotto_mode want_mode;   /* set_rate's choice, taken at the next packet boundary */
+    size_t unit;          /* samples per encode/decode unit: params.frame_ms at 16 kHz */
+    sotto_mode want_mode; /* set_rate's choice, taken at the next packet boundary */
     sotto_encoder *enc;
     sotto_decoder *dec;
     int16_t in[MAX_PACKET_SAMPLES]; /* encoder: input of a packet not yet complete */

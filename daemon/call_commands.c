@@ -51,18 +51,16 @@ static sottod_call *target_call(sottod_calls *mgr, json_t *args, sotto_control_r
     return n == 1 ? found : NULL;
 }
 
-static const char *const signalling_names[] = {"token", "http", "janus"};
+static const char *const signalling_names[] = { "token", "http", "janus" };
 
 static json_t *call_json(const sottod_call *c)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s?, s:f}", "id", c->id, "direction",
-                     c->outgoing ? "outgoing" : "incoming", "state",
-                     sottod__call_state_name(c->state), "signalling",
-                     signalling_names[c->signalling], "codec",
-                     c->codec ? c->codec->name : NULL, "remote_fingerprint",
-                     c->remote_fingerprint, "contact", c->contact[0] ? c->contact : NULL,
-                     "age_s",
-                     (double)(uv_now(c->mgr->loop) - c->created_ms) / 1000.0);
+    json_t *o = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s?, s:s, s:s?, s:f}", "id", c->id, "direction",
+        c->outgoing ? "outgoing" : "incoming", "state", sottod__call_state_name(c->state),
+        "signalling", signalling_names[c->signalling], "codec", c->codec ? c->codec->name : NULL,
+        "remote_fingerprint", c->remote_fingerprint, "contact", c->contact[0] ? c->contact : NULL,
+        "age_s", (double)(uv_now(c->mgr->loop) - c->created_ms) / 1000.0);
 
     sottod__janus_describe(c, o);
     return o;
@@ -276,15 +274,15 @@ static void cmd_ice_restart(sottod_calls *mgr, json_t *args, sotto_control_reply
         fail(reply, "failed", "ICE restart failed: %s", strerror(-rc));
         return;
     }
-    reply->result = json_pack("{s:s, s:i}", "id", call->id, "ice_restarts",
-                              (int)call->ice_restarts);
+    reply->result =
+        json_pack("{s:s, s:i}", "id", call->id, "ice_restarts", (int)call->ice_restarts);
 }
 
 /* The negotiated profile without the DTLS "SRTP_" prefix; "none" before one. */
 static const char *srtp_profile_name(const sottod_call *c)
 {
-    const char *name = c->transport ? sotto_srtp_profile_name(sotto_transport_profile(c->transport))
-                                    : NULL;
+    const char *name =
+        c->transport ? sotto_srtp_profile_name(sotto_transport_profile(c->transport)) : NULL;
 
     return name ? name + strlen("SRTP_") : "none";
 }
@@ -298,47 +296,44 @@ static void media_extras(json_t *media, const sotto_media_stats *s, const sottod
         return;
     json_object_set_new(media, "jitter_buffered_ms", json_integer(s->jitter_buffered_ms));
     json_object_update_new(
-        media, json_pack("{s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:s, s:i}",
-                         "red_payload_type",
-                         c->red_pt, "redundant_frames",
-                         (int)s->redundant_frames, "remote_ptime_ms", s->remote_ptime_ms,
-                         "remote_redundant_frames", (int)s->remote_redundant_frames,
-                         "frames_recovered", (json_int_t)s->frames_recovered, "frames_played",
-                         (json_int_t)s->frames_played, "bad_payloads",
-                         (json_int_t)s->bad_payloads, "expands", (json_int_t)s->expands,
-                         "compresses", (json_int_t)s->compresses, "srtp_profile",
-                         srtp_profile_name(c),
-                         "max_ptime_ms", c->max_ptime_ms));
+        media,
+        json_pack("{s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:s, s:i}", "red_payload_type",
+                  c->red_pt, "redundant_frames", (int)s->redundant_frames, "remote_ptime_ms",
+                  s->remote_ptime_ms, "remote_redundant_frames", (int)s->remote_redundant_frames,
+                  "frames_recovered", (json_int_t)s->frames_recovered, "frames_played",
+                  (json_int_t)s->frames_played, "bad_payloads", (json_int_t)s->bad_payloads,
+                  "expands", (json_int_t)s->expands, "compresses", (json_int_t)s->compresses,
+                  "srtp_profile", srtp_profile_name(c), "max_ptime_ms", c->max_ptime_ms));
     /* The controller's plan for the wire beside what left, both counted
      * down to the link layer's framing. */
     json_object_update_new(media,
                            json_pack("{s:f, s:f, s:I, s:I, s:I}", "planned_kbps_sent",
                                      s->planned_kbps_sent, "link_kbps_sent", s->link_kbps_sent,
-                                     "over_plan_ms", (json_int_t)s->over_plan_ms,
-                                     "rate_mismatches", (json_int_t)s->rate_mismatches,
-                                     "start_dropped_ms", (json_int_t)s->start_dropped_ms));
+                                     "over_plan_ms", (json_int_t)s->over_plan_ms, "rate_mismatches",
+                                     (json_int_t)s->rate_mismatches, "start_dropped_ms",
+                                     (json_int_t)s->start_dropped_ms));
     /* Silence suppression: RFC 3389 comfort noise or Opus DTX. */
-    json_object_update_new(
-        media, json_pack("{s:i, s:b, s:I, s:I, s:I, s:I}", "cn_payload_type", c->cn_pt,
-                         "dtx", c->media_dtx, "cn_packets_sent", (json_int_t)s->cn_packets_sent,
-                         "cn_packets_received", (json_int_t)s->cn_packets_received,
-                         "silence_ms_sent", (json_int_t)s->silence_ms_sent, "comfort_noise_ms",
-                         (json_int_t)s->comfort_noise_ms));
+    json_object_update_new(media, json_pack("{s:i, s:b, s:I, s:I, s:I, s:I}", "cn_payload_type",
+                                            c->cn_pt, "dtx", c->media_dtx, "cn_packets_sent",
+                                            (json_int_t)s->cn_packets_sent, "cn_packets_received",
+                                            (json_int_t)s->cn_packets_received, "silence_ms_sent",
+                                            (json_int_t)s->silence_ms_sent, "comfort_noise_ms",
+                                            (json_int_t)s->comfort_noise_ms));
     /* A framed codec's mode (Sotto: 3.2 or 2 kbit/s), which the controller
      * may switch mid-call on a slow lossy link. */
     if (c->codec && c->codec->switch_bitrate)
-        json_object_update_new(
-            media, json_pack("{s:b, s:b, s:I}", "low_rate_mode", s->low_rate_mode,
-                             "remote_low_rate_mode", s->remote_low_rate_mode, "mode_switches",
-                             (json_int_t)s->mode_switches));
-    json_object_set_new(
-        media, "controller",
-        json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:b, s:I, s:I, s:s}", "ptime_ms",
-                  (int)d->ptime_ms, "redundant_frames", (int)d->redundant_frames, "bitrate",
-                  (int)d->bitrate, "expected_loss_pct", (int)d->expected_loss_pct, "wire_bps",
-                  (int)d->wire_bps, "cap_bps", (int)d->cap_bps, "loss", d->loss, "low_mode",
-                  d->low_mode, "changes", (json_int_t)d->changes, "reports",
-                  (json_int_t)d->reports, "reason", d->reason));
+        json_object_update_new(media,
+                               json_pack("{s:b, s:b, s:I}", "low_rate_mode", s->low_rate_mode,
+                                         "remote_low_rate_mode", s->remote_low_rate_mode,
+                                         "mode_switches", (json_int_t)s->mode_switches));
+    json_object_set_new(media, "controller",
+                        json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:b, s:I, s:I, s:s}",
+                                  "ptime_ms", (int)d->ptime_ms, "redundant_frames",
+                                  (int)d->redundant_frames, "bitrate", (int)d->bitrate,
+                                  "expected_loss_pct", (int)d->expected_loss_pct, "wire_bps",
+                                  (int)d->wire_bps, "cap_bps", (int)d->cap_bps, "loss", d->loss,
+                                  "low_mode", d->low_mode, "changes", (json_int_t)d->changes,
+                                  "reports", (json_int_t)d->reports, "reason", d->reason));
 }
 
 /* The capture chain's figures: they describe the local microphone, the
@@ -349,9 +344,8 @@ static json_t *processing_json(const sotto_voice *v)
 
     sotto_voice_get_stats(v, &s);
     return json_pack("{s:s, s:f, s:i, s:f, s:f, s:f}", "engine", s.engine, "erle_db",
-                     round(s.erle_db * 10) / 10, "echo_delay_ms", s.delay_ms,
-                     "speech_probability", round(s.speech_probability * 100) / 100,
-                     "speech_fraction",
+                     round(s.erle_db * 10) / 10, "echo_delay_ms", s.delay_ms, "speech_probability",
+                     round(s.speech_probability * 100) / 100, "speech_fraction",
                      s.blocks ? round(1000.0 * s.speech_blocks / s.blocks) / 1000 : 0.0,
                      "noise_dbfs", round(s.noise_dbfs * 10) / 10);
 }
@@ -365,14 +359,13 @@ static json_t *stats_json(const sottod_call *c)
     json_object_set_new(o, "ice_restarts", json_integer((json_int_t)c->ice_restarts));
     json_object_set_new(o, "ice_auto_restarts", json_integer((json_int_t)c->ice_auto_restarts));
     if (c->transport && sotto_transport_get_stats(c->transport, &ts) == 0)
-        json_object_set_new(o, "transport",
-                            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "dropped_malformed",
-                                      (json_int_t)ts.dropped_malformed, "dropped_auth",
-                                      (json_int_t)ts.dropped_auth, "dropped_replay",
-                                      (json_int_t)ts.dropped_replay, "rtp_sent",
-                                      (json_int_t)ts.rtp_sent, "rtp_received",
-                                      (json_int_t)ts.rtp_received, "ice_provisional_failures",
-                                      (json_int_t)ts.ice_provisional_failures));
+        json_object_set_new(
+            o, "transport",
+            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "dropped_malformed",
+                      (json_int_t)ts.dropped_malformed, "dropped_auth", (json_int_t)ts.dropped_auth,
+                      "dropped_replay", (json_int_t)ts.dropped_replay, "rtp_sent",
+                      (json_int_t)ts.rtp_sent, "rtp_received", (json_int_t)ts.rtp_received,
+                      "ice_provisional_failures", (json_int_t)ts.ice_provisional_failures));
     if (c->mgr->voice)
         json_object_set_new(o, "processing", processing_json(c->mgr->voice));
     if (!c->media)
@@ -380,23 +373,21 @@ static json_t *stats_json(const sottod_call *c)
     sotto_media_get_stats(c->media, sottod__now_us(), &s);
     json_object_set_new(
         o, "media",
-        json_pack("{s:s, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:I, s:f,"
-                  " s:f, s:f, s:f, s:i, s:I, s:I, s:I, s:I}",
-                  "codec", s.codec, "payload_type", s.payload_type, "ptime_ms", s.ptime_ms,
-                  "packets_sent", (json_int_t)s.packets_sent, "packets_received",
-                  (json_int_t)s.packets_received, "payload_bytes_sent",
-                  (json_int_t)s.payload_bytes_sent, "payload_bytes_received",
-                  (json_int_t)s.payload_bytes_received, "wire_bytes_sent",
-                  (json_int_t)s.wire_bytes_sent, "wire_bytes_received",
-                  (json_int_t)s.wire_bytes_received, "payload_kbps_sent", s.payload_kbps_sent,
-                  "wire_kbps_sent", s.wire_kbps_sent, "payload_kbps_received",
-                  s.payload_kbps_received, "wire_kbps_received", s.wire_kbps_received,
-                  "packets_lost", (json_int_t)s.packets_lost, "loss_fraction", s.loss_fraction,
-                  "jitter_ms", s.jitter_ms, "rtt_ms", s.rtt_ms, "remote_loss_fraction",
-                  s.remote_loss_fraction, "jitter_buffer_ms", (int)s.jitter_buffer_ms,
-                  "concealed_ms", (json_int_t)s.concealed_ms, "packets_late",
-                  (json_int_t)s.packets_late, "rtcp_sent", (json_int_t)s.rtcp_sent,
-                  "rtcp_received", (json_int_t)s.rtcp_received));
+        json_pack(
+            "{s:s, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:I, s:f,"
+            " s:f, s:f, s:f, s:i, s:I, s:I, s:I, s:I}",
+            "codec", s.codec, "payload_type", s.payload_type, "ptime_ms", s.ptime_ms,
+            "packets_sent", (json_int_t)s.packets_sent, "packets_received",
+            (json_int_t)s.packets_received, "payload_bytes_sent", (json_int_t)s.payload_bytes_sent,
+            "payload_bytes_received", (json_int_t)s.payload_bytes_received, "wire_bytes_sent",
+            (json_int_t)s.wire_bytes_sent, "wire_bytes_received", (json_int_t)s.wire_bytes_received,
+            "payload_kbps_sent", s.payload_kbps_sent, "wire_kbps_sent", s.wire_kbps_sent,
+            "payload_kbps_received", s.payload_kbps_received, "wire_kbps_received",
+            s.wire_kbps_received, "packets_lost", (json_int_t)s.packets_lost, "loss_fraction",
+            s.loss_fraction, "jitter_ms", s.jitter_ms, "rtt_ms", s.rtt_ms, "remote_loss_fraction",
+            s.remote_loss_fraction, "jitter_buffer_ms", (int)s.jitter_buffer_ms, "concealed_ms",
+            (json_int_t)s.concealed_ms, "packets_late", (json_int_t)s.packets_late, "rtcp_sent",
+            (json_int_t)s.rtcp_sent, "rtcp_received", (json_int_t)s.rtcp_received));
     media_extras(json_object_get(o, "media"), &s, c);
     return o;
 }
@@ -437,19 +428,19 @@ static const struct {
     const char *name;
     void (*fn)(sottod_calls *mgr, json_t *args, sotto_control_reply *reply);
 } commands[] = {
-    {"accept", cmd_accept},
-    {"answer", cmd_answer},
-    {"call", cmd_call},
-    {"calls", cmd_calls},
-    {"complete", cmd_complete},
-    {"hangup", cmd_hangup},
-    {"ice-restart", cmd_ice_restart},
-    {"join", cmd_join},
-    {"mute", cmd_mute},
-    {"offer", cmd_offer},
-    {"reject", cmd_reject},
-    {"stats", cmd_stats},
-    {"unmute", cmd_unmute},
+    { "accept", cmd_accept },
+    { "answer", cmd_answer },
+    { "call", cmd_call },
+    { "calls", cmd_calls },
+    { "complete", cmd_complete },
+    { "hangup", cmd_hangup },
+    { "ice-restart", cmd_ice_restart },
+    { "join", cmd_join },
+    { "mute", cmd_mute },
+    { "offer", cmd_offer },
+    { "reject", cmd_reject },
+    { "stats", cmd_stats },
+    { "unmute", cmd_unmute },
 };
 
 int sottod_calls_command(sottod_calls *mgr, const char *cmd, json_t *args,

@@ -19,8 +19,8 @@
 #include "daemon/log.h"
 #include "net/token.h"
 
-static const char *const state_names[] = {"gathering", "offered", "ringing", "connecting",
-                                          "active", "ended"};
+static const char *const state_names[] = { "gathering",  "offered", "ringing",
+                                           "connecting", "active",  "ended" };
 
 const char *sottod__call_state_name(call_state state)
 {
@@ -112,8 +112,8 @@ void sottod__call_end(sottod_call *call, const char *reason)
     call->state = CALL_ENDED;
     log_info("call %s ended: %s", call->id, reason);
     emit(call, "call-ended",
-         json_pack("{s:s, s:f}", "reason", reason,
-                   "duration_s", (double)(uv_now(call->mgr->loop) - call->created_ms) / 1000.0));
+         json_pack("{s:s, s:f}", "reason", reason, "duration_s",
+                   (double)(uv_now(call->mgr->loop) - call->created_ms) / 1000.0));
     if (call->pending) {
         sotto_control_finish(call->pending, NULL, "failed", reason);
         call->pending = NULL;
@@ -127,7 +127,7 @@ void sottod__call_end(sottod_call *call, const char *reason)
     uv_close((uv_handle_t *)&call->watch_timer, on_call_handle_closed);
 }
 
-#define CONSENT_TIMEOUT_MS 30000  /* RFC 7675: consent expires after 30 s */
+#define CONSENT_TIMEOUT_MS 30000 /* RFC 7675: consent expires after 30 s */
 
 static void on_rtcp_timer(uv_timer_t *t)
 {
@@ -143,8 +143,7 @@ static void on_rtcp_timer(uv_timer_t *t)
         return;
     }
     sotto_media_send_rtcp(call->media, 0, sottod__now_us());
-    uv_timer_start(&call->rtcp_timer, on_rtcp_timer, sotto_media_rtcp_interval_ms(call->media),
-                   0);
+    uv_timer_start(&call->rtcp_timer, on_rtcp_timer, sotto_media_rtcp_interval_ms(call->media), 0);
 }
 
 /* Every change of the rate controller is logged and announced, so a slow
@@ -163,8 +162,8 @@ static void on_media_decision(void *opaque, const sotto_ratectl_decision *d)
     emit(call, "call-rate-changed",
          json_pack("{s:i, s:i, s:i, s:i, s:f, s:b, s:s}", "ptime_ms", (int)d->ptime_ms,
                    "redundant_frames", (int)d->redundant_frames, "bitrate", (int)d->bitrate,
-                   "wire_bps", (int)d->wire_bps, "loss", d->loss, "low_mode", d->low_mode,
-                   "reason", d->reason));
+                   "wire_bps", (int)d->wire_bps, "loss", d->loss, "low_mode", d->low_mode, "reason",
+                   d->reason));
     sottod__janus_rate_changed(call, d);
 }
 
@@ -370,8 +369,7 @@ static void on_transport_candidate(void *opaque, const char *candidate)
         return;
     }
     if (call->candidate_count < CALL_MAX_CANDIDATES)
-        snprintf(call->candidates[call->candidate_count++], CALL_CANDIDATE_LEN, "%s",
-                 candidate);
+        snprintf(call->candidates[call->candidate_count++], CALL_CANDIDATE_LEN, "%s", candidate);
 }
 
 /* Host names are resolved here, once per call; literals pass straight. */
@@ -403,15 +401,14 @@ static int resolve(const char *hostport, char *addr, size_t addrlen, uint16_t *p
     hints.ai_socktype = SOCK_DGRAM;
     if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res)
         return -EHOSTUNREACH;
-    getnameinfo(res->ai_addr, res->ai_addrlen, addr, (socklen_t)addrlen, NULL, 0,
-                NI_NUMERICHOST);
+    getnameinfo(res->ai_addr, res->ai_addrlen, addr, (socklen_t)addrlen, NULL, 0, NI_NUMERICHOST);
     freeaddrinfo(res);
     *port = (uint16_t)p;
     return 0;
 }
 
-static int transport_params(sottod_call *call, sotto_transport_params *tp, char *stun,
-                            char *turn, char *err, size_t errlen)
+static int transport_params(sottod_call *call, sotto_transport_params *tp, char *stun, char *turn,
+                            char *err, size_t errlen)
 {
     const sotto_config *cfg = call->mgr->cfg;
     uint16_t port;
@@ -500,7 +497,8 @@ sottod_call *sottod__call_new(sottod_calls *mgr, int outgoing, call_signalling s
         memset(rnd, 0x5a, sizeof(rnd));
     for (i = 0; i < 8; i++)
         snprintf(call->id + 2 * i, 3, "%02x", rnd[i]);
-    call->ssrc = ((uint32_t)rnd[0] << 24 | (uint32_t)rnd[3] << 16 | (uint32_t)rnd[5] << 8 | rnd[7]) | 1u;
+    call->ssrc =
+        ((uint32_t)rnd[0] << 24 | (uint32_t)rnd[3] << 16 | (uint32_t)rnd[5] << 8 | rnd[7]) | 1u;
     uv_timer_init(mgr->loop, &call->rtcp_timer);
     uv_timer_init(mgr->loop, &call->ring_timer);
     uv_timer_init(mgr->loop, &call->watch_timer);
@@ -604,8 +602,7 @@ static void description_ready(sottod_call *call)
     free(sdp);
 }
 
-int sottod_calls_create(sottod_calls **out, const sottod_calls_params *p, char *err,
-                        size_t errlen)
+int sottod_calls_create(sottod_calls **out, const sottod_calls_params *p, char *err, size_t errlen)
 {
     sottod_calls *mgr;
     char dir[SOTTO_CONFIG_PATH_MAX];

@@ -6,89 +6,94 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define JB_SEQ_MAX_JUMP 3000        /* packets: a larger sequence jump restarts loss counting */
+#define JB_SEQ_MAX_JUMP 3000 /* packets: a larger sequence jump restarts loss counting */
 #define JB_MAX_CAPACITY 65536u
 #define JB_MAX_FRAME_BYTES 65536u
-#define JB_MAX_SPAN_TS (1 << 30)    /* buffer span in timestamp units, well inside int32 */
+#define JB_MAX_SPAN_TS (1 << 30) /* buffer span in timestamp units, well inside int32 */
 #define JB_US_PER_MS 1000
-#define JB_MAX_NOW_US (1ull << 62)  /* keeps every time difference inside int64 */
+#define JB_MAX_NOW_US (1ull << 62) /* keeps every time difference inside int64 */
 
 enum jb_slot_state {
-    SLOT_EMPTY = 0,         /* never used since the last restart */
-    SLOT_PRIMARY,           /* held: the frame from its own packet */
-    SLOT_REDUNDANT,         /* held: only a redundant copy so far */
-    SLOT_PLAYED,            /* handed out from the primary */
-    SLOT_PLAYED_REDUNDANT,  /* handed out from a redundant copy */
-    SLOT_CONCEALED,         /* its period passed without the frame */
-    SLOT_DROPPED            /* thrown away unplayed on overflow */
+    SLOT_EMPTY = 0,        /* never used since the last restart */
+    SLOT_PRIMARY,          /* held: the frame from its own packet */
+    SLOT_REDUNDANT,        /* held: only a redundant copy so far */
+    SLOT_PLAYED,           /* handed out from the primary */
+    SLOT_PLAYED_REDUNDANT, /* handed out from a redundant copy */
+    SLOT_CONCEALED,        /* its period passed without the frame */
+    SLOT_DROPPED           /* thrown away unplayed on overflow */
 };
 
 typedef struct jb_slot {
-    int64_t frame;          /* frame number last stored here (see jb_frame_of) */
-    uint32_t timestamp;     /* RTP timestamp of that frame */
-    uint32_t len;           /* payload bytes */
-    uint8_t state;          /* enum jb_slot_state */
-    uint8_t silent;         /* 1 = caller marked the frame low-energy */
-    uint64_t arrival_us;    /* when the frame (or its copy) came */
+    int64_t frame;       /* frame number last stored here (see jb_frame_of) */
+    uint32_t timestamp;  /* RTP timestamp of that frame */
+    uint32_t len;        /* payload bytes */
+    uint8_t state;       /* enum jb_slot_state */
+    uint8_t silent;      /* 1 = caller marked the frame low-energy */
+    uint64_t arrival_us; /* when the frame (or its copy) came */
 } jb_slot;
 
 typedef struct jb_sample {
-    uint64_t arrival_us;    /* when the packet arrived */
-    int64_t transit_us;     /* arrival minus the media time of its first frame */
-    int late;               /* 1 = the target must cover it: a frame of it came after its
+    uint64_t arrival_us; /* when the packet arrived */
+    int64_t transit_us;  /* arrival minus the media time of its first frame */
+    int late;            /* 1 = the target must cover it: a frame of it came after its
                              * playout, or it is a redundant copy that was needed */
 } jb_sample;
 
-enum jb_store_result { STORE_OK, STORE_DUPLICATE, STORE_LATE, STORE_IGNORED };
+enum jb_store_result {
+    STORE_OK,
+    STORE_DUPLICATE,
+    STORE_LATE,
+    STORE_IGNORED
+};
 
 struct sotto_jitter {
     sotto_jitter_config cfg;
-    uint32_t frame_ts;          /* timestamp units per frame */
-    int64_t frame_us;           /* microseconds per frame */
-    int64_t span_ts;            /* capacity in timestamp units; larger jumps restart */
-    int64_t min_target_us;      /* max(min_delay, one frame + margin) */
-    jb_slot *slots;             /* capacity_frames, indexed by frame mod capacity */
-    uint8_t *storage;           /* capacity_frames * max_frame_bytes payload bytes */
-    jb_sample *samples;         /* ring of history_capacity delay samples */
-    int64_t *scratch;           /* history_capacity values for the percentile */
-    size_t sample_first;        /* index of the oldest sample */
-    size_t sample_count;        /* samples in the ring */
+    uint32_t frame_ts;     /* timestamp units per frame */
+    int64_t frame_us;      /* microseconds per frame */
+    int64_t span_ts;       /* capacity in timestamp units; larger jumps restart */
+    int64_t min_target_us; /* max(min_delay, one frame + margin) */
+    jb_slot *slots;        /* capacity_frames, indexed by frame mod capacity */
+    uint8_t *storage;      /* capacity_frames * max_frame_bytes payload bytes */
+    jb_sample *samples;    /* ring of history_capacity delay samples */
+    int64_t *scratch;      /* history_capacity values for the percentile */
+    size_t sample_first;   /* index of the oldest sample */
+    size_t sample_count;   /* samples in the ring */
 
-    int has_source;             /* 0 until the first packet after a restart */
-    uint32_t ssrc;              /* current source */
-    int has_prev_ssrc;          /* 1 after an SSRC change */
-    uint32_t prev_ssrc;         /* the source left behind at that change */
-    uint64_t source_since_us;   /* when the current source took over */
-    int64_t ts_origin;          /* unwrapped timestamp of frame number 0 */
-    int64_t ts_highest;         /* highest unwrapped timestamp: the unwrap reference */
-    int has_jump;               /* a timestamp jump waits for confirmation */
-    uint32_t jump_next_ts;      /* timestamp expected next if the jump is real */
-    int64_t seq_highest;        /* highest unwrapped sequence number */
-    int64_t seq_lowest;         /* lowest unwrapped sequence number */
-    uint64_t seq_unique;        /* packets counted between those, duplicates excluded */
-    uint64_t lost_before;       /* packets lost before the last loss-count restart */
+    int has_source;           /* 0 until the first packet after a restart */
+    uint32_t ssrc;            /* current source */
+    int has_prev_ssrc;        /* 1 after an SSRC change */
+    uint32_t prev_ssrc;       /* the source left behind at that change */
+    uint64_t source_since_us; /* when the current source took over */
+    int64_t ts_origin;        /* unwrapped timestamp of frame number 0 */
+    int64_t ts_highest;       /* highest unwrapped timestamp: the unwrap reference */
+    int has_jump;             /* a timestamp jump waits for confirmation */
+    uint32_t jump_next_ts;    /* timestamp expected next if the jump is real */
+    int64_t seq_highest;      /* highest unwrapped sequence number */
+    int64_t seq_lowest;       /* lowest unwrapped sequence number */
+    uint64_t seq_unique;      /* packets counted between those, duplicates excluded */
+    uint64_t lost_before;     /* packets lost before the last loss-count restart */
 
-    int playing;                /* 0 while prebuffering */
-    int in_comfort;             /* the last frame played was an empty silent one (comfort
+    int playing;                 /* 0 while prebuffering */
+    int in_comfort;              /* the last frame played was an empty silent one (comfort
                                  * noise): a missing frame after it is the peer's silence */
-    int64_t play_frame;         /* next frame number to hand out */
-    int64_t newest_frame;       /* highest frame number stored */
-    uint32_t held;              /* frames held, not yet played */
-    int has_base;               /* 1 once a delay sample exists */
-    int64_t base_us;            /* lowest transit in the history */
-    int64_t target_us;          /* target delay */
-    int64_t current_us;         /* delay at the last pull */
-    uint32_t since_adjust;      /* pulls since the last expand or compress */
-    int has_pulled;             /* 1 after the first pull */
-    uint64_t burst_start_us;    /* time of the first pull of the current burst */
-    uint32_t burst_pulls;       /* pulls after that one with (nearly) the same time */
-    int64_t burst_lead_us;      /* fetch-ahead of the current burst so far */
-    int64_t lead_seen_us;       /* largest fetch-ahead of an earlier burst lately */
+    int64_t play_frame;          /* next frame number to hand out */
+    int64_t newest_frame;        /* highest frame number stored */
+    uint32_t held;               /* frames held, not yet played */
+    int has_base;                /* 1 once a delay sample exists */
+    int64_t base_us;             /* lowest transit in the history */
+    int64_t target_us;           /* target delay */
+    int64_t current_us;          /* delay at the last pull */
+    uint32_t since_adjust;       /* pulls since the last expand or compress */
+    int has_pulled;              /* 1 after the first pull */
+    uint64_t burst_start_us;     /* time of the first pull of the current burst */
+    uint32_t burst_pulls;        /* pulls after that one with (nearly) the same time */
+    int64_t burst_lead_us;       /* fetch-ahead of the current burst so far */
+    int64_t lead_seen_us;        /* largest fetch-ahead of an earlier burst lately */
     int64_t lead_seen_recent_us; /* the same in the current half */
-    int64_t lead_peak_us;       /* largest fetch-ahead lately (see jb_playout_time) */
-    int64_t lead_recent_us;     /* largest fetch-ahead in the current half of that */
-    uint32_t lead_pulls;        /* pulls in the current half */
-    sotto_jitter_stats stats;   /* counters; delay fields filled by get_stats */
+    int64_t lead_peak_us;        /* largest fetch-ahead lately (see jb_playout_time) */
+    int64_t lead_recent_us;      /* largest fetch-ahead in the current half of that */
+    uint32_t lead_pulls;         /* pulls in the current half */
+    sotto_jitter_stats stats;    /* counters; delay fields filled by get_stats */
 };
 
 void sotto_jitter_config_default(sotto_jitter_config *out)
@@ -127,8 +132,8 @@ static int jb_config_valid(const sotto_jitter_config *c)
     if (((uint64_t)c->clock_rate * c->frame_us) % 1000000u != 0)
         return 0;
     uint64_t frame_ts = (uint64_t)c->clock_rate * c->frame_us / 1000000u;
-    if (c->capacity_frames < 4 || c->capacity_frames > JB_MAX_CAPACITY
-        || frame_ts * c->capacity_frames > JB_MAX_SPAN_TS)
+    if (c->capacity_frames < 4 || c->capacity_frames > JB_MAX_CAPACITY ||
+        frame_ts * c->capacity_frames > JB_MAX_SPAN_TS)
         return 0;
     if (c->max_frame_bytes < 1 || c->max_frame_bytes > JB_MAX_FRAME_BYTES)
         return 0;
@@ -145,10 +150,10 @@ static int jb_config_valid(const sotto_jitter_config *c)
         return 0;
     if (c->history_capacity < 16 || c->history_capacity > 4096)
         return 0;
-    if (c->adjust_interval_frames < 1 || c->adjust_interval_frames > 1000
-        || c->speech_compress_interval_frames < c->adjust_interval_frames
-        || c->speech_compress_interval_frames > 1000
-        || (c->fast_shed_ms != 0 && (c->fast_shed_ms < 50 || c->fast_shed_ms > 5000)))
+    if (c->adjust_interval_frames < 1 || c->adjust_interval_frames > 1000 ||
+        c->speech_compress_interval_frames < c->adjust_interval_frames ||
+        c->speech_compress_interval_frames > 1000 ||
+        (c->fast_shed_ms != 0 && (c->fast_shed_ms < 50 || c->fast_shed_ms > 5000)))
         return 0;
     return 1;
 }
@@ -309,14 +314,13 @@ static enum jb_store_result jb_classify_past(sotto_jitter *jb, int64_t frame, in
 }
 
 static enum jb_store_result jb_store(sotto_jitter *jb, int64_t frame, uint32_t ts,
-                                     const sotto_jitter_frame *f, int redundant,
-                                     uint64_t now_us)
+                                     const sotto_jitter_frame *f, int redundant, uint64_t now_us)
 {
     int64_t cap = jb->cfg.capacity_frames;
     jb_slot *slot;
 
     if (!jb->playing && jb->held == 0) {
-        jb->play_frame = frame;         /* the first frame held starts the stream */
+        jb->play_frame = frame; /* the first frame held starts the stream */
         jb->newest_frame = frame;
     } else if (frame < jb->play_frame) {
         /* While prebuffering, an earlier frame may still move the start back. */
@@ -399,8 +403,7 @@ static void jb_add_sample(sotto_jitter *jb, int64_t first_frame, int late, uint6
     s->transit_us = (int64_t)now_us - first_frame * jb->frame_us;
     s->late = late;
     jb->sample_count++;
-    while (jb->sample_count > 1
-           && jb->samples[jb->sample_first].arrival_us + window_us < now_us) {
+    while (jb->sample_count > 1 && jb->samples[jb->sample_first].arrival_us + window_us < now_us) {
         jb->sample_first = (jb->sample_first + 1) % cap;
         jb->sample_count--;
     }
@@ -439,8 +442,8 @@ static int jb_accept_source(sotto_jitter *jb, const sotto_jitter_packet *pkt, ui
     if (jb->has_source && pkt->ssrc != jb->ssrc) {
         /* Reordered leftovers of the source just replaced are late, not a
          * reason to switch back. */
-        if (jb->has_prev_ssrc && pkt->ssrc == jb->prev_ssrc
-            && now_us - jb->source_since_us <= straggle_us) {
+        if (jb->has_prev_ssrc && pkt->ssrc == jb->prev_ssrc &&
+            now_us - jb->source_since_us <= straggle_us) {
             jb->stats.packets_late++;
             return 0;
         }
@@ -459,8 +462,8 @@ static int jb_accept_source(sotto_jitter *jb, const sotto_jitter_packet *pkt, ui
         return 1;
     }
     /* A jump: believe it when the next packet continues from it. */
-    if (jb->has_jump && jb_delta32(pkt->timestamp, jb->jump_next_ts) <= jb->span_ts
-        && jb_delta32(jb->jump_next_ts, pkt->timestamp) <= jb->span_ts) {
+    if (jb->has_jump && jb_delta32(pkt->timestamp, jb->jump_next_ts) <= jb->span_ts &&
+        jb_delta32(jb->jump_next_ts, pkt->timestamp) <= jb->span_ts) {
         jb_restart(jb);
         jb->stats.resets++;
         jb_source_begin(jb, pkt, now_us);
@@ -481,8 +484,8 @@ int sotto_jitter_insert(sotto_jitter *jb, const sotto_jitter_packet *pkt, uint64
 {
     size_t duplicate = 0, late = 0;
 
-    if (!jb || !pkt || !pkt->frames || pkt->frame_count == 0 || now_us >= JB_MAX_NOW_US
-        || pkt->frame_count > jb->cfg.capacity_frames || pkt->frame_duration != jb->frame_ts)
+    if (!jb || !pkt || !pkt->frames || pkt->frame_count == 0 || now_us >= JB_MAX_NOW_US ||
+        pkt->frame_count > jb->cfg.capacity_frames || pkt->frame_duration != jb->frame_ts)
         return -EINVAL;
     for (size_t i = 0; i < pkt->frame_count; i++)
         if (!jb_frame_valid(jb, &pkt->frames[i]))
@@ -501,10 +504,15 @@ int sotto_jitter_insert(sotto_jitter *jb, const sotto_jitter_packet *pkt, uint64
     for (size_t i = 0; i < pkt->frame_count; i++) {
         uint32_t ts = pkt->timestamp + (uint32_t)(i * jb->frame_ts);
         switch (jb_store(jb, first_frame + (int64_t)i, ts, &pkt->frames[i], 0, now_us)) {
-        case STORE_DUPLICATE: duplicate++; break;
-        case STORE_LATE: late++; break;
+        case STORE_DUPLICATE:
+            duplicate++;
+            break;
+        case STORE_LATE:
+            late++;
+            break;
         case STORE_OK:
-        case STORE_IGNORED: break;
+        case STORE_IGNORED:
+            break;
         }
     }
     if (duplicate == pkt->frame_count) {
@@ -540,8 +548,9 @@ int sotto_jitter_insert_redundant(sotto_jitter *jb, uint32_t ssrc, uint32_t time
      * (jb_consume: keep waiting for them). Copies of frames that arrived
      * say nothing, and redundancy on a clean path costs no delay. */
     const jb_slot *slot = jb_slot_at(jb, n);
-    if (jb->playing && n < jb->play_frame && jb->play_frame - n < (int64_t)jb->cfg.capacity_frames
-        && slot->frame == n && slot->state == SLOT_CONCEALED) {
+    if (jb->playing && n < jb->play_frame &&
+        jb->play_frame - n < (int64_t)jb->cfg.capacity_frames && slot->frame == n &&
+        slot->state == SLOT_CONCEALED) {
         jb_add_sample(jb, n, 1, now_us);
         return 0;
     }
@@ -661,7 +670,7 @@ int sotto_jitter_pull(sotto_jitter *jb, uint64_t now_us, sotto_jitter_out *out)
 
     jb->current_us = cur;
     if (jb->since_adjust < UINT32_MAX)
-        jb->since_adjust++;      /* an adjustment below sets it back to 1 */
+        jb->since_adjust++; /* an adjustment below sets it back to 1 */
     res.timestamp = jb_frame_timestamp(jb, jb->play_frame);
     /* During the peer's silence (RFC 3389 sends nothing between comfort
      * noise updates) the periods it did not send are comfort noise: an
@@ -691,10 +700,10 @@ int sotto_jitter_pull(sotto_jitter *jb, uint64_t now_us, sotto_jitter_out *out)
         slot->state = SLOT_CONCEALED;
         jb->play_frame++;
         jb->stats.frames_concealed++;
-    } else if (has_next
-               && ((jb->cfg.fast_shed_ms && cur >= need + (int64_t)jb->cfg.fast_shed_ms * 1000)
-                   || (can_adjust && cur >= need + jb->frame_us + jb->frame_us / 2
-                       && (slot->silent || pulls >= jb->cfg.speech_compress_interval_frames)))) {
+    } else if (has_next &&
+               ((jb->cfg.fast_shed_ms && cur >= need + (int64_t)jb->cfg.fast_shed_ms * 1000) ||
+                (can_adjust && cur >= need + jb->frame_us + jb->frame_us / 2 &&
+                 (slot->silent || pulls >= jb->cfg.speech_compress_interval_frames)))) {
         res.action = SOTTO_JITTER_COMPRESS;
         res.timestamp = slot->timestamp;
         jb->in_comfort = next->len == 0 && next->silent;

@@ -31,25 +31,25 @@
 typedef struct sotto_jitter sotto_jitter;
 
 typedef struct sotto_jitter_config {
-    uint32_t clock_rate;          /* RTP timestamp clock, 1000..1000000 Hz; default 48000 */
-    uint32_t frame_us;            /* playout period = one frame, 1000..200000 us, a whole
+    uint32_t clock_rate;             /* RTP timestamp clock, 1000..1000000 Hz; default 48000 */
+    uint32_t frame_us;               /* playout period = one frame, 1000..200000 us, a whole
                                    * number of timestamp units; default 20000 */
-    uint32_t capacity_frames;     /* frames held (the buffer's span), 4..65536; default 256 */
-    size_t max_frame_bytes;       /* payload bytes per frame, 1..65536; default 1500 */
-    uint32_t min_delay_ms;        /* lowest target delay, never below one frame + margin;
+    uint32_t capacity_frames;        /* frames held (the buffer's span), 4..65536; default 256 */
+    size_t max_frame_bytes;          /* payload bytes per frame, 1..65536; default 1500 */
+    uint32_t min_delay_ms;           /* lowest target delay, never below one frame + margin;
                                    * default 20 */
-    uint32_t max_delay_ms;        /* highest target delay, up to 60000 and below the span;
+    uint32_t max_delay_ms;           /* highest target delay, up to 60000 and below the span;
                                    * default 1000 */
-    uint32_t margin_ms;           /* added to the delay percentile, 0..1000; default 10 */
-    uint32_t quantile_pct;        /* relative-delay percentile to cover, 50..100; default 95 */
-    uint32_t window_ms;           /* delay history kept, 500..60000 ms; default 4000 */
-    uint32_t history_capacity;    /* delay samples kept at most, 16..4096; default 512 */
-    uint32_t adjust_interval_frames;  /* pulls between two delay adjustments, 1..1000;
+    uint32_t margin_ms;              /* added to the delay percentile, 0..1000; default 10 */
+    uint32_t quantile_pct;           /* relative-delay percentile to cover, 50..100; default 95 */
+    uint32_t window_ms;              /* delay history kept, 500..60000 ms; default 4000 */
+    uint32_t history_capacity;       /* delay samples kept at most, 16..4096; default 512 */
+    uint32_t adjust_interval_frames; /* pulls between two delay adjustments, 1..1000;
                                        * default 3 (see SOTTO_JITTER_EXPAND) */
     uint32_t speech_compress_interval_frames; /* pulls before compressing a frame not marked
                                                * silent, adjust_interval_frames..1000;
                                                * default 10 */
-    uint32_t fast_shed_ms;        /* this far above the target (a queue that drained at
+    uint32_t fast_shed_ms;                    /* this far above the target (a queue that drained at
                                    * once, as after a handshake crossed a slow link),
                                    * compress every period, not every adjust interval:
                                    * a few hundred ms of fast speech beat seconds of it;
@@ -61,35 +61,35 @@ void sotto_jitter_config_default(sotto_jitter_config *out);
 
 /* One encoded frame offered to the buffer. */
 typedef struct sotto_jitter_frame {
-    const uint8_t *payload;       /* not owned; copied on insert; may be NULL when len is 0 */
-    size_t len;                   /* bytes, 0..max_frame_bytes */
-    int silent;                   /* 1 = low-energy frame, a good place to compress; default 0 */
+    const uint8_t *payload; /* not owned; copied on insert; may be NULL when len is 0 */
+    size_t len;             /* bytes, 0..max_frame_bytes */
+    int silent;             /* 1 = low-energy frame, a good place to compress; default 0 */
 } sotto_jitter_frame;
 
 /* One received RTP packet, split by the caller into its frames. */
 typedef struct sotto_jitter_packet {
-    uint32_t ssrc;                /* source; a new one resets the buffer */
-    uint16_t seq;                 /* RTP sequence number */
-    uint32_t timestamp;           /* RTP timestamp of frames[0] */
-    uint32_t frame_duration;      /* timestamp units per frame; must equal the configured frame */
+    uint32_t ssrc;           /* source; a new one resets the buffer */
+    uint16_t seq;            /* RTP sequence number */
+    uint32_t timestamp;      /* RTP timestamp of frames[0] */
+    uint32_t frame_duration; /* timestamp units per frame; must equal the configured frame */
     const sotto_jitter_frame *frames; /* not owned; frame i has timestamp + i * frame_duration */
-    size_t frame_count;           /* 1..capacity_frames */
-    int untimed;                  /* 1: not a delay sample (comfort noise, sent at once rather
+    size_t frame_count;               /* 1..capacity_frames */
+    int untimed;                      /* 1: not a delay sample (comfort noise, sent at once rather
                                    * than after a packet's worth of audio); default 0 */
 } sotto_jitter_packet;
 
 typedef enum sotto_jitter_action {
-    SOTTO_JITTER_PREBUFFER = 0,   /* not started yet: output silence for one period */
-    SOTTO_JITTER_PLAY,            /* decode payload and play it */
-    SOTTO_JITTER_CONCEAL,         /* the frame is missing: conceal one period (PLC, or FEC
+    SOTTO_JITTER_PREBUFFER = 0, /* not started yet: output silence for one period */
+    SOTTO_JITTER_PLAY,          /* decode payload and play it */
+    SOTTO_JITTER_CONCEAL,       /* the frame is missing: conceal one period (PLC, or FEC
                                    * from next_payload when the codec carries it) */
-    SOTTO_JITTER_EXPAND,          /* growing the delay: produce one period by stretching the
+    SOTTO_JITTER_EXPAND,        /* growing the delay: produce one period by stretching the
                                    * audio played last (or concealing); no frame is consumed,
                                    * the frame due now comes at a later pull. Spaced by
                                    * adjust_interval_frames, except when the frame due is
                                    * missing: that period is concealment either way, so the
                                    * buffer waits for the frame instead of skipping it */
-    SOTTO_JITTER_COMPRESS         /* shrinking the delay: payload and next_payload (the next
+    SOTTO_JITTER_COMPRESS       /* shrinking the delay: payload and next_payload (the next
                                    * frame) share this one period; decode both and
                                    * time-compress, or drop the first when silent */
 } sotto_jitter_action;
@@ -99,39 +99,39 @@ typedef enum sotto_jitter_action {
  * destroy on the same buffer. */
 typedef struct sotto_jitter_out {
     sotto_jitter_action action;
-    uint32_t timestamp;           /* RTP timestamp of the frame this period is for
+    uint32_t timestamp;          /* RTP timestamp of the frame this period is for
                                    * (PLAY, CONCEAL, first of COMPRESS; EXPAND: the frame
                                    * still waiting); 0 for PREBUFFER */
-    const uint8_t *payload;       /* PLAY, COMPRESS; NULL otherwise or for an empty frame */
-    size_t payload_len;           /* bytes */
-    int recovered;                /* PLAY, COMPRESS: 1 when payload is a redundant copy */
-    const uint8_t *next_payload;  /* COMPRESS: the second frame; CONCEAL: the next frame when
+    const uint8_t *payload;      /* PLAY, COMPRESS; NULL otherwise or for an empty frame */
+    size_t payload_len;          /* bytes */
+    int recovered;               /* PLAY, COMPRESS: 1 when payload is a redundant copy */
+    const uint8_t *next_payload; /* COMPRESS: the second frame; CONCEAL: the next frame when
                                    * already held (for FEC), else NULL */
-    size_t next_payload_len;      /* bytes */
+    size_t next_payload_len;     /* bytes */
 } sotto_jitter_out;
 
 typedef struct sotto_jitter_stats {
-    uint64_t packets_received;    /* packets offered for the current and earlier sources */
-    uint64_t packets_duplicate;   /* packets whose every frame was already held or played */
-    uint64_t packets_late;        /* packets with a frame that arrived after its playout */
-    uint64_t packets_lost;        /* sequence numbers never received (late ones do not count) */
-    uint64_t packets_discarded;   /* packets with a timestamp jump not confirmed by the next */
-    uint64_t frames_played;       /* frames handed out by PLAY or COMPRESS */
-    uint64_t frames_recovered;    /* of those, frames that came only as a redundant copy */
-    uint64_t frames_concealed;    /* CONCEAL results */
-    uint64_t frames_comfort;      /* missing frames after an empty silent one (the peer's
+    uint64_t packets_received;  /* packets offered for the current and earlier sources */
+    uint64_t packets_duplicate; /* packets whose every frame was already held or played */
+    uint64_t packets_late;      /* packets with a frame that arrived after its playout */
+    uint64_t packets_lost;      /* sequence numbers never received (late ones do not count) */
+    uint64_t packets_discarded; /* packets with a timestamp jump not confirmed by the next */
+    uint64_t frames_played;     /* frames handed out by PLAY or COMPRESS */
+    uint64_t frames_recovered;  /* of those, frames that came only as a redundant copy */
+    uint64_t frames_concealed;  /* CONCEAL results */
+    uint64_t frames_comfort;    /* missing frames after an empty silent one (the peer's
                                    * comfort noise): PLAY of an empty frame, not loss */
-    uint64_t concealed_ms;        /* frames_concealed in milliseconds */
-    uint64_t frames_overflow;     /* held frames dropped unplayed because the buffer was full */
-    uint64_t expands;             /* EXPAND results (delay grown by one frame each) */
-    uint64_t compresses;          /* COMPRESS results (delay shrunk by one frame each) */
-    uint64_t resets;              /* restarts: new SSRC, confirmed timestamp jump, reset call */
-    uint32_t target_delay_ms;     /* delay the buffer steers towards */
-    int32_t current_delay_ms;     /* at the last pull: from when the frame would have come
+    uint64_t concealed_ms;      /* frames_concealed in milliseconds */
+    uint64_t frames_overflow;   /* held frames dropped unplayed because the buffer was full */
+    uint64_t expands;           /* EXPAND results (delay grown by one frame each) */
+    uint64_t compresses;        /* COMPRESS results (delay shrunk by one frame each) */
+    uint64_t resets;            /* restarts: new SSRC, confirmed timestamp jump, reset call */
+    uint32_t target_delay_ms;   /* delay the buffer steers towards */
+    int32_t current_delay_ms;   /* at the last pull: from when the frame would have come
                                    * with the fastest transit to when it is heard */
-    uint32_t buffered_frames;     /* frames held now, not yet played */
-    uint32_t buffered_ms;         /* buffered_frames in milliseconds */
-    int playing;                  /* 1 once prebuffering has ended */
+    uint32_t buffered_frames;   /* frames held now, not yet played */
+    uint32_t buffered_ms;       /* buffered_frames in milliseconds */
+    int playing;                /* 1 once prebuffering has ended */
 } sotto_jitter_stats;
 
 /* Every call below that takes now_us rejects values from 2^62 on

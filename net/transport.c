@@ -17,32 +17,32 @@
 #define MEDIA_MAX (SOTTO_TRANSPORT_MAX_PACKET - 20)
 
 struct sotto_transport {
-    uv_loop_t *loop;                     /* not owned */
-    uv_idle_t reaper;                    /* runs a teardown deferred out of a callback */
-    uv_timer_t ice_grace;                /* a provisional ICE failure becomes final */
-    int open_handles;                    /* reaper and ice_grace: freed when both closed */
-    sotto_glib_uv *glue;                 /* owned: this call's GLib context */
-    sotto_ice *ice;                      /* owned */
-    sotto_dtls *dtls;                    /* owned; created once the role is known */
-    sotto_srtp *srtp;                    /* owned; created once DTLS is verified */
-    const sotto_identity *identity;      /* not owned */
-    sotto_transport_state state;         /* starts NEW */
-    sotto_srtp_profile profile;          /* negotiated; NONE until SECURE */
-    int offerer;                         /* 1 = ICE controlling, a=setup:actpass */
-    int role_decided;                    /* set_remote has fixed role */
+    uv_loop_t *loop;                /* not owned */
+    uv_idle_t reaper;               /* runs a teardown deferred out of a callback */
+    uv_timer_t ice_grace;           /* a provisional ICE failure becomes final */
+    int open_handles;               /* reaper and ice_grace: freed when both closed */
+    sotto_glib_uv *glue;            /* owned: this call's GLib context */
+    sotto_ice *ice;                 /* owned */
+    sotto_dtls *dtls;               /* owned; created once the role is known */
+    sotto_srtp *srtp;               /* owned; created once DTLS is verified */
+    const sotto_identity *identity; /* not owned */
+    sotto_transport_state state;    /* starts NEW */
+    sotto_srtp_profile profile;     /* negotiated; NONE until SECURE */
+    int offerer;                    /* 1 = ICE controlling, a=setup:actpass */
+    int role_decided;               /* set_remote has fixed role */
     sotto_dtls_role role;
-    int ice_connected;                   /* ICE has worked at least once */
-    int ice_attempt_connected;           /* ... since it was last (re)started */
+    int ice_connected;                        /* ICE has worked at least once */
+    int ice_attempt_connected;                /* ... since it was last (re)started */
     uint8_t remote_fp[SOTTO_FINGERPRINT_LEN]; /* from the first set_remote */
     sotto_srtp_profile profiles[SOTTO_SRTP_PROFILE_COUNT];
-    size_t profile_count;                /* 0 = DTLS defaults */
-    unsigned dtls_mtu;                   /* bytes; default 1200 */
-    unsigned dtls_timeout_ms;            /* default 20000 */
-    unsigned link_kbps;                  /* for DTLS retransmission timing; 0 = fast */
-    int depth;                           /* user callbacks on the stack */
-    int closing;                         /* destroy was called: no more callbacks */
+    size_t profile_count;     /* 0 = DTLS defaults */
+    unsigned dtls_mtu;        /* bytes; default 1200 */
+    unsigned dtls_timeout_ms; /* default 20000 */
+    unsigned link_kbps;       /* for DTLS retransmission timing; 0 = fast */
+    int depth;                /* user callbacks on the stack */
+    int closing;              /* destroy was called: no more callbacks */
     char fingerprint[sizeof(SOTTO_DTLS_FINGERPRINT_PREFIX) + SOTTO_FINGERPRINT_TEXT];
-    uint8_t rx_buf[SOTTO_TRANSPORT_MAX_PACKET];                  /* in-place SRTP unprotect */
+    uint8_t rx_buf[SOTTO_TRANSPORT_MAX_PACKET]; /* in-place SRTP unprotect */
     uint8_t tx_buf[SOTTO_TRANSPORT_MAX_PACKET + SOTTO_SRTP_MAX_OVERHEAD]; /* in-place protect */
     sotto_transport_stats stats;
     sotto_transport_candidate_cb on_candidate;
@@ -52,14 +52,17 @@ struct sotto_transport {
     void *opaque;
 };
 
-
 const char *sotto_transport_state_name(sotto_transport_state state)
 {
     switch (state) {
-    case SOTTO_TRANSPORT_NEW: return "new";
-    case SOTTO_TRANSPORT_ICE_CONNECTED: return "ice-connected";
-    case SOTTO_TRANSPORT_SECURE: return "secure";
-    case SOTTO_TRANSPORT_FAILED: return "failed";
+    case SOTTO_TRANSPORT_NEW:
+        return "new";
+    case SOTTO_TRANSPORT_ICE_CONNECTED:
+        return "ice-connected";
+    case SOTTO_TRANSPORT_SECURE:
+        return "secure";
+    case SOTTO_TRANSPORT_FAILED:
+        return "failed";
     }
     return "unknown";
 }
@@ -355,8 +358,11 @@ int sotto_transport_create(sotto_transport **out_t, uv_loop_t *loop,
     int rc;
 
     if (!out_t || !loop || !params || !params->identity || !params->on_candidate ||
-        !params->on_state || !params->on_packet || params->profile_count > SOTTO_SRTP_PROFILE_COUNT) {
-        sotto__net_errf(err, errlen, "transport: identity and the candidate, state and packet callbacks are required");
+        !params->on_state || !params->on_packet ||
+        params->profile_count > SOTTO_SRTP_PROFILE_COUNT) {
+        sotto__net_errf(
+            err, errlen,
+            "transport: identity and the candidate, state and packet callbacks are required");
         return -EINVAL;
     }
     t = calloc(1, sizeof(*t));
@@ -422,8 +428,8 @@ int sotto_transport_gather(sotto_transport *t)
     return t ? sotto_ice_gather(t->ice) : -EINVAL;
 }
 
-int sotto_transport_local_ice_credentials(const sotto_transport *t, char *ufrag,
-                                          size_t ufrag_size, char *pwd, size_t pwd_size)
+int sotto_transport_local_ice_credentials(const sotto_transport *t, char *ufrag, size_t ufrag_size,
+                                          char *pwd, size_t pwd_size)
 {
     return t ? sotto_ice_get_local_credentials(t->ice, ufrag, ufrag_size, pwd, pwd_size) : -EINVAL;
 }

@@ -27,7 +27,7 @@
 #include "net/identity.h"
 #include "net/srtp.h"
 
-#define SOTTO_TRANSPORT_MAX_PACKET 1500  /* bytes of one SRTP datagram, in or out */
+#define SOTTO_TRANSPORT_MAX_PACKET 1500 /* bytes of one SRTP datagram, in or out */
 /* After ICE reports failure before it has connected, the transport waits this
  * long for the peer's late checks or nomination before it gives up. */
 #define SOTTO_TRANSPORT_ICE_FAIL_GRACE_MS 8000
@@ -35,10 +35,10 @@
 typedef struct sotto_transport sotto_transport;
 
 typedef enum sotto_transport_state {
-    SOTTO_TRANSPORT_NEW = 0,        /* created; gathering may run */
-    SOTTO_TRANSPORT_ICE_CONNECTED,  /* a candidate pair works; DTLS runs */
-    SOTTO_TRANSPORT_SECURE,         /* DTLS verified, SRTP keyed: media flows */
-    SOTTO_TRANSPORT_FAILED,         /* terminal; reason says why */
+    SOTTO_TRANSPORT_NEW = 0,       /* created; gathering may run */
+    SOTTO_TRANSPORT_ICE_CONNECTED, /* a candidate pair works; DTLS runs */
+    SOTTO_TRANSPORT_SECURE,        /* DTLS verified, SRTP keyed: media flows */
+    SOTTO_TRANSPORT_FAILED,        /* terminal; reason says why */
 } sotto_transport_state;
 
 /* One local candidate attribute value ("candidate:..."); NULL marks the end
@@ -57,42 +57,43 @@ typedef void (*sotto_transport_wire_cb)(void *opaque, int outbound, const uint8_
                                         size_t len);
 
 typedef struct sotto_transport_params {
-    int offerer;                          /* 1 = we sent the offer: ICE controlling, a=setup:actpass */
-    const sotto_identity *identity;       /* required; not owned, must outlive the transport */
-    sotto_ice_config ice;                 /* servers, addresses, ports; see net/ice.h */
+    int offerer;                    /* 1 = we sent the offer: ICE controlling, a=setup:actpass */
+    const sotto_identity *identity; /* required; not owned, must outlive the transport */
+    sotto_ice_config ice;           /* servers, addresses, ports; see net/ice.h */
     sotto_srtp_profile profiles[SOTTO_SRTP_PROFILE_COUNT]; /* preference order */
-    size_t profile_count;                 /* 0 = AEAD_AES_128_GCM, AES128_CM_SHA1_80, _32 */
-    unsigned dtls_mtu;                    /* bytes; default 1200 */
-    unsigned dtls_timeout_ms;             /* handshake deadline after ICE connects; default 20000 */
-    unsigned link_kbps;                   /* slowest link on the path (DTLS retransmission
+    size_t profile_count;     /* 0 = AEAD_AES_128_GCM, AES128_CM_SHA1_80, _32 */
+    unsigned dtls_mtu;        /* bytes; default 1200 */
+    unsigned dtls_timeout_ms; /* handshake deadline after ICE connects; default 20000 */
+    unsigned link_kbps;       /* slowest link on the path (DTLS retransmission
                                            * timing); 0 = fast (default) */
     sotto_transport_candidate_cb on_candidate; /* required */
-    sotto_transport_state_cb on_state;    /* required */
-    sotto_transport_packet_cb on_packet;  /* required */
-    sotto_transport_wire_cb on_wire;      /* optional; default NULL */
-    void *opaque;                         /* passed to callbacks; not owned */
+    sotto_transport_state_cb on_state;         /* required */
+    sotto_transport_packet_cb on_packet;       /* required */
+    sotto_transport_wire_cb on_wire;           /* optional; default NULL */
+    void *opaque;                              /* passed to callbacks; not owned */
 } sotto_transport_params;
 
 /* What the peer's SDP says; strings are copied as needed. */
 typedef struct sotto_transport_remote {
-    const char *ice_ufrag;     /* a=ice-ufrag */
-    const char *ice_pwd;       /* a=ice-pwd */
-    const char *fingerprint;   /* a=fingerprint value, "sha-256 AB:CD:..." */
-    const char *setup;         /* a=setup value: "active", "passive" or "actpass" */
+    const char *ice_ufrag;   /* a=ice-ufrag */
+    const char *ice_pwd;     /* a=ice-pwd */
+    const char *fingerprint; /* a=fingerprint value, "sha-256 AB:CD:..." */
+    const char *setup;       /* a=setup value: "active", "passive" or "actpass" */
 } sotto_transport_remote;
 
 typedef struct sotto_transport_stats {
-    uint64_t rtp_sent;            /* packets protected and handed to ICE */
+    uint64_t rtp_sent; /* packets protected and handed to ICE */
     uint64_t rtcp_sent;
-    uint64_t rtp_received;        /* packets decrypted and delivered */
+    uint64_t rtp_received; /* packets decrypted and delivered */
     uint64_t rtcp_received;
-    uint64_t dtls_received;       /* datagrams handed to DTLS */
-    uint64_t dropped_malformed;   /* outside every RFC 7983 range, bad DTLS framing, runts, oversize */
-    uint64_t dropped_not_secure;  /* SRTP before keys existed, DTLS before set_remote */
-    uint64_t dropped_auth;        /* SRTP/SRTCP that failed authentication */
-    uint64_t dropped_replay;      /* SRTP/SRTCP replays or too old */
-    uint64_t dropped_stun;        /* STUN that libnice passed up instead of consuming */
-    uint64_t send_failed;         /* outbound datagrams ICE refused */
+    uint64_t dtls_received; /* datagrams handed to DTLS */
+    uint64_t
+        dropped_malformed; /* outside every RFC 7983 range, bad DTLS framing, runts, oversize */
+    uint64_t dropped_not_secure;       /* SRTP before keys existed, DTLS before set_remote */
+    uint64_t dropped_auth;             /* SRTP/SRTCP that failed authentication */
+    uint64_t dropped_replay;           /* SRTP/SRTCP replays or too old */
+    uint64_t dropped_stun;             /* STUN that libnice passed up instead of consuming */
+    uint64_t send_failed;              /* outbound datagrams ICE refused */
     uint64_t ice_provisional_failures; /* ICE failures before connecting, given the grace period */
 } sotto_transport_stats;
 
@@ -112,8 +113,8 @@ int sotto_transport_gather(sotto_transport *t);
 
 /* Local a=ice-ufrag and a=ice-pwd (NUL-terminated into the caller's
  * buffers). Returns 0, -EINVAL, -ENOSPC. */
-int sotto_transport_local_ice_credentials(const sotto_transport *t, char *ufrag,
-                                          size_t ufrag_size, char *pwd, size_t pwd_size);
+int sotto_transport_local_ice_credentials(const sotto_transport *t, char *ufrag, size_t ufrag_size,
+                                          char *pwd, size_t pwd_size);
 
 /* Local a=fingerprint value ("sha-256 AB:CD:..."); owned by t. "" for NULL. */
 const char *sotto_transport_local_fingerprint(const sotto_transport *t);

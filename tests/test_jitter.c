@@ -10,10 +10,10 @@
 #include "net/jitter.h"
 #include "net/rtp_stats.h"
 
-#define T0_US 1000000000ull         /* arbitrary origin of the virtual monotonic clock */
-#define FRAME_US 20000u             /* 20 ms frames */
-#define FRAME_TS 960u               /* 20 ms at 48 kHz */
-#define PULL_PHASE_US 7000u         /* pulls are not aligned with sends */
+#define T0_US 1000000000ull /* arbitrary origin of the virtual monotonic clock */
+#define FRAME_US 20000u     /* 20 ms frames */
+#define FRAME_TS 960u       /* 20 ms at 48 kHz */
+#define PULL_PHASE_US 7000u /* pulls are not aligned with sends */
 #define MS 1000ull
 #define SEC 1000000ull
 #define SSRC_A 0x11223344u
@@ -22,49 +22,52 @@
 #define MARK_REDUNDANT 0xEE
 #define MAX_FPP 6
 #define MAX_CONCEAL 64
-#define NEVER_US UINT64_MAX         /* a packet that is lost */
+#define NEVER_US UINT64_MAX /* a packet that is lost */
 
-enum { PKT_PRIMARY, PKT_REDUNDANT };
+enum {
+    PKT_PRIMARY,
+    PKT_REDUNDANT
+};
 
 typedef struct sim_packet {
-    uint64_t arrival_us;    /* when it reaches the buffer */
-    uint32_t index;         /* payload index of its first frame */
-    uint32_t ssrc;          /* source */
-    uint16_t seq;           /* RTP sequence number */
-    uint32_t ts;            /* RTP timestamp of its first frame */
-    int kind;               /* PKT_PRIMARY or PKT_REDUNDANT (one frame) */
-    size_t order;           /* insertion order, breaks arrival ties */
+    uint64_t arrival_us; /* when it reaches the buffer */
+    uint32_t index;      /* payload index of its first frame */
+    uint32_t ssrc;       /* source */
+    uint16_t seq;        /* RTP sequence number */
+    uint32_t ts;         /* RTP timestamp of its first frame */
+    int kind;            /* PKT_PRIMARY or PKT_REDUNDANT (one frame) */
+    size_t order;        /* insertion order, breaks arrival ties */
 } sim_packet;
 
 /* A simulated call: packets with arrival times, pulled every 20 ms. */
 typedef struct sim {
     sotto_jitter *jb;
-    uint16_t seq0;          /* sequence number of packet 0 */
-    uint32_t ts0;           /* timestamp of frame 0 */
-    size_t fpp;             /* frames per packet */
-    int silent;             /* mark every frame silent */
+    uint16_t seq0; /* sequence number of packet 0 */
+    uint32_t ts0;  /* timestamp of frame 0 */
+    size_t fpp;    /* frames per packet */
+    int silent;    /* mark every frame silent */
     sim_packet *pkts;
     size_t npkts, cap_pkts, next_pkt;
     uint64_t next_pull_us;
-    uint64_t pull_period_us;    /* FRAME_US unless the playout clock drifts */
-    uint64_t measure_from_us;   /* counts below cover pulls from this time on */
+    uint64_t pull_period_us;  /* FRAME_US unless the playout clock drifts */
+    uint64_t measure_from_us; /* counts below cover pulls from this time on */
     size_t n_pulls, n_play, n_conceal, n_expand, n_compress, n_prebuffer;
-    int64_t last_index;         /* payload index handed out last */
-    size_t disorder;            /* payloads handed out not after the previous one */
-    size_t marker_errors;       /* recovered flag disagreeing with the payload */
-    size_t ts_errors;           /* PLAY timestamp not ts0 + index * FRAME_TS */
-    size_t last_adjust_pull;    /* pull number of the last EXPAND or COMPRESS */
-    size_t min_adjust_gap;      /* fewest pulls from one adjustment to the next */
-    size_t min_compress_gap;    /* fewest pulls from one COMPRESS to the next */
-    size_t last_compress_pull;  /* pull number of the last COMPRESS */
-    size_t pull_no;             /* pulls so far */
-    uint8_t *handed;            /* per payload index: times handed out */
+    int64_t last_index;        /* payload index handed out last */
+    size_t disorder;           /* payloads handed out not after the previous one */
+    size_t marker_errors;      /* recovered flag disagreeing with the payload */
+    size_t ts_errors;          /* PLAY timestamp not ts0 + index * FRAME_TS */
+    size_t last_adjust_pull;   /* pull number of the last EXPAND or COMPRESS */
+    size_t min_adjust_gap;     /* fewest pulls from one adjustment to the next */
+    size_t min_compress_gap;   /* fewest pulls from one COMPRESS to the next */
+    size_t last_compress_pull; /* pull number of the last COMPRESS */
+    size_t pull_no;            /* pulls so far */
+    uint8_t *handed;           /* per payload index: times handed out */
     size_t max_index;
     size_t n_recovered_idx;
     uint32_t recovered_idx[MAX_CONCEAL];
     size_t n_conceal_ts;
-    uint32_t conceal_ts[MAX_CONCEAL];       /* CONCEAL timestamps, in order */
-    int64_t conceal_next[MAX_CONCEAL];      /* index in next_payload, -1 when none */
+    uint32_t conceal_ts[MAX_CONCEAL];  /* CONCEAL timestamps, in order */
+    int64_t conceal_next[MAX_CONCEAL]; /* index in next_payload, -1 when none */
 } sim;
 
 /* xorshift32: the same "random" network on every run. */
@@ -166,16 +169,19 @@ static void sim_insert(sim *s, const sim_packet *p)
     for (size_t i = 0; i < count; i++) {
         put_index(bufs[i], p->index + (uint32_t)i,
                   p->kind == PKT_PRIMARY ? MARK_PRIMARY : MARK_REDUNDANT);
-        frames[i] = (sotto_jitter_frame){.payload = bufs[i], .len = 5, .silent = s->silent};
+        frames[i] = (sotto_jitter_frame){ .payload = bufs[i], .len = 5, .silent = s->silent };
     }
     if (p->kind == PKT_REDUNDANT) {
-        ck_assert_int_eq(sotto_jitter_insert_redundant(s->jb, p->ssrc, p->ts, &frames[0],
-                                                       p->arrival_us), 0);
+        ck_assert_int_eq(
+            sotto_jitter_insert_redundant(s->jb, p->ssrc, p->ts, &frames[0], p->arrival_us), 0);
         return;
     }
-    sotto_jitter_packet pkt = {.ssrc = p->ssrc, .seq = p->seq, .timestamp = p->ts,
-                               .frame_duration = FRAME_TS, .frames = frames,
-                               .frame_count = count};
+    sotto_jitter_packet pkt = { .ssrc = p->ssrc,
+                                .seq = p->seq,
+                                .timestamp = p->ts,
+                                .frame_duration = FRAME_TS,
+                                .frames = frames,
+                                .frame_count = count };
     ck_assert_int_eq(sotto_jitter_insert(s->jb, &pkt, p->arrival_us), 0);
 }
 
@@ -214,8 +220,12 @@ static void sim_record(sim *s, const sotto_jitter_out *o, int measured)
     if (o->action == SOTTO_JITTER_EXPAND || o->action == SOTTO_JITTER_COMPRESS)
         sim_note_adjust(s, o->action == SOTTO_JITTER_COMPRESS);
     switch (o->action) {
-    case SOTTO_JITTER_PREBUFFER: s->n_prebuffer += (size_t)measured; break;
-    case SOTTO_JITTER_EXPAND: s->n_expand += (size_t)measured; break;
+    case SOTTO_JITTER_PREBUFFER:
+        s->n_prebuffer += (size_t)measured;
+        break;
+    case SOTTO_JITTER_EXPAND:
+        s->n_expand += (size_t)measured;
+        break;
     case SOTTO_JITTER_PLAY:
         s->n_play += (size_t)measured;
         sim_hand_out(s, o->payload, o->payload_len, o->recovered);
@@ -301,7 +311,7 @@ START_TEST(jitter_in_order_stream_plays_exactly)
     ck_assert_uint_eq(st.frames_played, 200);
     ck_assert_uint_eq(st.packets_duplicate + st.packets_late + st.packets_lost, 0);
     ck_assert_uint_eq(st.concealed_ms, 0);
-    ck_assert_uint_eq(st.target_delay_ms, 30);     /* one frame + 10 ms margin */
+    ck_assert_uint_eq(st.target_delay_ms, 30); /* one frame + 10 ms margin */
     ck_assert_int_ge(st.current_delay_ms, 30);
     ck_assert_int_lt(st.current_delay_ms, 50);
     ck_assert_uint_eq(st.buffered_frames, 0);
@@ -385,12 +395,11 @@ START_TEST(jitter_reordered_pairs_and_bursts_play_in_order)
     sim s;
     cfg_with_min(&cfg, 60);
     sim_init(&s, &cfg, 300, 1);
-    for (size_t k = 0; k < 150; k++)        /* swapped pairs: 1, 0, 3, 2, ... */
+    for (size_t k = 0; k < 150; k++) /* swapped pairs: 1, 0, 3, 2, ... */
         sim_add_packet(&s, k, k % 2 == 0 ? 51 * MS : 30 * MS);
-    for (size_t k = 150; k < 300; k++) {    /* reversed bursts of three: 152, 151, 150, ... */
+    for (size_t k = 150; k < 300; k++) { /* reversed bursts of three: 152, 151, 150, ... */
         size_t last = 150 + (k - 150) / 3 * 3 + 2;
-        sim_add(&s, sim_send_us(&s, last) + 30 * MS + (last - k) * 1000, (uint32_t)k,
-                PKT_PRIMARY);
+        sim_add(&s, sim_send_us(&s, last) + 30 * MS + (last - k) * 1000, (uint32_t)k, PKT_PRIMARY);
     }
     sim_sort(&s);
     sim_run_until_done(&s, T0_US + 10 * SEC);
@@ -411,7 +420,7 @@ START_TEST(jitter_duplicates_dropped_and_counted)
         sim_add_packet(&s, k, 30 * MS);
         sim_add_packet(&s, k, 33 * MS);
     }
-    sim_add_packet(&s, 10, 400 * MS);       /* long after frame 10 was played */
+    sim_add_packet(&s, 10, 400 * MS); /* long after frame 10 was played */
     sim_add_packet(&s, 20, 400 * MS);
     sim_sort(&s);
     sim_run_until_done(&s, T0_US + 10 * SEC);
@@ -440,7 +449,7 @@ START_TEST(jitter_late_packet_counted_not_played)
     ck_assert_uint_eq(s.conceal_ts[0], s.ts0 + 50 * FRAME_TS);
     sotto_jitter_stats st = sim_stats(&s);
     ck_assert_uint_eq(st.packets_late, 1);
-    ck_assert_uint_eq(st.packets_lost, 0);      /* it did arrive */
+    ck_assert_uint_eq(st.packets_lost, 0); /* it did arrive */
     ck_assert_uint_eq(st.frames_concealed, 1);
     ck_assert_uint_ge(st.target_delay_ms, 280); /* grown at once: 270 ms late + margin */
     ck_assert_uint_ge(st.expands, 1);
@@ -457,8 +466,8 @@ START_TEST(jitter_losses_conceal_exactly_the_missing_frames)
             sim_add_packet(&s, k, 30 * MS);
     sim_run_until_done(&s, T0_US + 10 * SEC);
     ck_assert_uint_eq(s.n_conceal_ts, 6);
-    const uint32_t lost[6] = {20, 100, 101, 102, 103, 104};
-    const int64_t next[6] = {21, -1, -1, -1, -1, 105};   /* FEC source when held */
+    const uint32_t lost[6] = { 20, 100, 101, 102, 103, 104 };
+    const int64_t next[6] = { 21, -1, -1, -1, -1, 105 }; /* FEC source when held */
     for (size_t i = 0; i < 6; i++) {
         ck_assert_uint_eq(s.conceal_ts[i], s.ts0 + lost[i] * FRAME_TS);
         ck_assert_int_eq(s.conceal_next[i], next[i]);
@@ -483,14 +492,14 @@ START_TEST(jitter_redundant_copy_fills_gap)
     for (size_t k = 0; k < 100; k++) {
         if (k != 20)
             sim_add_packet(&s, k, k == 30 ? 55 * MS : 30 * MS);
-        if (k > 0)      /* every packet also carries the frame before it */
+        if (k > 0) /* every packet also carries the frame before it */
             sim_add(&s, sim_send_us(&s, k) + 30 * MS, (uint32_t)(k - 1), PKT_REDUNDANT);
     }
     sim_sort(&s);
     sim_run_until_done(&s, T0_US + 10 * SEC);
     assert_handed_once(&s, 0, 100);
     ck_assert_uint_eq(s.n_recovered_idx, 1);
-    ck_assert_uint_eq(s.recovered_idx[0], 20);  /* 30 came late but its primary won */
+    ck_assert_uint_eq(s.recovered_idx[0], 20); /* 30 came late but its primary won */
     ck_assert_uint_eq(s.n_conceal, 0);
     sotto_jitter_stats st = sim_stats(&s);
     ck_assert_uint_eq(st.frames_recovered, 1);
@@ -501,9 +510,10 @@ START_TEST(jitter_redundant_copy_fills_gap)
      * one from another source is ignored. */
     uint8_t b[5];
     put_index(b, 7, MARK_REDUNDANT);
-    sotto_jitter_frame f = {.payload = b, .len = 5, .silent = 0};
-    ck_assert_int_eq(sotto_jitter_insert_redundant(s.jb, SSRC_A, s.ts0 + 5000 * FRAME_TS, &f,
-                                                   s.next_pull_us), 0);
+    sotto_jitter_frame f = { .payload = b, .len = 5, .silent = 0 };
+    ck_assert_int_eq(
+        sotto_jitter_insert_redundant(s.jb, SSRC_A, s.ts0 + 5000 * FRAME_TS, &f, s.next_pull_us),
+        0);
     ck_assert_int_eq(sotto_jitter_insert_redundant(s.jb, SSRC_B, s.ts0, &f, s.next_pull_us), 0);
     sotto_jitter_stats after = sim_stats(&s);
     ck_assert_uint_eq(after.buffered_frames, st.buffered_frames);
@@ -518,9 +528,9 @@ START_TEST(jitter_sequence_and_timestamp_wrap_without_glitch)
     sim s;
     cfg_with_min(&cfg, 60);
     sim_init(&s, &cfg, 100, 1);
-    s.seq0 = 65531;                              /* packet 4 is 65535, packet 5 is 0 */
-    s.ts0 = 0xFFFFFFFFu - 4 * FRAME_TS - 500;    /* frame 5 wraps to 459 */
-    for (size_t k = 0; k < 100; k++)         /* 4 and 5 swapped across both wraps */
+    s.seq0 = 65531;                           /* packet 4 is 65535, packet 5 is 0 */
+    s.ts0 = 0xFFFFFFFFu - 4 * FRAME_TS - 500; /* frame 5 wraps to 459 */
+    for (size_t k = 0; k < 100; k++)          /* 4 and 5 swapped across both wraps */
         sim_add_packet(&s, k, k == 4 ? 51 * MS : 30 * MS);
     sim_sort(&s);
     sim_run_until_done(&s, T0_US + 10 * SEC);
@@ -538,7 +548,7 @@ START_TEST(jitter_ssrc_change_resets)
 {
     sim s;
     sim_init(&s, NULL, 1100, 1);
-    for (size_t k = 0; k < 60; k++)         /* A's last two come after B has begun */
+    for (size_t k = 0; k < 60; k++) /* A's last two come after B has begun */
         sim_add_packet(&s, k, k >= 58 ? 130 * MS : 30 * MS);
     for (size_t j = 0; j < 100; j++) {
         sim_packet *p = sim_add_packet(&s, 60 + j, 30 * MS);
@@ -548,16 +558,16 @@ START_TEST(jitter_ssrc_change_resets)
         p->ts = 777777u + (uint32_t)j * FRAME_TS;
     }
     sim_sort(&s);
-    s.measure_from_us = sim_send_us(&s, 60) + 30 * MS;  /* B's first packet comes */
+    s.measure_from_us = sim_send_us(&s, 60) + 30 * MS; /* B's first packet comes */
     sim_run(&s, s.measure_from_us + FRAME_US);
     ck_assert_uint_eq(sim_stats(&s).resets, 1);
     sim_run_until_done(&s, T0_US + 10 * SEC);
-    ck_assert_uint_ge(s.n_prebuffer, 1);            /* B prebuffers from scratch */
-    assert_handed_once(&s, 1000, 1100);             /* and nothing of A after B */
+    ck_assert_uint_ge(s.n_prebuffer, 1); /* B prebuffers from scratch */
+    assert_handed_once(&s, 1000, 1100);  /* and nothing of A after B */
     ck_assert_uint_eq(s.handed[58] + s.handed[59], 0);
     ck_assert_uint_eq(s.n_conceal, 0);
     sotto_jitter_stats st = sim_stats(&s);
-    ck_assert_uint_eq(st.resets, 1);                /* A's stragglers did not switch back */
+    ck_assert_uint_eq(st.resets, 1); /* A's stragglers did not switch back */
     ck_assert_uint_eq(st.packets_late, 2);
     sim_free(&s);
 }
@@ -568,7 +578,7 @@ START_TEST(jitter_grows_to_cover_random_jitter)
     sim s;
     uint32_t prng = 0xC0FFEE;
     sim_init(&s, NULL, 3000, 1);
-    for (size_t k = 0; k < 3000; k++)           /* 100 ms +- 60 ms, uniform */
+    for (size_t k = 0; k < 3000; k++) /* 100 ms +- 60 ms, uniform */
         sim_add_packet(&s, k, 40 * MS + prng_next(&prng) % (120 * MS + 1));
     sim_sort(&s);
     s.measure_from_us = T0_US + 10 * SEC;
@@ -591,14 +601,14 @@ START_TEST(jitter_target_follows_jitter_down_slowly)
     sim s;
     uint32_t prng = 0xBEEF;
     sim_init(&s, NULL, 2000, 1);
-    for (size_t k = 0; k < 2000; k++) {     /* 0..120 ms extra for 20 s, then 0..40 ms */
+    for (size_t k = 0; k < 2000; k++) { /* 0..120 ms extra for 20 s, then 0..40 ms */
         uint64_t spread = k < 1000 ? 120 * MS : 40 * MS;
         sim_add_packet(&s, k, 40 * MS + prng_next(&prng) % (spread + 1));
     }
     sim_sort(&s);
     s.measure_from_us = T0_US + 30 * SEC;
     sim_run(&s, T0_US + 21 * SEC);
-    ck_assert_uint_ge(sim_stats(&s).target_delay_ms, 100);  /* still remembered */
+    ck_assert_uint_ge(sim_stats(&s).target_delay_ms, 100); /* still remembered */
     for (uint64_t t = 30 * SEC; t <= 39 * SEC; t += SEC) {
         sim_run(&s, T0_US + t);
         sotto_jitter_stats st = sim_stats(&s);
@@ -631,7 +641,7 @@ static uint64_t spike_recovery_us(int silent)
     sim_sort(&s);
     sim_run(&s, freeze + SEC);
     sotto_jitter_stats st = sim_stats(&s);
-    ck_assert_uint_ge(st.target_delay_ms, 450);     /* grew within a second */
+    ck_assert_uint_ge(st.target_delay_ms, 450); /* grew within a second */
     ck_assert_uint_ge(st.packets_late, 15);
     while (s.next_pull_us < T0_US + 29 * SEC) {
         sim_run(&s, s.next_pull_us);
@@ -735,10 +745,10 @@ START_TEST(jitter_delay_step_and_drift_do_not_accumulate)
     sim s;
     sim_init(&s, NULL, 3000, 1);
     for (size_t k = 0; k < 3000; k++) {
-        uint64_t t = (uint64_t)k * FRAME_US;             /* since the start */
-        uint64_t transit = 80 * MS + t / 2000;          /* drifts 0.5 ms per second */
+        uint64_t t = (uint64_t)k * FRAME_US;   /* since the start */
+        uint64_t transit = 80 * MS + t / 2000; /* drifts 0.5 ms per second */
         if (t >= 20 * SEC)
-            transit += 300 * MS;                        /* and steps up for good */
+            transit += 300 * MS; /* and steps up for good */
         sim_add_packet(&s, k, transit);
     }
     sim_sort(&s);
@@ -792,7 +802,7 @@ START_TEST(jitter_overflow_drops_oldest)
     sim_init(&s, &cfg, 40, 1);
     for (size_t k = 0; k < 40; k++)
         sim_add_packet(&s, k, 30 * MS);
-    s.next_pull_us = sim_send_us(&s, 40) + 30 * MS;  /* nobody pulled until all were in */
+    s.next_pull_us = sim_send_us(&s, 40) + 30 * MS; /* nobody pulled until all were in */
     sim_run_until_done(&s, T0_US + 10 * SEC);
     sotto_jitter_stats st = sim_stats(&s);
     ck_assert_uint_eq(st.frames_overflow, 24);
@@ -834,13 +844,13 @@ START_TEST(jitter_timestamp_jump_needs_confirmation)
     for (size_t k = 0; k < 100; k++) {
         sim_packet *p = sim_add_packet(&s, k, 30 * MS);
         if (k == 30 || k == 32)
-            p->ts += 10000000u;                 /* wild timestamps, not back to back */
+            p->ts += 10000000u; /* wild timestamps, not back to back */
         if (k >= 60)
-            p->ts += 50000000u;                 /* the sender really jumped */
+            p->ts += 50000000u; /* the sender really jumped */
     }
     sim_run_until_done(&s, T0_US + 10 * SEC);
     sotto_jitter_stats st = sim_stats(&s);
-    ck_assert_uint_eq(st.packets_discarded, 3);     /* 30, 32, and 60 until 61 confirmed */
+    ck_assert_uint_eq(st.packets_discarded, 3); /* 30, 32, and 60 until 61 confirmed */
     ck_assert_uint_eq(st.resets, 1);
     ck_assert_uint_eq(s.handed[30] + s.handed[32] + s.handed[60], 0);
     assert_handed_once(&s, 61, 100);
@@ -857,7 +867,7 @@ START_TEST(jitter_sequence_jump_restarts_loss_count)
     for (size_t k = 0; k < 100; k++) {
         sim_packet *p = sim_add_packet(&s, k, 30 * MS);
         if (k >= 50)
-            p->seq = (uint16_t)(p->seq + 20000);    /* sender renumbered, timing intact */
+            p->seq = (uint16_t)(p->seq + 20000); /* sender renumbered, timing intact */
         if (k == 70)
             p->arrival_us = NEVER_US;
     }
@@ -928,8 +938,8 @@ END_TEST
 
 /* Time after `from_us` until the target is back at `target_ms` (within
  * 5 ms) with the delay within a frame and a half of it; 0 when never. */
-static uint64_t sim_time_to_settle(sim *s, uint64_t from_us, uint64_t until_us,
-                                   uint32_t target_ms, uint32_t *out_peak_ms)
+static uint64_t sim_time_to_settle(sim *s, uint64_t from_us, uint64_t until_us, uint32_t target_ms,
+                                   uint32_t *out_peak_ms)
 {
     uint64_t settled_at = 0;
     *out_peak_ms = 0;
@@ -938,8 +948,8 @@ static uint64_t sim_time_to_settle(sim *s, uint64_t from_us, uint64_t until_us,
         sotto_jitter_stats st = sim_stats(s);
         if (st.target_delay_ms > *out_peak_ms)
             *out_peak_ms = st.target_delay_ms;
-        int back = st.target_delay_ms <= target_ms + 5
-                   && st.current_delay_ms <= (int32_t)(target_ms + 30);
+        int back =
+            st.target_delay_ms <= target_ms + 5 && st.current_delay_ms <= (int32_t)(target_ms + 30);
         if (back && !settled_at)
             settled_at = s->next_pull_us;
         else if (!back)
@@ -978,7 +988,7 @@ START_TEST(jitter_recovers_from_one_second_spike)
     uint32_t peak_ms;
     uint64_t took = sim_time_to_settle(&s, spike, T0_US + 29 * SEC, before_ms, &peak_ms);
     sotto_jitter_stats st = sim_stats(&s);
-    ck_assert_uint_ge(peak_ms, 900);                /* covered the burst */
+    ck_assert_uint_ge(peak_ms, 900); /* covered the burst */
     ck_assert_msg(took > 0 && took <= 10 * SEC, "back after %llu us", (unsigned long long)took);
     /* At most the 50 frames of the spike are lost; nothing after it. */
     ck_assert_uint_le(s.n_conceal - concealed_before, 50);
@@ -1017,7 +1027,7 @@ START_TEST(jitter_burst_loss_conceals_exactly_the_lost)
     }
     sim_run_until_done(&s, T0_US + 70 * SEC);
     sotto_jitter_stats st = sim_stats(&s);
-    ck_assert_uint_gt(n_lost, 350);                 /* about 15% of 3000 */
+    ck_assert_uint_gt(n_lost, 350); /* about 15% of 3000 */
     ck_assert_uint_lt(n_lost, 550);
     for (size_t k = 0; k < 3000; k++)
         ck_assert_msg(s.handed[k] == !lost[k], "frame %zu handed %u, lost %u", k, s.handed[k],
@@ -1081,8 +1091,7 @@ START_TEST(jitter_redundant_copies_fill_single_losses)
     size_t n_lost = 0, n_lost_measured = 0;
     sim_init(&s, NULL, 3000, 1);
     for (size_t k = 0; k < 3000; k++) {
-        lost[k] = (uint8_t)(k > 0 && k < 2990 && !lost[k - 1]
-                            && prng_next(&prng) % 100 < 5);
+        lost[k] = (uint8_t)(k > 0 && k < 2990 && !lost[k - 1] && prng_next(&prng) % 100 < 5);
         arrival[k] = sim_send_us(&s, k) + 30 * MS + prng_next(&prng) % (40 * MS + 1);
     }
     for (size_t k = 0; k < 3000; k++) {
@@ -1094,14 +1103,14 @@ START_TEST(jitter_redundant_copies_fill_single_losses)
         n_lost_measured += lost[k] && k >= 500;
     }
     sim_sort(&s);
-    s.measure_from_us = T0_US + 10 * SEC;     /* from about frame 500 */
+    s.measure_from_us = T0_US + 10 * SEC; /* from about frame 500 */
     sim_run_until_done(&s, T0_US + 70 * SEC);
     sotto_jitter_stats st = sim_stats(&s);
     ck_assert_uint_ge(n_lost, n_lost_measured);
     ck_assert_uint_gt(n_lost_measured, 80);
     ck_assert_uint_eq(s.n_conceal, 0);
     ck_assert_uint_ge(st.frames_recovered, n_lost_measured);
-    for (size_t k = 500; k < 3000; k++)     /* the lost ones from their copies */
+    for (size_t k = 500; k < 3000; k++) /* the lost ones from their copies */
         ck_assert_msg(s.handed[k] == 1, "frame %zu handed %u times", k, s.handed[k]);
     ck_assert_uint_eq(s.marker_errors + s.disorder, 0);
     ck_assert_uint_le(st.target_delay_ms, 80);
@@ -1115,15 +1124,18 @@ START_TEST(jitter_rejects_bad_config)
     sotto_jitter *jb = NULL;
 
     ck_assert_int_eq(sotto_jitter_create(NULL, NULL), -EINVAL);
-    const struct { size_t off; uint32_t value; } broken[] = {
-        {offsetof(sotto_jitter_config, frame_us), 1100},      /* 52.8 timestamp units */
-        {offsetof(sotto_jitter_config, capacity_frames), 0},
-        {offsetof(sotto_jitter_config, min_delay_ms), 2000},  /* above max */
-        {offsetof(sotto_jitter_config, max_delay_ms), 6000},  /* beyond the 5.12 s span */
-        {offsetof(sotto_jitter_config, quantile_pct), 101},
-        {offsetof(sotto_jitter_config, adjust_interval_frames), 0},
-        {offsetof(sotto_jitter_config, speech_compress_interval_frames), 2},
-        {offsetof(sotto_jitter_config, clock_rate), 0},
+    const struct {
+        size_t off;
+        uint32_t value;
+    } broken[] = {
+        { offsetof(sotto_jitter_config, frame_us), 1100 }, /* 52.8 timestamp units */
+        { offsetof(sotto_jitter_config, capacity_frames), 0 },
+        { offsetof(sotto_jitter_config, min_delay_ms), 2000 }, /* above max */
+        { offsetof(sotto_jitter_config, max_delay_ms), 6000 }, /* beyond the 5.12 s span */
+        { offsetof(sotto_jitter_config, quantile_pct), 101 },
+        { offsetof(sotto_jitter_config, adjust_interval_frames), 0 },
+        { offsetof(sotto_jitter_config, speech_compress_interval_frames), 2 },
+        { offsetof(sotto_jitter_config, clock_rate), 0 },
     };
     for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
         sotto_jitter_config_default(&cfg);
@@ -1135,10 +1147,10 @@ START_TEST(jitter_rejects_bad_config)
     cfg.max_frame_bytes = 0;
     ck_assert_int_eq(sotto_jitter_create(&jb, &cfg), -EINVAL);
     ck_assert_ptr_null(jb);
-    sotto_jitter_config_default(&cfg);          /* 8 kHz, 2.5 ms: 20 units, fine */
+    sotto_jitter_config_default(&cfg); /* 8 kHz, 2.5 ms: 20 units, fine */
     cfg.clock_rate = 8000;
     cfg.frame_us = 2500;
-    cfg.max_delay_ms = 500;                     /* below the 640 ms span */
+    cfg.max_delay_ms = 500; /* below the 640 ms span */
     cfg.margin_ms = 0;
     ck_assert_int_eq(sotto_jitter_create(&jb, &cfg), 0);
     sotto_jitter_destroy(&jb);
@@ -1153,15 +1165,15 @@ END_TEST
 static void comfort_run(int untimed, sotto_jitter_stats *st, size_t *empty_plays)
 {
     sotto_jitter *jb = NULL;
-    uint8_t pay[6][4] = {{0}};
-    sotto_jitter_frame speech[6], cn = {.payload = NULL, .len = 0, .silent = 1};
+    uint8_t pay[6][4] = { { 0 } };
+    sotto_jitter_frame speech[6], cn = { .payload = NULL, .len = 0, .silent = 1 };
     sotto_jitter_out out;
     uint16_t seq = 1;
     uint64_t pull_us = T0_US + PULL_PHASE_US;
     int64_t frame = 0;
 
     for (int i = 0; i < 6; i++)
-        speech[i] = (sotto_jitter_frame){.payload = pay[i], .len = 4, .silent = 0};
+        speech[i] = (sotto_jitter_frame){ .payload = pay[i], .len = 4, .silent = 0 };
     ck_assert_int_eq(sotto_jitter_create(&jb, NULL), 0);
     *empty_plays = 0;
     for (int round = 0; round < 40; round++) {
@@ -1170,10 +1182,13 @@ static void comfort_run(int untimed, sotto_jitter_stats *st, size_t *empty_plays
         if (round == 20) {
             /* Silence from frame 6*20: one CN frame sent at once, then
              * speech resumes 3 frames later in the packets' cadence. */
-            sotto_jitter_packet p = {.ssrc = SSRC_A, .seq = seq++,
-                                     .timestamp = (uint32_t)(frame * FRAME_TS),
-                                     .frame_duration = FRAME_TS, .frames = &cn,
-                                     .frame_count = 1, .untimed = untimed};
+            sotto_jitter_packet p = { .ssrc = SSRC_A,
+                                      .seq = seq++,
+                                      .timestamp = (uint32_t)(frame * FRAME_TS),
+                                      .frame_duration = FRAME_TS,
+                                      .frames = &cn,
+                                      .frame_count = 1,
+                                      .untimed = untimed };
             uint64_t at = T0_US + (uint64_t)(frame + 1) * FRAME_US;
             while (pull_us < at) {
                 ck_assert_int_eq(sotto_jitter_pull(jb, pull_us, &out), 0);
@@ -1183,9 +1198,12 @@ static void comfort_run(int untimed, sotto_jitter_stats *st, size_t *empty_plays
             frame += 4;
             sent_us = T0_US + (uint64_t)(frame + 6) * FRAME_US;
         }
-        sotto_jitter_packet p = {.ssrc = SSRC_A, .seq = seq++,
-                                 .timestamp = (uint32_t)(frame * FRAME_TS),
-                                 .frame_duration = FRAME_TS, .frames = speech, .frame_count = 6};
+        sotto_jitter_packet p = { .ssrc = SSRC_A,
+                                  .seq = seq++,
+                                  .timestamp = (uint32_t)(frame * FRAME_TS),
+                                  .frame_duration = FRAME_TS,
+                                  .frames = speech,
+                                  .frame_count = 6 };
         while (pull_us < sent_us) {
             ck_assert_int_eq(sotto_jitter_pull(jb, pull_us, &out), 0);
             if (out.action == SOTTO_JITTER_PLAY && !out.payload)
@@ -1218,17 +1236,21 @@ END_TEST
 START_TEST(jitter_rejects_bad_arguments)
 {
     sotto_jitter *jb = NULL;
-    uint8_t big[1501] = {0};
-    sotto_jitter_frame ok = {.payload = big, .len = 10, .silent = 0};
-    sotto_jitter_frame bad[3] = {{.payload = big, .len = 1501, .silent = 0},
-                                 {.payload = NULL, .len = 4, .silent = 0},
-                                 {.payload = NULL, .len = 0, .silent = 0}};
+    uint8_t big[1501] = { 0 };
+    sotto_jitter_frame ok = { .payload = big, .len = 10, .silent = 0 };
+    sotto_jitter_frame bad[3] = { { .payload = big, .len = 1501, .silent = 0 },
+                                  { .payload = NULL, .len = 4, .silent = 0 },
+                                  { .payload = NULL, .len = 0, .silent = 0 } };
     sotto_jitter_out out;
     sotto_jitter_stats st;
 
     ck_assert_int_eq(sotto_jitter_create(&jb, NULL), 0);
-    sotto_jitter_packet pkt = {.ssrc = SSRC_A, .seq = 1, .timestamp = 0,
-                               .frame_duration = FRAME_TS, .frames = &ok, .frame_count = 1};
+    sotto_jitter_packet pkt = { .ssrc = SSRC_A,
+                                .seq = 1,
+                                .timestamp = 0,
+                                .frame_duration = FRAME_TS,
+                                .frames = &ok,
+                                .frame_count = 1 };
     sotto_jitter_packet p = pkt;
     ck_assert_int_eq(sotto_jitter_insert(NULL, &p, 0), -EINVAL);
     ck_assert_int_eq(sotto_jitter_insert(jb, NULL, 0), -EINVAL);
@@ -1257,7 +1279,7 @@ START_TEST(jitter_rejects_bad_arguments)
     ck_assert_int_eq(sotto_jitter_get_stats(NULL, &st), -EINVAL);
     ck_assert_int_eq(sotto_jitter_reset(NULL), -EINVAL);
     ck_assert_int_eq(sotto_jitter_get_stats(jb, &st), 0);
-    ck_assert_uint_eq(st.packets_received, 0);      /* nothing above was taken */
+    ck_assert_uint_eq(st.packets_received, 0); /* nothing above was taken */
 
     /* An empty frame is fine (codecs use it for "no data"). */
     p = pkt;
@@ -1299,21 +1321,22 @@ START_TEST(rtp_stats_fraction_lost_for_known_pattern)
     size_t n = 0;
     uint64_t t = T0_US;
 
-    for (uint32_t i = 0; i < 200; i++, t += FRAME_US)  /* every tenth lost */
+    for (uint32_t i = 0; i < 200; i++, t += FRAME_US) /* every tenth lost */
         if (i % 10 != 9)
-            ck_assert_int_eq(sotto_rtp_stats_on_receive(st, SSRC_A, (uint16_t)(65500 + i),
-                                                        i * 160, 160, 200, t), 0);
+            ck_assert_int_eq(
+                sotto_rtp_stats_on_receive(st, SSRC_A, (uint16_t)(65500 + i), i * 160, 160, 200, t),
+                0);
     ck_assert_int_eq(sotto_rtp_stats_report_blocks(st, t, &b, 1, &n), 0);
     ck_assert_uint_eq(n, 1);
     ck_assert_uint_eq(b.ssrc, SSRC_A);
     /* The 200th is lost too but not yet expected: 19 of 199, 24.4/256. */
     ck_assert_uint_eq(b.fraction_lost, 24);
     ck_assert_int_eq(b.cumulative_lost, 19);
-    ck_assert_uint_eq(b.ext_highest_seq, 65500u + 198u);    /* across the wrap */
+    ck_assert_uint_eq(b.ext_highest_seq, 65500u + 198u); /* across the wrap */
     for (uint32_t i = 200; i < 300; i++, t += FRAME_US)
         sotto_rtp_stats_on_receive(st, SSRC_A, (uint16_t)(65500 + i), i * 160, 160, 200, t);
     ck_assert_int_eq(sotto_rtp_stats_report_blocks(st, t, &b, 1, &n), 0);
-    ck_assert_uint_eq(b.fraction_lost, 2);              /* the 200th: 1 of 101, 2.5/256 */
+    ck_assert_uint_eq(b.fraction_lost, 2); /* the 200th: 1 of 101, 2.5/256 */
     ck_assert_int_eq(b.cumulative_lost, 20);
     ck_assert_uint_eq(b.ext_highest_seq, 65500u + 299u);
     /* Duplicates make up for losses within an interval: fraction 0. */
@@ -1354,7 +1377,7 @@ START_TEST(rtp_stats_jitter_for_known_arrivals)
             expect += (40.0 - expect) / 16.0;
         if (i == 2) {
             ck_assert_int_eq(sotto_rtp_stats_source(st, SSRC_A, &src), 0);
-            ck_assert_uint_eq(src.jitter, (uint32_t)expect);    /* 4.84 -> 4 */
+            ck_assert_uint_eq(src.jitter, (uint32_t)expect); /* 4.84 -> 4 */
         }
     }
     ck_assert_int_eq(sotto_rtp_stats_source(st, SSRC_A, &src), 0);
@@ -1376,11 +1399,11 @@ START_TEST(rtp_stats_bitrate_window)
     sotto_rtp_send_stats snd;
     uint64_t bps = 0;
 
-    for (uint32_t i = 0; i < 100; i++) {       /* 200 wire bytes every 10 ms: 160 kbit/s */
+    for (uint32_t i = 0; i < 100; i++) { /* 200 wire bytes every 10 ms: 160 kbit/s */
         uint64_t t = T0_US + i * 10 * MS;
         ck_assert_int_eq(sotto_rtp_stats_on_send(st, 172, 200, t), 0);
-        ck_assert_int_eq(sotto_rtp_stats_on_receive(st, SSRC_A, (uint16_t)i, i * 480, 100, 150,
-                                                    t), 0);
+        ck_assert_int_eq(sotto_rtp_stats_on_receive(st, SSRC_A, (uint16_t)i, i * 480, 100, 150, t),
+                         0);
     }
     ck_assert_int_eq(sotto_rtp_stats_send(st, T0_US + 990 * MS, &snd), 0);
     ck_assert_uint_eq(snd.packets, 100);
@@ -1428,7 +1451,7 @@ START_TEST(rtp_stats_report_blocks_lsr_dlsr_and_sources)
     ck_assert_uint_eq(n, 1);
     ck_assert_uint_eq(b[0].ssrc, SSRC_A);
     ck_assert_uint_eq(b[0].lsr, 0x456789ABu);
-    ck_assert_uint_eq(b[0].dlsr, 98304);              /* 1.5 s in 1/65536 s */
+    ck_assert_uint_eq(b[0].dlsr, 98304); /* 1.5 s in 1/65536 s */
     ck_assert_uint_eq(b[0].ext_highest_seq, 11);
     ck_assert_int_eq(b[0].cumulative_lost, 0);
     ck_assert_int_eq(sotto_rtp_stats_report_blocks(st, T0_US + 1700 * MS, b, 4, &n), 0);
@@ -1437,7 +1460,7 @@ START_TEST(rtp_stats_report_blocks_lsr_dlsr_and_sources)
     ck_assert_uint_eq(b[0].lsr, 0);
     ck_assert_uint_eq(b[0].dlsr, 0);
     ck_assert_int_eq(sotto_rtp_stats_report_blocks(st, T0_US + 1800 * MS, b, 4, &n), 0);
-    ck_assert_uint_eq(n, 0);                          /* nobody heard since */
+    ck_assert_uint_eq(n, 0); /* nobody heard since */
     /* A third source takes the place of the one heard least recently (A). */
     sotto_rtp_stats_on_receive(st, 0x99u, 7, 0, 50, 90, T0_US + 2 * SEC);
     ck_assert_int_eq(sotto_rtp_stats_source(st, SSRC_A, &src), -ENOENT);

@@ -133,16 +133,28 @@ static void check_golden(sotto_mode mode, int simd)
 
 /* ------------------------------------------------------------------ golden */
 
-START_TEST(decoder_matches_golden_3200_scalar) { check_golden(SOTTO_MODE_3200, 0); }
+START_TEST(decoder_matches_golden_3200_scalar)
+{
+    check_golden(SOTTO_MODE_3200, 0);
+}
 END_TEST
 
-START_TEST(decoder_matches_golden_3200_simd) { check_golden(SOTTO_MODE_3200, 1); }
+START_TEST(decoder_matches_golden_3200_simd)
+{
+    check_golden(SOTTO_MODE_3200, 1);
+}
 END_TEST
 
-START_TEST(decoder_matches_golden_2000_scalar) { check_golden(SOTTO_MODE_2000, 0); }
+START_TEST(decoder_matches_golden_2000_scalar)
+{
+    check_golden(SOTTO_MODE_2000, 0);
+}
 END_TEST
 
-START_TEST(decoder_matches_golden_2000_simd) { check_golden(SOTTO_MODE_2000, 1); }
+START_TEST(decoder_matches_golden_2000_simd)
+{
+    check_golden(SOTTO_MODE_2000, 1);
+}
 END_TEST
 
 START_TEST(decode_of_golden_packets_matches_feature_path)
@@ -255,7 +267,7 @@ END_TEST
 START_TEST(decode_rejects_wrong_length_and_null)
 {
     sotto_decoder *d = NULL;
-    uint8_t pkt[11] = {0};
+    uint8_t pkt[11] = { 0 };
     int16_t out[640];
 
     ck_assert_int_eq(sotto_decoder_create(&d, SOTTO_MODE_2000), 0);
@@ -340,8 +352,7 @@ START_TEST(conceal_continues_speech_then_fades)
     /* 60 ms of predicted speech: not silent, not louder than speech by much */
     for (int p = 0; p < 3; p++) {
         double r = rms16(lost[p], 320);
-        ck_assert_msg(r > 0.2 * speech && r < 4.0 * speech, "packet %d rms %g vs %g", p, r,
-                      speech);
+        ck_assert_msg(r > 0.2 * speech && r < 4.0 * speech, "packet %d rms %g vs %g", p, r, speech);
     }
     /* then a fade: monotone-ish, and far down after 600 ms */
     ck_assert_double_lt(rms16(lost[12], 320), rms16(lost[4], 320));
@@ -426,7 +437,7 @@ static double block_lsd(const int16_t *x, const int16_t *y, int first, int last)
     double total = 0.0;
 
     for (int b = first; b < last; b++) {
-        double ex[SW_BANDS] = {0}, ey[SW_BANDS] = {0}, d2 = 0.0;
+        double ex[SW_BANDS] = { 0 }, ey[SW_BANDS] = { 0 }, d2 = 0.0;
 
         for (int k = 1; k <= 160; k++) {
             double xr = 0, xi = 0, yr = 0, yi = 0;
@@ -460,11 +471,12 @@ static double block_lsd(const int16_t *x, const int16_t *y, int first, int last)
 START_TEST(mode_switches_sound_like_each_mode)
 {
     static int16_t x[SW_N], y_sw[SW_N + 640], y_ref[2][SW_N + 640];
-    const sotto_mode plan[SW_SEGS] = {SOTTO_MODE_3200, SOTTO_MODE_2000, SOTTO_MODE_3200,
-                                      SOTTO_MODE_2000};
+    const sotto_mode plan[SW_SEGS] = { SOTTO_MODE_3200, SOTTO_MODE_2000, SOTTO_MODE_3200,
+                                       SOTTO_MODE_2000 };
     const sotto_mode only[2][SW_SEGS] = {
-        {SOTTO_MODE_3200, SOTTO_MODE_3200, SOTTO_MODE_3200, SOTTO_MODE_3200},
-        {SOTTO_MODE_2000, SOTTO_MODE_2000, SOTTO_MODE_2000, SOTTO_MODE_2000}};
+        { SOTTO_MODE_3200, SOTTO_MODE_3200, SOTTO_MODE_3200, SOTTO_MODE_3200 },
+        { SOTTO_MODE_2000, SOTTO_MODE_2000, SOTTO_MODE_2000, SOTTO_MODE_2000 }
+    };
 
     voiced_signal(x, SW_N);
     switched_round_trip(x, plan, y_sw);
@@ -475,8 +487,8 @@ START_TEST(mode_switches_sound_like_each_mode)
         double sw = block_lsd(x, y_sw, first, last);
         double ref = block_lsd(x, y_ref[plan[seg]], first, last);
 
-        ck_assert_msg(sw <= ref + 1.0, "segment %d: %.2f dB after the switch, %.2f unswitched",
-                      seg, sw, ref);
+        ck_assert_msg(sw <= ref + 1.0, "segment %d: %.2f dB after the switch, %.2f unswitched", seg,
+                      sw, ref);
         ck_assert_msg(ref < 8.0, "segment %d: reference %.2f dB: the codec lost the signal", seg,
                       ref);
     }
@@ -489,8 +501,7 @@ START_TEST(mode_switches_sound_like_each_mode)
         ref_all += block_lsd(x, y_ref[plan[seg]], first, last) * (last - first);
     }
     ref_all /= SW_SEGS * SW_SEG_UNITS - 7;
-    ck_assert_msg(sw_all <= ref_all + 0.5, "switched %.2f dB, unswitched %.2f dB", sw_all,
-                  ref_all);
+    ck_assert_msg(sw_all <= ref_all + 0.5, "switched %.2f dB, unswitched %.2f dB", sw_all, ref_all);
 }
 END_TEST
 
@@ -516,8 +527,8 @@ static void talkspurt_round_trip(const int16_t *x, int gap_first, int gap_last, 
         ck_assert_int_eq(sotto_encode(e, x + u * 320, pkt), 0);
         if (u >= gap_first && u < gap_last)
             continue;
-        ck_assert_int_eq(sotto_decode(d, pkt, sotto_mode_packet_bytes(SOTTO_MODE_3200),
-                                      y + u * 320), 0);
+        ck_assert_int_eq(
+            sotto_decode(d, pkt, sotto_mode_packet_bytes(SOTTO_MODE_3200), y + u * 320), 0);
     }
     sotto_encoder_destroy(&e);
     sotto_decoder_destroy(&d);
@@ -544,8 +555,8 @@ START_TEST(talkspurt_after_comfort_noise_restarts_prediction)
     double ref = block_lsd(x, y_ref, gap_last + 1, gap_last + 6);
     double rs = block_lsd(x, y_rs, gap_last + 1, gap_last + 6);
     double no = block_lsd(x, y_no, gap_last + 1, gap_last + 6);
-    printf("talkspurt: %.2f dB with the predictor restart, %.2f dB without, %.2f dB unbroken\n",
-           rs, no, ref);
+    printf("talkspurt: %.2f dB with the predictor restart, %.2f dB without, %.2f dB unbroken\n", rs,
+           no, ref);
     ck_assert_msg(rs <= ref + 1.0, "%.2f dB after the silence, %.2f dB unbroken", rs, ref);
 }
 END_TEST
@@ -565,7 +576,10 @@ END_TEST
 
 START_TEST(simd_matvec_matches_scalar)
 {
-    enum { ROWS = 37, COLS = 203 };
+    enum {
+        ROWS = 37,
+        COLS = 203
+    };
     static float w[ROWS * COLS];
     float x[COLS], b[ROWS], ys[ROWS], yv[ROWS];
     uint32_t s = 7;
@@ -589,8 +603,8 @@ START_TEST(simd_matvec_matches_scalar)
         double row_mag = 0.0;
         for (int c = 0; c < COLS; c++)
             row_mag += fabs(w[r * COLS + c] * x[c]);
-        ck_assert_msg(fabs(ys[r] - yv[r]) <= 1e-5 * (row_mag + fabs(b[r])), "row %d: %g vs %g",
-                      r, ys[r], yv[r]);
+        ck_assert_msg(fabs(ys[r] - yv[r]) <= 1e-5 * (row_mag + fabs(b[r])), "row %d: %g vs %g", r,
+                      ys[r], yv[r]);
     }
 }
 END_TEST
@@ -599,9 +613,9 @@ START_TEST(gru_step_follows_torch_equations)
 {
     /* hidden 1, input 1: r = s(1*x + .1 + 2*h + .2), z = s(-x + 0 + h + 0),
      * n = tanh(.5x + 0 + r (3h + .3)), h' = (1-z) n + z h */
-    const float w_ih[3] = {1.0f, -1.0f, 0.5f}, w_hh[3] = {2.0f, 1.0f, 3.0f};
-    const float b_ih[3] = {0.1f, 0.0f, 0.0f}, b_hh[3] = {0.2f, 0.0f, 0.3f};
-    sotto_gru g = {w_ih, w_hh, b_ih, b_hh, 1, 1};
+    const float w_ih[3] = { 1.0f, -1.0f, 0.5f }, w_hh[3] = { 2.0f, 1.0f, 3.0f };
+    const float b_ih[3] = { 0.1f, 0.0f, 0.0f }, b_hh[3] = { 0.2f, 0.0f, 0.3f };
+    sotto_gru g = { w_ih, w_hh, b_ih, b_hh, 1, 1 };
     sotto_nnet_kernels k;
     float h = 0.25f, x = 0.7f;
 
@@ -617,15 +631,15 @@ END_TEST
 START_TEST(conv1d_is_causal_with_torch_layout)
 {
     /* 1 in, 1 out, kernel 3, torch weights [w0 w1 w2] apply to x(t-2) x(t-1) x(t) */
-    const float tw[3] = {1.0f, 10.0f, 100.0f}, bias[1] = {0.5f};
-    float w[3], hist[2] = {0.0f, 0.0f}, y;
+    const float tw[3] = { 1.0f, 10.0f, 100.0f }, bias[1] = { 0.5f };
+    float w[3], hist[2] = { 0.0f, 0.0f }, y;
     sotto_nnet_kernels k;
 
     sotto_nnet_kernels_init(&k, 0);
     sotto_conv1d_reorder(tw, 1, 1, 3, w);
-    sotto_conv1d l = {w, bias, 1, 1, 3};
-    const float xs[4] = {1.0f, 2.0f, 3.0f, 4.0f};
-    const float want[4] = {100.5f, 210.5f, 321.5f, 432.5f};
+    sotto_conv1d l = { w, bias, 1, 1, 3 };
+    const float xs[4] = { 1.0f, 2.0f, 3.0f, 4.0f };
+    const float want[4] = { 100.5f, 210.5f, 321.5f, 432.5f };
     for (int t = 0; t < 4; t++) {
         sotto_conv1d_run(&k, &l, hist, &xs[t], &y, SOTTO_ACT_LINEAR);
         ck_assert_double_eq_tol(y, want[t], 1e-4);
@@ -649,7 +663,7 @@ static void put(blob_buf *bb, const void *p, size_t n)
 
 static void put32(blob_buf *bb, uint32_t v)
 {
-    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
     put(bb, b, 4);
 }
 
@@ -660,7 +674,10 @@ static void small_blob(blob_buf *bb)
     bb->n = 0;
     put(bb, "SOTTOW01", 8);
     put32(bb, 2);
-    put(bb, "\x03\x00" "a.x", 5);
+    put(bb,
+        "\x03\x00"
+        "a.x",
+        5);
     u8 = 2;
     put(bb, &u8, 1);
     put32(bb, 2);
@@ -671,7 +688,10 @@ static void small_blob(blob_buf *bb)
         memcpy(&bits, &f, 4);
         put32(bb, bits);
     }
-    put(bb, "\x01\x00" "b", 3);
+    put(bb,
+        "\x01\x00"
+        "b",
+        3);
     u8 = 1;
     put(bb, &u8, 1);
     put32(bb, 1);
@@ -682,7 +702,7 @@ START_TEST(weights_parse_valid_blob)
 {
     blob_buf bb;
     sotto_weights *w = NULL;
-    const uint32_t dims[2] = {2, 3}, wrong[2] = {3, 2}, one[1] = {1};
+    const uint32_t dims[2] = { 2, 3 }, wrong[2] = { 3, 2 }, one[1] = { 1 };
 
     small_blob(&bb);
     ck_assert_int_eq(sotto_weights_parse(&w, bb.b, bb.n, NULL, NULL, 0), 0);
@@ -697,7 +717,7 @@ START_TEST(weights_parse_valid_blob)
     sotto_weights_destroy(&w);
     ck_assert_ptr_null(w);
     /* prefix filter keeps only "a." */
-    const char *const keep[] = {"a.", NULL};
+    const char *const keep[] = { "a.", NULL };
     ck_assert_int_eq(sotto_weights_parse(&w, bb.b, bb.n, keep, NULL, 0), 0);
     ck_assert_uint_eq(sotto_weights_count(w), 1);
     ck_assert_ptr_null(sotto_weights_get(w, "b", 1, one));
@@ -787,14 +807,14 @@ END_TEST
 
 START_TEST(weights_half_format_converts_exactly)
 {
-    static const uint8_t blob[] = {'S', 'O', 'T', 'T', 'O', 'H', '0', '1', 2, 0, 0, 0,
-                                   /* "h" [4] binary16 */
-                                   1, 0, 'h', 1, 4, 0, 0, 0, 1,
-                                   0x00, 0x3c, 0x00, 0xc0, 0x01, 0x00, 0xff, 0x7b,
-                                   /* "f" [1] float32 */
-                                   1, 0, 'f', 1, 1, 0, 0, 0, 0, 0x00, 0x00, 0xc0, 0x3f};
+    static const uint8_t blob[] = { 'S', 'O', 'T', 'T', 'O', 'H', '0', '1', 2, 0, 0, 0,
+                                    /* "h" [4] binary16 */
+                                    1, 0, 'h', 1, 4, 0, 0, 0, 1, 0x00, 0x3c, 0x00, 0xc0, 0x01, 0x00,
+                                    0xff, 0x7b,
+                                    /* "f" [1] float32 */
+                                    1, 0, 'f', 1, 1, 0, 0, 0, 0, 0x00, 0x00, 0xc0, 0x3f };
     sotto_weights *w = NULL;
-    const uint32_t four[1] = {4}, one[1] = {1};
+    const uint32_t four[1] = { 4 }, one[1] = { 1 };
 
     ck_assert_int_eq(sotto_weights_parse(&w, blob, sizeof blob, NULL, NULL, 0), 0);
     const float *h = sotto_weights_get(w, "h", 1, four);
@@ -821,9 +841,8 @@ START_TEST(decoder_rejects_incomplete_weights)
     char err[128] = "";
 
     small_blob(&bb);
-    ck_assert_int_eq(sotto__decoder_create_from(&d, SOTTO_MODE_3200, bb.b, bb.n, 1, err,
-                                                sizeof err),
-                     -EINVAL);
+    ck_assert_int_eq(
+        sotto__decoder_create_from(&d, SOTTO_MODE_3200, bb.b, bb.n, 1, err, sizeof err), -EINVAL);
     ck_assert_ptr_null(d);
     ck_assert_msg(strstr(err, "decoder.") != NULL, "err: %s", err);
 }

@@ -96,7 +96,6 @@ START_TEST(transport_wrong_fingerprint_fails_with_clear_reason)
 }
 END_TEST
 
-
 START_TEST(transport_relay_sees_only_ciphertext)
 {
     harness h;
@@ -117,7 +116,7 @@ END_TEST
 
 typedef struct drop_wait {
     harness *h;
-    uint64_t target;                     /* total drops to wait for at b */
+    uint64_t target; /* total drops to wait for at b */
 } drop_wait;
 
 static uint64_t dropped_total(const sotto_transport *t)
@@ -155,9 +154,9 @@ START_TEST(transport_counts_and_ignores_garbage)
 {
     harness h;
     uint8_t junk[SOTTO_TRANSPORT_MAX_PACKET + 100];
-    uint8_t dtls_bad[16] = {22, 254, 253, 0, 0, 0, 0, 0, 0, 0, 0, 0, 200, 1, 2, 3};
+    uint8_t dtls_bad[16] = { 22, 254, 253, 0, 0, 0, 0, 0, 0, 0, 0, 0, 200, 1, 2, 3 };
     sotto_transport_stats st;
-    drop_wait w = {&h, 0};
+    drop_wait w = { &h, 0 };
 
     harness_init(&h);
     relay_open(&h);
@@ -180,7 +179,7 @@ START_TEST(transport_counts_and_ignores_garbage)
     /* STUN-range bytes that are not valid STUN: libnice passes them up. */
     junk[0] = 0x01;
     relay_inject_to_b(&h, junk, 60);
-    memcpy(junk, "\x00\x01\x00\x08", 4);   /* binding request claiming 8 bytes, no cookie */
+    memcpy(junk, "\x00\x01\x00\x08", 4); /* binding request claiming 8 bytes, no cookie */
     relay_inject_to_b(&h, junk, 28);
     w.target = 7;
     ck_assert(run_until(&h.loop, drops_reached, &w, 2000));
@@ -271,8 +270,9 @@ START_TEST(transport_validates_arguments_and_order)
     /* Media and candidates before their time. */
     len = build_rtp(pkt, 1, 1);
     ck_assert_int_eq(sotto_transport_send_rtp(h.a.t, pkt, len), -EAGAIN);
-    ck_assert_int_eq(sotto_transport_add_remote_candidate(h.a.t,
-        "candidate:1 1 UDP 2015364095 127.0.0.1 5000 typ host"), -EAGAIN);
+    ck_assert_int_eq(sotto_transport_add_remote_candidate(
+                         h.a.t, "candidate:1 1 UDP 2015364095 127.0.0.1 5000 typ host"),
+                     -EAGAIN);
     /* Packets that are not what the call says. */
     ck_assert_int_eq(sotto_transport_send_rtp(h.a.t, pkt, 11), -EINVAL);
     pkt[1] = 200;
@@ -284,7 +284,8 @@ START_TEST(transport_validates_arguments_and_order)
     ck_assert_int_eq(sotto_transport_send_rtp(NULL, pkt, len), -EINVAL);
 
     /* Remote descriptions: an offerer cannot be answered with actpass. */
-    ck_assert_int_eq(sotto_transport_local_ice_credentials(h.a.t, ufrag, sizeof(ufrag), pwd, sizeof(pwd)), 0);
+    ck_assert_int_eq(
+        sotto_transport_local_ice_credentials(h.a.t, ufrag, sizeof(ufrag), pwd, sizeof(pwd)), 0);
     r.ice_ufrag = ufrag;
     r.ice_pwd = pwd;
     r.fingerprint = fp;
@@ -305,7 +306,9 @@ START_TEST(transport_validates_arguments_and_order)
     ck_assert_int_eq(sotto_transport_set_remote(h.a.t, &r), 0);
     ck_assert_str_eq(sotto_transport_local_setup(h.a.t), "passive");
     /* Later descriptions keep the DTLS identity. */
-    r.fingerprint = "sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF";
+    r.fingerprint = "sha-256 "
+                    "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:"
+                    "AA:BB:CC:DD:EE:FF";
     ck_assert_int_eq(sotto_transport_set_remote(h.a.t, &r), -EINVAL);
     ck_assert_int_eq(sotto_transport_set_remote(NULL, &r), -EINVAL);
     harness_close(&h);
@@ -345,7 +348,7 @@ END_TEST
 
 typedef struct restart_wait {
     harness *h;
-    int a_before;                        /* rtp_ok counts when the probe started */
+    int a_before; /* rtp_ok counts when the probe started */
     int b_before;
 } restart_wait;
 
@@ -392,7 +395,7 @@ START_TEST(transport_survives_ice_restart)
     harness h;
     char old_ufrag[SOTTO_ICE_UFRAG_MAX], new_ufrag[SOTTO_ICE_UFRAG_MAX], pwd[SOTTO_ICE_PWD_MAX];
     uint8_t pkt[SOTTO_TRANSPORT_MAX_PACKET];
-    restart_wait w = {&h, 0, 0};
+    restart_wait w = { &h, 0, 0 };
     uint16_t seq = PACKETS;
     uint64_t deadline;
     size_t len;
@@ -402,7 +405,9 @@ START_TEST(transport_survives_ice_restart)
     ck_assert(run_until(&h.loop, settled, &h, 8000));
     ck_assert(both_secure(&h));
     send_media(&h);
-    ck_assert_int_eq(sotto_transport_local_ice_credentials(h.a.t, old_ufrag, sizeof(old_ufrag), pwd, sizeof(pwd)), 0);
+    ck_assert_int_eq(sotto_transport_local_ice_credentials(h.a.t, old_ufrag, sizeof(old_ufrag), pwd,
+                                                           sizeof(pwd)),
+                     0);
     old_port = path_local_port(h.a.t);
     ck_assert_uint_ne(old_port, 0);
 
@@ -414,7 +419,9 @@ START_TEST(transport_survives_ice_restart)
     ck_assert_int_eq(sotto_transport_restart_ice(h.b.t), 0);
     ck_assert_int_gt(h.a.npending, 0);
     ck_assert(h.a.gathered);
-    ck_assert_int_eq(sotto_transport_local_ice_credentials(h.a.t, new_ufrag, sizeof(new_ufrag), pwd, sizeof(pwd)), 0);
+    ck_assert_int_eq(sotto_transport_local_ice_credentials(h.a.t, new_ufrag, sizeof(new_ufrag), pwd,
+                                                           sizeof(pwd)),
+                     0);
     ck_assert_str_ne(old_ufrag, new_ufrag);
     /* The restart gathers anew (a changed local address is found): new
      * sockets, so none of the new candidates is on the old port. */
@@ -463,14 +470,16 @@ START_TEST(transport_reports_ice_failure)
     peer_create(&h, &h.b, 0, SOTTO_SRTP_NONE);
     ck_assert_int_eq(sotto_transport_gather(h.a.t), 0);
     /* b's credentials, but a candidate where nothing listens. */
-    ck_assert_int_eq(sotto_transport_local_ice_credentials(h.b.t, ufrag, sizeof(ufrag), pwd, sizeof(pwd)), 0);
+    ck_assert_int_eq(
+        sotto_transport_local_ice_credentials(h.b.t, ufrag, sizeof(ufrag), pwd, sizeof(pwd)), 0);
     r.ice_ufrag = ufrag;
     r.ice_pwd = pwd;
     r.fingerprint = sotto_transport_local_fingerprint(h.b.t);
     r.setup = "active";
     ck_assert_int_eq(sotto_transport_set_remote(h.a.t, &r), 0);
-    ck_assert_int_eq(sotto_transport_add_remote_candidate(h.a.t,
-        "candidate:1 1 UDP 2015364095 127.0.0.1 9 typ host"), 0);
+    ck_assert_int_eq(sotto_transport_add_remote_candidate(
+                         h.a.t, "candidate:1 1 UDP 2015364095 127.0.0.1 9 typ host"),
+                     0);
     ck_assert_int_eq(sotto_transport_remote_candidates_done(h.a.t), 0);
     ck_assert(run_until(&h.loop, a_failed, &h, 15000 + SOTTO_TRANSPORT_ICE_FAIL_GRACE_MS));
     ck_assert_str_eq(h.a.reason, "ICE: no candidate pair works");
@@ -485,8 +494,8 @@ static void set_remote_without_candidates(const peer *from, peer *to)
     char ufrag[SOTTO_ICE_UFRAG_MAX], pwd[SOTTO_ICE_PWD_MAX];
     sotto_transport_remote r;
 
-    ck_assert_int_eq(sotto_transport_local_ice_credentials(from->t, ufrag, sizeof(ufrag), pwd,
-                                                           sizeof(pwd)), 0);
+    ck_assert_int_eq(
+        sotto_transport_local_ice_credentials(from->t, ufrag, sizeof(ufrag), pwd, sizeof(pwd)), 0);
     r.ice_ufrag = ufrag;
     r.ice_pwd = pwd;
     r.fingerprint = sotto_transport_local_fingerprint(from->t);
@@ -517,8 +526,9 @@ START_TEST(transport_survives_a_provisional_ice_failure)
     /* a has b's credentials but only a candidate where nothing listens, so
      * every check of its own fails. */
     set_remote_without_candidates(&h.b, &h.a);
-    ck_assert_int_eq(sotto_transport_add_remote_candidate(h.a.t,
-        "candidate:1 1 UDP 2015364095 127.0.0.1 9 typ host"), 0);
+    ck_assert_int_eq(sotto_transport_add_remote_candidate(
+                         h.a.t, "candidate:1 1 UDP 2015364095 127.0.0.1 9 typ host"),
+                     0);
     ck_assert_int_eq(sotto_transport_remote_candidates_done(h.a.t), 0);
     ck_assert(run_until(&h.loop, a_failed_provisionally, &h, 20000));
     ck_assert_int_ne(h.a.state, SOTTO_TRANSPORT_FAILED);
@@ -555,7 +565,7 @@ START_TEST(transport_idle_call_wakes_the_loop_rarely)
     harness_connect(&h, 1, SOTTO_SRTP_NONE, NULL);
     ck_assert(run_until(&h.loop, settled, &h, 8000));
     ck_assert(both_secure(&h));
-    run_until(&h.loop, never, NULL, 1000);   /* let the checks wind down */
+    run_until(&h.loop, never, NULL, 1000); /* let the checks wind down */
     uv_prepare_init(&h.loop, &counter);
     counter.data = &iterations;
     uv_prepare_start(&counter, count_iteration);
