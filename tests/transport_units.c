@@ -141,7 +141,7 @@ START_TEST(glib_uv_dispatches_timers_and_fds_then_closes)
 {
     uv_loop_t loop;
     sotto_glib_uv *glue = NULL;
-    glib_seen seen = {0};
+    glib_seen seen = { 0 };
     sotto_glib_uv_stats stats;
     int fds[2];
     GIOChannel *ch;
@@ -153,6 +153,9 @@ START_TEST(glib_uv_dispatches_timers_and_fds_then_closes)
     ck_assert_int_eq(sotto_glib_uv_create(&glue, &loop), 0);
     ck_assert_int_eq(pipe(fds), 0);
 
+    /* The timeout counts from its creation: a preemption between the two
+     * (a loaded machine) must not look like an early timer. */
+    start = uv_hrtime();
     timer = g_timeout_source_new(50);
     g_source_set_callback(timer, on_glib_timeout, &seen, NULL);
     g_source_attach(timer, sotto_glib_uv_context(glue));
@@ -161,7 +164,6 @@ START_TEST(glib_uv_dispatches_timers_and_fds_then_closes)
     g_source_set_callback(watch, (GSourceFunc)(void (*)(void))on_glib_fd, &seen, NULL);
     g_source_attach(watch, sotto_glib_uv_context(glue));
 
-    start = uv_hrtime();
     ck_assert_int_eq(write(fds[1], "x", 1), 1);
     ck_assert(run_until(&loop, glib_done, &seen, 2000));
     ck_assert_int_eq(seen.timeouts, 3);
@@ -171,7 +173,7 @@ START_TEST(glib_uv_dispatches_timers_and_fds_then_closes)
     ck_assert_uint_le(seen.first_timeout_ns - start, 500000000ull);
     ck_assert_int_eq(sotto_glib_uv_get_stats(glue, &stats), 0);
     ck_assert_uint_ge(stats.dispatches, 4);
-    ck_assert_uint_ge(stats.fd_count, 2);   /* the pipe and GLib's own wakeup fd */
+    ck_assert_uint_ge(stats.fd_count, 2); /* the pipe and GLib's own wakeup fd */
 
     g_source_destroy(watch);
     g_source_unref(watch);
@@ -216,7 +218,7 @@ START_TEST(glib_uv_watches_a_new_file_on_a_reused_fd)
 {
     uv_loop_t loop;
     sotto_glib_uv *glue = NULL;
-    glib_seen seen = {0};
+    glib_seen seen = { 0 };
     int p1[2], p2[2], fd;
     GIOChannel *ch;
     GSource *watch;
@@ -377,41 +379,62 @@ END_TEST
 START_TEST(fingerprint_parser_accepts_sdp_form_and_rejects_the_rest)
 {
     static const char *const bad[] = {
-        "", "sha-256", "sha-256 ", "sha-256AB:CD",
+        "",
+        "sha-256",
+        "sha-256 ",
+        "sha-256AB:CD",
         "sha-256 AB:CD",
-        "sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE",
-        "sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:F",
-        "sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:",
-        "sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF ",
-        "sha-256 00-11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF",
-        "sha-256 0G:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF",
-        " sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF",
+        "sha-256 "
+        "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:"
+        "EE",
+        "sha-256 "
+        "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:"
+        "EE:F",
+        "sha-256 "
+        "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:"
+        "EE:FF:",
+        "sha-256 "
+        "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:"
+        "EE:FF ",
+        "sha-256 "
+        "00-11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:"
+        "EE:FF",
+        "sha-256 "
+        "0G:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:"
+        "EE:FF",
+        " sha-256 "
+        "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:"
+        "EE:FF",
     };
     uint8_t out[SOTTO_FINGERPRINT_LEN];
     uint8_t untouched[SOTTO_FINGERPRINT_LEN];
 
-    ck_assert_int_eq(sotto_dtls_parse_fingerprint(
-        "SHA-256  00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:Ff",
-        out), 0);
+    ck_assert_int_eq(sotto_dtls_parse_fingerprint("SHA-256  "
+                                                  "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:"
+                                                  "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:Ff",
+                                                  out),
+                     0);
     ck_assert_uint_eq(out[0], 0x00);
     ck_assert_uint_eq(out[10], 0xAA);
     ck_assert_uint_eq(out[31], 0xFF);
     memset(out, 0x5A, sizeof(out));
     memset(untouched, 0x5A, sizeof(untouched));
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        ck_assert_msg(sotto_dtls_parse_fingerprint(bad[i], out) == -EINVAL, "accepted \"%s\"", bad[i]);
+        ck_assert_msg(sotto_dtls_parse_fingerprint(bad[i], out) == -EINVAL, "accepted \"%s\"",
+                      bad[i]);
         ck_assert_mem_eq(out, untouched, sizeof(out));
     }
     ck_assert_int_eq(sotto_dtls_parse_fingerprint(
-        "sha-1 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33", out), -ENOTSUP);
+                         "sha-1 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33", out),
+                     -ENOTSUP);
     ck_assert_int_eq(sotto_dtls_parse_fingerprint(NULL, out), -EINVAL);
 }
 END_TEST
 
 START_TEST(dtls_record_check_rejects_bad_framing)
 {
-    uint8_t rec[64] = {0};
-    uint8_t two[64] = {0};
+    uint8_t rec[64] = { 0 };
+    uint8_t two[64] = { 0 };
 
     /* Handshake record, DTLS 1.2, 3-byte body. */
     rec[0] = 22;
@@ -448,7 +471,7 @@ END_TEST
  * RFC 5764 section 4.2 as computed here. Two sotto_dtls objects could not
  * catch a client/server mix-up: they would make the same mistake. */
 typedef struct kat_server {
-    uint8_t out[16][2048];               /* datagrams the server sent */
+    uint8_t out[16][2048]; /* datagrams the server sent */
     size_t out_len[16];
     int out_count;
     int connected;
@@ -460,7 +483,7 @@ static int kat_send(void *opaque, const uint8_t *data, size_t len)
     kat_server *k = opaque;
 
     ck_assert_int_lt(k->out_count, 16);
-    ck_assert_uint_le(len, 1200);        /* the MTU is respected */
+    ck_assert_uint_le(len, 1200); /* the MTU is respected */
     memcpy(k->out[k->out_count], data, len);
     k->out_len[k->out_count++] = len;
     return 0;
@@ -548,7 +571,8 @@ START_TEST(dtls_exports_keys_in_rfc5764_order)
     ck_assert_int_eq(sotto_dtls_get_state(server), SOTTO_DTLS_CONNECTED);
     ck_assert_int_eq(k.keys.profile, SOTTO_SRTP_AES128_CM_SHA1_80);
     ck_assert_int_eq(SSL_export_keying_material(ssl, material, sizeof(material),
-                                                "EXTRACTOR-dtls_srtp", 19, NULL, 0, 0), 1);
+                                                "EXTRACTOR-dtls_srtp", 19, NULL, 0, 0),
+                     1);
     /* client key | server key | client salt | server salt */
     ck_assert_mem_eq(k.keys.remote_master, material, 16);
     ck_assert_mem_eq(k.keys.remote_master + 16, material + 32, 14);
@@ -577,7 +601,7 @@ static int silent_send(void *opaque, const uint8_t *data, size_t len)
 {
     silent_peer *sp = opaque;
 
-    ck_assert_int_eq(data[0], 22);       /* a handshake record */
+    ck_assert_int_eq(data[0], 22); /* a handshake record */
     ck_assert_uint_gt(len, 13);
     sp->sends++;
     return 0;
@@ -610,7 +634,7 @@ START_TEST(dtls_client_retransmits_then_times_out)
     sotto_identity *id = NULL;
     sotto_dtls *d = NULL;
     sotto_dtls_params p;
-    silent_peer sp = {0};
+    silent_peer sp = { 0 };
     char err[256] = "";
     uint64_t start;
 
@@ -633,13 +657,14 @@ START_TEST(dtls_client_retransmits_then_times_out)
     p.profile_count = 0;
     ck_assert_int_eq(sotto_dtls_create(&d, &loop, &p, err, sizeof(err)), 0);
     /* A client ignores DTLS before it is started. */
-    ck_assert_int_eq(sotto_dtls_receive(d, (const uint8_t *)"\x16\xfe\xfd\0\0\0\0\0\0\0\0\0\0", 13), 0);
+    ck_assert_int_eq(sotto_dtls_receive(d, (const uint8_t *)"\x16\xfe\xfd\0\0\0\0\0\0\0\0\0\0", 13),
+                     0);
     ck_assert_int_eq(sp.sends, 0);
 
     start = uv_hrtime();
     ck_assert_int_eq(sotto_dtls_start(d), 0);
     ck_assert_int_eq(sotto_dtls_start(d), -EALREADY);
-    ck_assert_int_eq(sp.sends, 1);       /* the ClientHello */
+    ck_assert_int_eq(sp.sends, 1); /* the ClientHello */
     ck_assert(run_until(&loop, silent_done, &sp, 5000));
     /* Retransmitted after 400 ms and 800 ms more; the next, 1.6 s later,
      * would be past the deadline. */
@@ -647,7 +672,8 @@ START_TEST(dtls_client_retransmits_then_times_out)
     ck_assert_str_eq(sp.reason, "DTLS handshake timed out");
     ck_assert_uint_ge(sp.failed_at - start, 2400000000ull);
     ck_assert_int_eq(sotto_dtls_get_state(d), SOTTO_DTLS_FAILED);
-    ck_assert_int_eq(sotto_dtls_receive(d, (const uint8_t *)"\x16\xfe\xfd\0\0\0\0\0\0\0\0\0\0", 13), -EPIPE);
+    ck_assert_int_eq(sotto_dtls_receive(d, (const uint8_t *)"\x16\xfe\xfd\0\0\0\0\0\0\0\0\0\0", 13),
+                     -EPIPE);
     ck_assert_int_eq(sp.failed, 1);
     sotto_dtls_destroy(&d);
     sotto_identity_destroy(&id);
@@ -659,7 +685,9 @@ END_TEST
 /* ---- SRTP ---- */
 
 const sotto_srtp_profile all_profiles[SOTTO_SRTP_PROFILE_COUNT] = {
-    SOTTO_SRTP_AEAD_AES_128_GCM, SOTTO_SRTP_AES128_CM_SHA1_80, SOTTO_SRTP_AES128_CM_SHA1_32,
+    SOTTO_SRTP_AEAD_AES_128_GCM,
+    SOTTO_SRTP_AES128_CM_SHA1_80,
+    SOTTO_SRTP_AES128_CM_SHA1_32,
 };
 
 /* A sender and a receiver keyed as the two ends of one association. */
@@ -686,7 +714,10 @@ START_TEST(srtp_round_trips_rtp_and_rtcp_for_each_profile)
     sotto_srtp_profile profile = all_profiles[_i];
     sotto_srtp *tx = NULL, *rx = NULL;
     uint8_t plain[256], buf[256 + SOTTO_SRTP_MAX_OVERHEAD];
-    size_t len, out_len = 0, tag = profile == SOTTO_SRTP_AES128_CM_SHA1_32 ? 4 : (profile == SOTTO_SRTP_AEAD_AES_128_GCM ? 16 : 10);
+    size_t len, out_len = 0,
+                tag = profile == SOTTO_SRTP_AES128_CM_SHA1_32
+                          ? 4
+                          : (profile == SOTTO_SRTP_AEAD_AES_128_GCM ? 16 : 10);
 
     make_srtp_pair(profile, &tx, &rx);
     for (uint16_t seq = 1; seq <= 5; seq++) {
@@ -694,7 +725,7 @@ START_TEST(srtp_round_trips_rtp_and_rtcp_for_each_profile)
         memcpy(buf, plain, len);
         ck_assert_int_eq(sotto_srtp_protect_rtp(tx, buf, len, sizeof(buf), &out_len), 0);
         ck_assert_uint_eq(out_len, len + tag);
-        ck_assert_mem_eq(buf, plain, 12);                /* header stays clear */
+        ck_assert_mem_eq(buf, plain, 12); /* header stays clear */
         ck_assert(memcmp(buf + 12, plain + 12, len - 12) != 0);
         ck_assert_int_eq(sotto_srtp_unprotect(rx, buf, out_len, 0, &out_len), 0);
         ck_assert_uint_eq(out_len, len);
@@ -756,7 +787,7 @@ END_TEST
 
 START_TEST(srtp_detects_rtcp_and_validates_keys)
 {
-    uint8_t pkt[2] = {0x80, 0};
+    uint8_t pkt[2] = { 0x80, 0 };
     sotto_srtp_keys keys;
     sotto_srtp *s = NULL;
 
@@ -768,7 +799,7 @@ START_TEST(srtp_detects_rtcp_and_validates_keys)
     memset(&keys, 0, sizeof(keys));
     keys.profile = SOTTO_SRTP_AEAD_AES_128_GCM;
     keys.key_len = 16;
-    keys.salt_len = 14;   /* GCM wants 12 */
+    keys.salt_len = 14; /* GCM wants 12 */
     ck_assert_int_eq(sotto_srtp_create(&s, &keys), -EINVAL);
     keys.profile = (sotto_srtp_profile)3;
     ck_assert_int_eq(sotto_srtp_create(&s, &keys), -ENOTSUP);
@@ -807,7 +838,10 @@ static void ice_noop_receive(void *opaque, const uint8_t *d, size_t n)
 START_TEST(ice_validates_parameters_and_remote_candidates)
 {
     static const char *const malformed[] = {
-        "", "candidate:", "candidate:1 1 UDP 2015364095 127.0.0.1", "x=candidate:1 1 UDP 1 1.2.3.4 5 typ host",
+        "",
+        "candidate:",
+        "candidate:1 1 UDP 2015364095 127.0.0.1",
+        "x=candidate:1 1 UDP 1 1.2.3.4 5 typ host",
         "candidate:1 1 UDP 2015364095 127.0.0.1 0 typ host",
         "candidate:1 1 UDP 2015364095 127.0.0.1 65536 typ host",
         "candidate:1 1 UDP 2015364095 127.0.0.1 12x typ host",
@@ -835,7 +869,8 @@ START_TEST(ice_validates_parameters_and_remote_candidates)
     p.config.turn_count = 1;
     p.config.turn[0].address = "192.0.2.2";
     p.config.turn[0].port = 3478;
-    ck_assert_int_eq(sotto_ice_create(&ice, glue, &p, err, sizeof(err)), -EINVAL);  /* no credentials */
+    ck_assert_int_eq(sotto_ice_create(&ice, glue, &p, err, sizeof(err)),
+                     -EINVAL); /* no credentials */
     p.config.turn[0].username = "user";
     p.config.turn[0].password = "secret";
     p.config.turn[0].transport = SOTTO_ICE_RELAY_TCP;
@@ -843,30 +878,45 @@ START_TEST(ice_validates_parameters_and_remote_candidates)
     p.config.local_address_count = 1;
     ck_assert_int_eq(sotto_ice_create(&ice, glue, &p, err, sizeof(err)), 0);
 
-    ck_assert_int_eq(sotto_ice_get_local_credentials(ice, ufrag, sizeof(ufrag), pwd, sizeof(pwd)), 0);
+    ck_assert_int_eq(sotto_ice_get_local_credentials(ice, ufrag, sizeof(ufrag), pwd, sizeof(pwd)),
+                     0);
     ck_assert_uint_ge(strlen(ufrag), 4);
     ck_assert_uint_ge(strlen(pwd), 22);
     ck_assert_int_eq(sotto_ice_get_local_credentials(ice, ufrag, 2, pwd, sizeof(pwd)), -ENOSPC);
 
     /* Candidates before credentials wait; credentials are checked. */
-    ck_assert_int_eq(sotto_ice_add_remote_candidate(ice, "candidate:1 1 UDP 2015364095 127.0.0.1 5000 typ host"), -EAGAIN);
-    ck_assert_int_eq(sotto_ice_set_remote_credentials(ice, "abc", "0123456789012345678901"), -EINVAL);
+    ck_assert_int_eq(
+        sotto_ice_add_remote_candidate(ice, "candidate:1 1 UDP 2015364095 127.0.0.1 5000 typ host"),
+        -EAGAIN);
+    ck_assert_int_eq(sotto_ice_set_remote_credentials(ice, "abc", "0123456789012345678901"),
+                     -EINVAL);
     ck_assert_int_eq(sotto_ice_set_remote_credentials(ice, "abcd", "short"), -EINVAL);
-    ck_assert_int_eq(sotto_ice_set_remote_credentials(ice, "ab d", "0123456789012345678901"), -EINVAL);
+    ck_assert_int_eq(sotto_ice_set_remote_credentials(ice, "ab d", "0123456789012345678901"),
+                     -EINVAL);
     ck_assert_int_eq(sotto_ice_set_remote_credentials(ice, "abcd", "0123456789012345678901"), 0);
 
     for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++)
-        ck_assert_msg(sotto_ice_add_remote_candidate(ice, malformed[i]) == -EINVAL, "accepted \"%s\"", malformed[i]);
-    ck_assert_int_eq(sotto_ice_add_remote_candidate(ice,
-        "candidate:1 1 udp 2122260223 3f1e2b7c-1111-2222-3333-444455556666.local 5000 typ host"), -ENOTSUP);
-    ck_assert_int_eq(sotto_ice_add_remote_candidate(ice,
-        "candidate:1 1 tcp 2122260223 127.0.0.1 9 typ host tcptype active"), -ENOTSUP);
-    ck_assert_int_eq(sotto_ice_add_remote_candidate(ice,
-        "candidate:1 2 UDP 2015364095 127.0.0.1 5001 typ host"), -ENOTSUP);
-    ck_assert_int_eq(sotto_ice_add_remote_candidate(ice,
-        "a=candidate:1 1 UDP 2015364095 127.0.0.1 5000 typ host generation 0"), 0);
-    ck_assert_int_eq(sotto_ice_add_remote_candidate(ice,
-        "candidate:2 1 UDP 1686052607 192.0.2.9 6000 typ srflx raddr 127.0.0.1 rport 5000"), 0);
+        ck_assert_msg(sotto_ice_add_remote_candidate(ice, malformed[i]) == -EINVAL,
+                      "accepted \"%s\"", malformed[i]);
+    ck_assert_int_eq(sotto_ice_add_remote_candidate(
+                         ice, "candidate:1 1 udp 2122260223 "
+                              "3f1e2b7c-1111-2222-3333-444455556666.local 5000 typ host"),
+                     -ENOTSUP);
+    ck_assert_int_eq(sotto_ice_add_remote_candidate(
+                         ice, "candidate:1 1 tcp 2122260223 127.0.0.1 9 typ host tcptype active"),
+                     -ENOTSUP);
+    ck_assert_int_eq(
+        sotto_ice_add_remote_candidate(ice, "candidate:1 2 UDP 2015364095 127.0.0.1 5001 typ host"),
+        -ENOTSUP);
+    ck_assert_int_eq(
+        sotto_ice_add_remote_candidate(
+            ice, "a=candidate:1 1 UDP 2015364095 127.0.0.1 5000 typ host generation 0"),
+        0);
+    ck_assert_int_eq(
+        sotto_ice_add_remote_candidate(
+            ice,
+            "candidate:2 1 UDP 1686052607 192.0.2.9 6000 typ srflx raddr 127.0.0.1 rport 5000"),
+        0);
     ck_assert_int_eq(sotto_ice_send(ice, (const uint8_t *)"x", 1), -EAGAIN);
 
     sotto_ice_destroy(&ice);
