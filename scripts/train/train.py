@@ -305,7 +305,8 @@ def train_plc(args, dev):
         step = state["step"]
         rng = np.random.default_rng([args.seed, step])
         torch.manual_seed(args.seed + step)
-        if lossy and rng.random() < args.plc_rollout:
+        rollout = lossy and rng.random() < args.plc_rollout
+        if rollout:
             xt = np.zeros((args.batch, crop, M.PLC_DIM), np.float32)
             xr = np.zeros_like(xt)
             xl = np.zeros((args.batch, crop), bool)
@@ -317,40 +318,18 @@ def train_plc(args, dev):
                 xt[b, m:], xr[b, m:] = tr[o + m - 1], rx[o + m - 1]
             loss = plc_rollout(model, torch.from_numpy(xt).to(dev), torch.from_numpy(xr).to(dev),
                                torch.from_numpy(xl).to(dev))
-            for g in opt.param_groups:
-                g["lr"] = lr_at(step, args.lr, warm=100, half=4000)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            state["step"] = step + 1
-            now = time.time()
-            state["minutes"] = base_min + (now - t_start) / 60.0
-            done = (now - t_start) / 60.0 >= args.minutes
-            if state["step"] % args.log_every == 0 or done:
-                em, er = plc_eval(model, valid, dev)
-                er2 = plc_eval_rollout(model, lossy_valid, dev) if lossy_valid else float("nan")
-                log_line(args.log, f"plc step {state['step']} min {state['minutes']:.1f} "
-                                   f"rollout {loss.item():.4f} valid L1 {em:.4f} (repeat-last {er:.4f}) "
-                                   f"valid rollout L1 on lost packets {er2:.4f}")
-            if done or now - t_ckpt >= args.ckpt_minutes * 60.0:
-                save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "state": state},
-                            last)
-                t_ckpt = now
-            if done:
-                break
-            continue
-        x = np.zeros((args.batch, crop, M.PLC_DIM), np.float32)
-        for b in range(args.batch):
-            s = seqs[rng.integers(len(seqs))]
-            o = rng.integers(max(1, len(s) - crop + 1))
-            seg = s[o:o + crop]
-            x[b, :len(seg)] = seg
-            x[b, len(seg):] = seg[-1]
-        x = torch.from_numpy(x).to(dev)
-        noisy = x + 0.02 * torch.randn_like(x)      # robustness to its own prediction errors
-        pred, _ = model(noisy[:, :-1])
-        loss = (pred - x[:, 1:]).abs().mean()
+        else:
+            x = np.zeros((args.batch, crop, M.PLC_DIM), np.float32)
+            for b in range(args.batch):
+                s = seqs[rng.integers(len(seqs))]
+                o = rng.integers(max(1, len(s) - crop + 1))
+                seg = s[o:o + crop]
+                x[b, :len(seg)] = seg
+                x[b, len(seg):] = seg[-1]
+            x = torch.from_numpy(x).to(dev)
+            noisy = x + 0.02 * torch.randn_like(x)      # robustness to its own prediction errors
+            pred, _ = model(noisy[:, :-1])
+            loss = (pred - x[:, 1:]).abs().mean()
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args.lr, warm=100, half=4000)
         opt.zero_grad()
@@ -363,8 +342,13 @@ def train_plc(args, dev):
         done = (now - t_start) / 60.0 >= args.minutes
         if state["step"] % args.log_every == 0 or done:
             em, er = plc_eval(model, valid, dev)
-            log_line(args.log, f"plc step {state['step']} min {state['minutes']:.1f} "
-                               f"train {loss.item():.4f} valid L1 {em:.4f} (repeat-last {er:.4f})")
+            line = (f"plc step {state['step']} min {state['minutes']:.1f} "
+                    f"{'rollout' if rollout else 'train'} {loss.item():.4f} "
+                    f"valid L1 {em:.4f} (repeat-last {er:.4f})")
+            if rollout:
+                er2 = plc_eval_rollout(model, lossy_valid, dev) if lossy_valid else float("nan")
+                line += f" valid rollout L1 on lost packets {er2:.4f}"
+            log_line(args.log, line)
         if done or now - t_ckpt >= args.ckpt_minutes * 60.0:
             save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "state": state},
                         last)
