@@ -459,37 +459,10 @@ START_TEST(transport_survives_ice_restart)
 }
 END_TEST
 
-START_TEST(transport_reports_ice_failure)
-{
-    harness h;
-    char ufrag[SOTTO_ICE_UFRAG_MAX], pwd[SOTTO_ICE_PWD_MAX];
-    sotto_transport_remote r;
-
-    harness_init(&h);
-    peer_create(&h, &h.a, 1, SOTTO_SRTP_NONE);
-    peer_create(&h, &h.b, 0, SOTTO_SRTP_NONE);
-    ck_assert_int_eq(sotto_transport_gather(h.a.t), 0);
-    /* b's credentials, but a candidate where nothing listens. */
-    ck_assert_int_eq(
-        sotto_transport_local_ice_credentials(h.b.t, ufrag, sizeof(ufrag), pwd, sizeof(pwd)), 0);
-    r.ice_ufrag = ufrag;
-    r.ice_pwd = pwd;
-    r.fingerprint = sotto_transport_local_fingerprint(h.b.t);
-    r.setup = "active";
-    ck_assert_int_eq(sotto_transport_set_remote(h.a.t, &r), 0);
-    ck_assert_int_eq(sotto_transport_add_remote_candidate(
-                         h.a.t, "candidate:1 1 UDP 2015364095 127.0.0.1 9 typ host"),
-                     0);
-    ck_assert_int_eq(sotto_transport_remote_candidates_done(h.a.t), 0);
-    ck_assert(run_until(&h.loop, a_failed, &h, 15000 + SOTTO_TRANSPORT_ICE_FAIL_GRACE_MS));
-    ck_assert_str_eq(h.a.reason, "ICE: no candidate pair works");
-    harness_close(&h);
-}
-END_TEST
-
-/* to (the offerer) gets from's credentials and fingerprint, none of its
- * candidates. */
-static void set_remote_without_candidates(const peer *from, peer *to)
+/* to (the offerer) gets from's credentials and fingerprint but, instead
+ * of from's candidates, only one where nothing listens: every check of its
+ * own fails. */
+static void point_at_dead_port(const peer *from, peer *to)
 {
     char ufrag[SOTTO_ICE_UFRAG_MAX], pwd[SOTTO_ICE_PWD_MAX];
     sotto_transport_remote r;
@@ -501,7 +474,26 @@ static void set_remote_without_candidates(const peer *from, peer *to)
     r.fingerprint = sotto_transport_local_fingerprint(from->t);
     r.setup = "active"; /* what from will answer to's actpass with */
     ck_assert_int_eq(sotto_transport_set_remote(to->t, &r), 0);
+    ck_assert_int_eq(sotto_transport_add_remote_candidate(
+                         to->t, "candidate:1 1 UDP 2015364095 127.0.0.1 9 typ host"),
+                     0);
+    ck_assert_int_eq(sotto_transport_remote_candidates_done(to->t), 0);
 }
+
+START_TEST(transport_reports_ice_failure)
+{
+    harness h;
+
+    harness_init(&h);
+    peer_create(&h, &h.a, 1, SOTTO_SRTP_NONE);
+    peer_create(&h, &h.b, 0, SOTTO_SRTP_NONE);
+    ck_assert_int_eq(sotto_transport_gather(h.a.t), 0);
+    point_at_dead_port(&h.b, &h.a);
+    ck_assert(run_until(&h.loop, a_failed, &h, 15000 + SOTTO_TRANSPORT_ICE_FAIL_GRACE_MS));
+    ck_assert_str_eq(h.a.reason, "ICE: no candidate pair works");
+    harness_close(&h);
+}
+END_TEST
 
 static int a_failed_provisionally(void *arg)
 {
@@ -523,13 +515,7 @@ START_TEST(transport_survives_a_provisional_ice_failure)
     peer_create(&h, &h.b, 0, SOTTO_SRTP_NONE);
     ck_assert_int_eq(sotto_transport_gather(h.a.t), 0);
     ck_assert_int_eq(sotto_transport_gather(h.b.t), 0);
-    /* a has b's credentials but only a candidate where nothing listens, so
-     * every check of its own fails. */
-    set_remote_without_candidates(&h.b, &h.a);
-    ck_assert_int_eq(sotto_transport_add_remote_candidate(
-                         h.a.t, "candidate:1 1 UDP 2015364095 127.0.0.1 9 typ host"),
-                     0);
-    ck_assert_int_eq(sotto_transport_remote_candidates_done(h.a.t), 0);
+    point_at_dead_port(&h.b, &h.a);
     ck_assert(run_until(&h.loop, a_failed_provisionally, &h, 20000));
     ck_assert_int_ne(h.a.state, SOTTO_TRANSPORT_FAILED);
     /* Now b learns a's candidates and checks it: a answers and connects. */
